@@ -1,0 +1,126 @@
+"""Read one corpus file into Documents: dispatch by extension to a reader, then apply metadata.
+
+    read_documents(path, corpus_root, metadata, warn) -> list[Document]
+
+One Document per file for every format, many for .jsonl. A file that cannot be used raises
+UnreadableDocument with a one-line reason; partial problems go to `warn`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from indexer.errors import UnreadableDocument
+from indexer.metadata import describe, doc_id_for, find_date, load_metadata
+from indexer.models import Document
+from indexer.readers import Extraction
+from indexer.readers.html import read_html
+from indexer.readers.jsonl import read_jsonl
+from indexer.readers.markdown import read_markdown
+from indexer.readers.pdf import read_pdf
+from indexer.readers.text import read_text
+from indexer.readers.word import read_docx
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_JSONL_BYTES",
+    "SUPPORTED_SUFFIXES",
+    "doc_id_for",
+    "load_metadata",
+    "read_documents",
+]
+
+Reader = Callable[[bytes, Path, Callable[[str], None]], Extraction]
+
+_READERS: dict[str, Reader] = {
+    ".txt": read_text,
+    ".md": read_markdown,
+    ".markdown": read_markdown,
+    ".html": read_html,
+    ".htm": read_html,
+    ".pdf": read_pdf,
+    ".docx": read_docx,
+}
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset({*_READERS, ".jsonl"})
+# Whole files are read into memory; a statement is far smaller than this. A .jsonl file is
+# streamed line by line and holds a whole corpus, so it may be much larger.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_JSONL_BYTES = 500 * 1024 * 1024
+
+
+def read_documents(
+    path: Path,
+    corpus_root: Path,
+    metadata: Mapping[str, dict] | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> list[Document]:
+    """The documents in one corpus file. `metadata` is load_metadata()'s mapping; its entry for
+    this file wins over anything read from the file."""
+    path = Path(path)
+    warn = warn or _ignore
+    relpath = relative_source(path, corpus_root)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        shown = f"'{suffix}'" if suffix else "without an extension"
+        raise UnreadableDocument(
+            path, f"unsupported file type {shown} (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})"
+        )
+    entry = (metadata or {}).get(relpath, {})
+    size = _file_size(path)
+    limit = MAX_JSONL_BYTES if suffix == ".jsonl" else MAX_FILE_BYTES
+    if size > limit:
+        raise UnreadableDocument(path, f"file too large ({_megabytes(size)} MB, limit {_megabytes(limit)} MB)")
+    if size == 0:
+        raise UnreadableDocument(path, "empty file")
+    if suffix == ".jsonl":
+        return read_jsonl(path, relpath, entry, warn)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableDocument(path, exc.strerror or str(exc)) from exc
+    if not data.strip():
+        raise UnreadableDocument(path, "empty file")
+    found = _READERS[suffix](data, path, warn)
+    described = describe(relpath, entry, found.title, found.date or find_date(found.text))
+    return [
+        Document(
+            doc_id=doc_id_for(relpath),
+            source=relpath,
+            title=described.title,
+            text=found.text,
+            date=described.date,
+            kind=described.kind,
+            sections=found.sections,
+            page_starts=found.page_starts,
+            extra={**found.extra, **described.extra},
+        )
+    ]
+
+
+def relative_source(path: Path, corpus_root: Path) -> str:
+    """The path relative to the corpus, with forward slashes (just the name if outside it)."""
+    for candidate, root in ((path, Path(corpus_root)), (path.resolve(), Path(corpus_root).resolve())):
+        try:
+            return candidate.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return path.name
+
+
+def _file_size(path: Path) -> int:
+    try:
+        if path.is_dir():
+            raise UnreadableDocument(path, "is a directory, not a file")
+        return path.stat().st_size
+    except OSError as exc:
+        raise UnreadableDocument(path, exc.strerror or str(exc)) from exc
+
+
+def _megabytes(size: int) -> str:
+    mb = size / (1024 * 1024)
+    return f"{mb:.0f}" if mb >= 10 else f"{mb:.1f}".rstrip("0").rstrip(".")
+
+
+def _ignore(message: str) -> None:
+    pass
