@@ -1,0 +1,41 @@
+"""Indexer settings: command-line options over environment variables over defaults.
+
+Only `IndexerConfig.from_env` reads the environment, once, in the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+ENV_PREFIX = "STATEMENT_SEARCH_"
+
+
+def project_root() -> Path:
+    """The folder holding pyproject.toml (corpus/ and index/ live beside it); for an
+    installed, non-editable package, the current folder."""
+    here = Path(__file__).resolve().parent.parent
+    return here if (here / "pyproject.toml").exists() else Path.cwd()
+
+
+@dataclass(frozen=True)
+class IndexerConfig:
+    corpus: Path
+    index: Path
+    batch_size: int = 32
+    # "minilm" (the bundled model) or "fake" (deterministic hashing; for tests and demos
+    # that must not load torch).
+    embedder: str = "minilm"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "IndexerConfig":
+        env = os.environ if environ is None else environ
+        root = project_root()
+        return cls(
+            corpus=Path(env.get(ENV_PREFIX + "CORPUS", root / "corpus")),
+            index=Path(env.get(ENV_PREFIX + "INDEX", root / "index")),
+            batch_size=int(env.get(ENV_PREFIX + "BATCH_SIZE", 32)),
+            embedder=env.get(ENV_PREFIX + "EMBEDDER", "minilm"),
+        )

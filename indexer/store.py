@@ -1,0 +1,295 @@
+"""The index on disk: generations written aside, published by atomic rename, opened and verified.
+
+    index/CURRENT          name of the live generation (replaced with os.replace)
+    index/gen-000042/      manifest.json, index.sqlite, vectors.faiss
+    index/.tmp-gen-.../    a generation being written; never read, removed by the next build
+    index/.build.lock      flock held by the one running build
+
+A reader only ever follows CURRENT to a complete folder, so a build killed at any point
+leaves the last good generation serving.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from .errors import BuildLocked, NotAnIndex
+from .models import Document
+
+INDEX_FORMAT = 1
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = ".build.lock"
+MANIFEST = "manifest.json"
+SQLITE = "index.sqlite"
+FAISS = "vectors.faiss"
+# Older generations kept after a publish: a server may still be answering from one.
+KEEP_GENERATIONS = 3
+
+_GEN_NAME = re.compile(r"^gen-(\d{6,})$")
+# Anything else in an index folder means it is not ours, and we will not write into it.
+_OURS = re.compile(r"^(gen-\d{6,}|\.tmp-gen-.*|CURRENT(\.tmp.*)?|\.build\.lock|README(\..*)?|\.gitignore|\.gitkeep)$")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
+    meta_hash TEXT NOT NULL, doc_ids TEXT NOT NULL, skipped TEXT
+);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, date TEXT, kind TEXT NOT NULL,
+    text TEXT NOT NULL, sections TEXT NOT NULL, page_starts TEXT NOT NULL,
+    external_id TEXT, extra TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+CREATE INDEX IF NOT EXISTS documents_date ON documents(date);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, page INTEGER, heading TEXT,
+    text TEXT NOT NULL, embed_hash TEXT NOT NULL, vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal);
+CREATE INDEX IF NOT EXISTS chunks_embed ON chunks(embed_hash);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, heading, title, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+"""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str
+    sha256: str
+    size: int
+    meta_hash: str
+    doc_ids: tuple[str, ...]
+
+
+# ---------------------------------------------------------------- the folder
+
+
+class IndexDir:
+    """The index folder: which generation is live, the build lock, publishing."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def check_ours(self) -> None:
+        if not self.path.exists():
+            return
+        if not self.path.is_dir():
+            raise NotAnIndex(self.path, self.path.name)
+        for entry in sorted(os.listdir(self.path)):
+            if not _OURS.match(entry):
+                raise NotAnIndex(self.path, entry)
+
+    def current_name(self) -> str | None:
+        try:
+            name = (self.path / CURRENT_FILE).read_text(encoding="utf-8").strip()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return name if _GEN_NAME.match(name) else None
+
+    def current_path(self) -> Path | None:
+        name = self.current_name()
+        return self.path / name if name else None
+
+    def generation_names(self) -> list[str]:
+        if not self.path.is_dir():
+            return []
+        return sorted(n for n in os.listdir(self.path) if _GEN_NAME.match(n))
+
+    def next_name(self) -> str:
+        numbers = [int(_GEN_NAME.match(n).group(1)) for n in self.generation_names()]
+        return f"gen-{(max(numbers) + 1) if numbers else 1:06d}"
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """One build at a time. flock dies with its process, so kill -9 never leaves it stale."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise BuildLocked(self.path) from None
+            yield
+        finally:
+            os.close(fd)
+
+    def remove_stale(self) -> None:
+        """Left-overs of builds that died; call only while holding the lock."""
+        for entry in os.listdir(self.path):
+            if entry.startswith(".tmp-gen-") or entry.startswith(CURRENT_FILE + ".tmp"):
+                target = self.path / entry
+                shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
+
+    def new_workdir(self, name: str) -> Path:
+        work = self.path / f".tmp-{name}-{os.getpid()}"
+        work.mkdir(parents=True)
+        return work
+
+    def publish(self, workdir: Path, name: str) -> Path:
+        """Rename the finished folder into place, then switch CURRENT with one os.replace."""
+        for f in workdir.iterdir():
+            _fsync_file(f)
+        final = self.path / name
+        os.rename(workdir, final)
+        _fsync_dir(self.path)
+        tmp = self.path / f"{CURRENT_FILE}.tmp-{os.getpid()}"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path / CURRENT_FILE)
+        _fsync_dir(self.path)
+        return final
+
+    def prune(self, keep: int = KEEP_GENERATIONS) -> None:
+        live = self.current_name()
+        names = self.generation_names()
+        for name in names[:-keep] if keep else names:
+            if name != live:
+                shutil.rmtree(self.path / name, ignore_errors=True)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------- writing
+
+
+class GenerationWriter:
+    """Builds one generation's SQLite file inside a work folder, starting from a copy of
+    the previous generation's so that unchanged documents cost nothing."""
+
+    def __init__(self, workdir: Path, base: Path | None = None):
+        self.workdir = workdir
+        self.db_path = workdir / SQLITE
+        if base is not None:
+            shutil.copyfile(base / SQLITE, self.db_path)
+        self.db = sqlite3.connect(self.db_path)
+        # The work folder is thrown away if we die, so durability comes from the final
+        # fsync and rename, not from SQLite's journal.
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.executescript(SCHEMA)
+        self.db.execute("BEGIN")
+
+    def file_records(self) -> dict[str, FileRecord]:
+        rows = self.db.execute("SELECT path, sha256, size, meta_hash, doc_ids FROM files")
+        return {r[0]: FileRecord(r[0], r[1], r[2], r[3], tuple(json.loads(r[4]))) for r in rows}
+
+    def cached_vectors(self, embed_hashes: list[str]) -> dict[str, bytes]:
+        """Vectors already computed for these embedding inputs (any document's)."""
+        found: dict[str, bytes] = {}
+        for lo in range(0, len(embed_hashes), 500):
+            part = embed_hashes[lo : lo + 500]
+            marks = ",".join("?" * len(part))
+            for h, blob in self.db.execute(
+                f"SELECT embed_hash, vector FROM chunks WHERE embed_hash IN ({marks})", part
+            ):
+                found[h] = blob
+        return found
+
+    def remove_documents(self, doc_ids: list[str]) -> list[int]:
+        """Delete documents with their chunks; returns the removed chunk ids."""
+        removed: list[int] = []
+        for doc_id in doc_ids:
+            ids = [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
+            removed.extend(ids)
+            self.db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((i,) for i in ids))
+            self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        return removed
+
+    def existing_doc_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT doc_id FROM documents")}
+
+    def add_document(self, document: Document, chunks, embed_hashes: list[str], vectors: np.ndarray) -> list[int]:
+        """Insert a document and its chunks; returns the new chunk ids (also FAISS ids)."""
+        self.db.execute(
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                document.doc_id, document.source, document.title, document.date, document.kind,
+                document.text,
+                json.dumps([[s.start, s.title, s.level] for s in document.sections]),
+                json.dumps(list(document.page_starts)),
+                document.external_id,
+                json.dumps(document.extra, ensure_ascii=False, default=str),
+            ),
+        )
+        ids = []
+        for chunk, h, vec in zip(chunks, embed_hashes, vectors):
+            cur = self.db.execute(
+                'INSERT INTO chunks (doc_id, ordinal, start, "end", page, heading, text, embed_hash, vector) '
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                (chunk.doc_id, chunk.ordinal, chunk.start, chunk.end, chunk.page, chunk.heading, chunk.text,
+                 h, np.asarray(vec, dtype=np.float32).tobytes()),
+            )
+            rowid = cur.lastrowid
+            self.db.execute(
+                "INSERT INTO chunks_fts (rowid, text, heading, title) VALUES (?,?,?,?)",
+                (rowid, chunk.text, chunk.heading or "", document.title),
+            )
+            ids.append(rowid)
+        return ids
+
+    def set_file(self, record: FileRecord, skipped: str | None = None) -> None:
+        """Remember a file's hash; `skipped` keeps the reason an unreadable file was skipped,
+        so an unchanged broken file is reported again without being read again."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?)",
+            (record.path, record.sha256, record.size, record.meta_hash, json.dumps(list(record.doc_ids)), skipped),
+        )
+
+    def remove_file(self, path: str) -> None:
+        self.db.execute("DELETE FROM files WHERE path = ?", (path,))
+
+    def all_vectors(self, dimension: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.db.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dimension)
+        return ids, vectors
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "documents": self.db.execute("SELECT count(*) FROM documents").fetchone()[0],
+            "chunks": self.db.execute("SELECT count(*) FROM chunks").fetchone()[0],
+            "files": self.db.execute("SELECT count(*) FROM files").fetchone()[0],
+        }
+
+    def commit(self) -> None:
+        self.db.commit()
+        # Merge FTS segments now: readers then query one b-tree, not many.
+        self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')")
+        self.db.commit()
+        self.db.close()
+
+
+def write_manifest(workdir: Path, manifest: dict) -> None:
+    manifest = dict(manifest)
+    manifest["files"] = {name: (workdir / name).stat().st_size for name in (SQLITE, FAISS)}
+    (workdir / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")

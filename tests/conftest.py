@@ -1,0 +1,62 @@
+"""Shared fixtures: tiny corpora in tmp_path and a deterministic fake embedder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer.embedder import FakeEmbedder, LazyEmbedder
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_CORPUS = ROOT / "corpus"
+
+STATEMENT_A = """Co-Chairs' Statement on Regional Cooperation
+
+The Co-Chairs of the Bali Process met in Bali on 22 March 2016. Participants affirmed their concern about labour trafficking in the Asia-Pacific region. The Meeting welcomed the Working Group on Trafficking in Persons.
+
+Policy guides
+Members welcomed the policy guides on criminalising migrant smuggling. Training for officials and translation of the guides into regional languages continue.
+"""
+
+STATEMENT_B = """# Working Group Meeting
+
+The Working Group met in Bangkok on 7 November 2023 to discuss online scam operations and forced criminality. Experts from the UNODC, IOM and OHCHR briefed members on trafficking for forced criminality in scam compounds. Co-chairs expressed shared concern at the scale of these profit-driven criminal enterprises in the region. Speakers described porous borders, weak rule of law and corruption as enabling factors. Members agreed to strengthen cross-border cooperation and information sharing on these cases.
+
+## Regional Event
+
+The Regional Event covered victim protection, supply chains and sustainable returns and reintegration of victims of trafficking. A panel explored the non-punishment principle and victim-sensitive court indicators. Civil society representatives presented tools that detect exploitation in the fisheries sector. The Regional Support Office shared its Screening and Referral Toolkit, developed jointly with UNHCR. Members heard how changing victim typologies can redefine protection and support needs.
+"""
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "2016-03-22-statement-a.txt").write_text(STATEMENT_A, encoding="utf-8")
+    (corpus / "2023-11-07-statement-b.md").write_text(STATEMENT_B, encoding="utf-8")
+    return corpus
+
+
+@pytest.fixture
+def seed_corpus(tmp_path: Path) -> Path:
+    """A private copy of the real seed corpus (tests may modify it)."""
+    target = tmp_path / "seed"
+    shutil.copytree(SEED_CORPUS, target)
+    return target
+
+
+def never_loaded():
+    raise AssertionError("the model must not be loaded")
+
+
+@pytest.fixture
+def unloadable_embedder() -> LazyEmbedder:
+    """Has the fake embedder's name but fails if anything asks it to embed."""
+    return LazyEmbedder(never_loaded, FakeEmbedder.name)
