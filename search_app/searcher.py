@@ -1,0 +1,401 @@
+"""Hybrid retrieval over one index generation: dense (FAISS) and keyword (SQLite FTS5)
+candidates fused into one ranking, with filters, paging and citations.
+
+A plain library: no web imports. The JSON API and the HTML pages both call `Searcher.search`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import quote
+
+import numpy as np
+
+from indexer.generation import DocumentInfo, Generation
+from indexer.vectors import search_vectors
+
+from .errors import InvalidParameter, UnknownDocument
+
+MODES = ("hybrid", "semantic", "keyword")
+MAX_QUERY_CHARS = 1000
+MAX_K = 100
+MAX_OFFSET = 1000
+# Candidates fetched from each side before fusion: enough that paging a few pages deep
+# and dropping overlapping chunks still leaves k results.
+MIN_CANDIDATES = 100
+# Reciprocal-rank fusion constant (Cormack et al. use 60); weights favour whichever side
+# is more reliable, measured in bench/quality.py.
+RRF_K = 60
+DENSE_WEIGHT = 1.0
+KEYWORD_WEIGHT = 1.0
+# BM25 column weights: passage text, section heading, document title.
+FTS_WEIGHTS = (1.0, 0.5, 0.3)
+QUERY_CACHE_SIZE = 512
+# At most this many overlapping chunks are merged into one passage (~2.5 chunks of text).
+MERGE_MAX_CHUNKS = 3
+
+# Common words that only slow FTS down and blur BM25 (the dense side still reads them).
+STOPWORDS = frozenset(
+    """a an and are as at be been by did do does for from had has have how i in into is it its
+    of on or over so than that the their them then there these they this those to under up
+    was we were what when where which while who whom why will with would you your about""".split()
+)
+_TERM = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str
+    k: int = 10
+    offset: int = 0
+    docs: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    mode: str = "hybrid"
+
+    def validated(self) -> "SearchRequest":
+        """Raise InvalidParameter naming the first bad field; returns a normalised copy."""
+        query = (self.query or "").strip()
+        if not query:
+            raise InvalidParameter("q", "the query is empty")
+        if len(query) > MAX_QUERY_CHARS:
+            raise InvalidParameter("q", f"the query has {len(query)} characters; the limit is {MAX_QUERY_CHARS}")
+        if not 1 <= self.k <= MAX_K:
+            raise InvalidParameter("k", f"k must be between 1 and {MAX_K}, got {self.k}")
+        if not 0 <= self.offset <= MAX_OFFSET:
+            raise InvalidParameter("offset", f"offset must be between 0 and {MAX_OFFSET}, got {self.offset}")
+        if self.mode not in MODES:
+            raise InvalidParameter("mode", f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise InvalidParameter("date_from", f"date_from {self.date_from} is after date_to {self.date_to}")
+        return SearchRequest(query, self.k, self.offset, tuple(dict.fromkeys(self.docs)), self.date_from, self.date_to, self.mode)
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.docs or self.date_from or self.date_to)
+
+
+@dataclass(frozen=True)
+class Citation:
+    doc_id: str
+    title: str
+    date: str | None
+    source: str
+    page: int | None
+    section: str | None
+    start: int
+    end: int
+    url: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    score: float
+    chunk_id: str
+    text: str
+    citation: Citation
+    dense_score: float | None = None
+    keyword_score: float | None = None
+
+
+@dataclass
+class Passage:
+    """One ranked passage: a chunk, or consecutive overlapping chunks merged."""
+
+    doc_id: str
+    first: int  # ordinals of the first and last chunk
+    last: int
+    start: int
+    end: int
+    score: float
+    page: int | None
+    heading: str | None
+    dense: float | None = None
+    keyword: float | None = None
+
+    @property
+    def chunk_id(self) -> str:
+        return chunk_key(self.doc_id, self.first, self.last)
+
+
+def chunk_key(doc_id: str, first: int, last: int | None = None) -> str:
+    """`doc:3` for one chunk, `doc:3-4` for merged chunks 3 and 4."""
+    return f"{doc_id}:{first}" if last is None or last == first else f"{doc_id}:{first}-{last}"
+
+
+def parse_chunk_key(chunk_id: str) -> tuple[str, int, int] | None:
+    """(doc_id, first, last) of a chunk id, or None if it is not one of ours."""
+    doc_id, sep, ordinals = chunk_id.rpartition(":")
+    match = re.fullmatch(r"(\d{1,9})(?:-(\d{1,9}))?", ordinals)
+    if not sep or not doc_id or not match:
+        return None
+    first = int(match.group(1))
+    last = int(match.group(2)) if match.group(2) else first
+    return (doc_id, first, last) if last >= first else None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    mode: str
+    took_ms: float
+    total: int
+    hits: list[Hit] = field(default_factory=list)
+    generation: str = ""
+
+
+def passage_url(doc_id: str, chunk_id: str) -> str:
+    return f"/documents/{quote(doc_id, safe='')}?chunk={quote(chunk_id, safe='')}#passage"
+
+
+def query_terms(query: str) -> list[str]:
+    """Lower-cased content words of a query, in order, without duplicates."""
+    terms = [t.lower() for t in _TERM.findall(query)]
+    content = [t for t in terms if t not in STOPWORDS]
+    return list(dict.fromkeys(content or terms))
+
+
+def fts_query(query: str) -> str | None:
+    """An FTS5 MATCH expression that cannot be a syntax error: every term is quoted, so
+    user text like `"` or `AND OR NOT (` is only ever words."""
+    parts = []
+    for term in query_terms(query):
+        words = [w for w in re.split(r"[-'’]", term) if w]
+        if len(words) > 1:  # TEG-RR: the phrase, and each part
+            parts.append('"' + " ".join(words) + '"')
+        parts.extend(f'"{w}"' for w in words)
+    # Terms come from \w+ runs, so they never contain a quote that could end the string.
+    parts = list(dict.fromkeys(parts))
+    return " OR ".join(parts) if parts else None
+
+
+class Searcher:
+    """Answers SearchRequests against one Generation. Cheap to create; thread-safe."""
+
+    def __init__(self, generation: Generation, embedder, fusion: str = "rrf"):
+        self.generation = generation
+        self.embedder = embedder
+        self.fusion = fusion
+        self._doc_cache: dict[str, DocumentInfo] = {}
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._idf_cache: dict[str, float] = {}
+
+    # ------------------------------------------------------------ public
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        request = request.validated()
+        for doc_id in request.docs:
+            if self.document_info(doc_id) is None:
+                raise UnknownDocument(doc_id)
+        passages = self.rank(request, request.offset + request.k)
+        page = passages[request.offset : request.offset + request.k]
+        texts = self._texts(page)
+        hits = [self._hit(request.offset + i + 1, p, texts[i]) for i, p in enumerate(page)]
+        took = (time.perf_counter() - started) * 1000
+        return SearchResult(request.query, request.mode, round(took, 2), len(passages), hits, self.generation.name)
+
+    def rank(self, request: SearchRequest, needed: int) -> list["Passage"]:
+        """The fused ranking as passages: overlapping chunks of one document merged."""
+        n = max(MIN_CANDIDATES, 3 * needed)
+        allowed = self._allowed_ids(request) if request.filtered else None
+        if allowed is not None and len(allowed) == 0:
+            return []
+        dense = self._dense(request.query, n, allowed) if request.mode in ("hybrid", "semantic") else {}
+        keyword = self._keyword(request, n) if request.mode in ("hybrid", "keyword") else {}
+        if request.mode == "semantic":
+            fused = dense
+        elif request.mode == "keyword":
+            fused = keyword
+        else:
+            fused = self._fuse(dense, keyword)
+        ordered = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+        return self._merge_overlaps(ordered, dense, keyword)
+
+    def embed_query(self, query: str) -> np.ndarray:
+        cached = self._query_cache.get(query)
+        if cached is not None:
+            self._query_cache.move_to_end(query)
+            return cached
+        vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+        self._query_cache[query] = vector
+        if len(self._query_cache) > QUERY_CACHE_SIZE:
+            self._query_cache.popitem(last=False)
+        return vector
+
+    def document_info(self, doc_id: str) -> DocumentInfo | None:
+        info = self._doc_cache.get(doc_id)
+        if info is None:
+            info = self.generation.document_info(doc_id)
+            if info is not None:
+                self._doc_cache[doc_id] = info
+        return info
+
+    def term_weight(self, term: str) -> float:
+        """Inverse document frequency of a term over chunks (rare words weigh more)."""
+        weight = self._idf_cache.get(term)
+        if weight is None:
+            match = fts_query(term)
+            df = 0
+            if match:
+                df = self.generation.db.execute(
+                    "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (match,)
+                ).fetchone()[0]
+            n = max(1, int(self.generation.counts().get("chunks", 1)))
+            weight = math.log(1.0 + n / (1.0 + df))
+            self._idf_cache[term] = weight
+        return weight
+
+    def cosine(self, query: str, hit: "Hit") -> float:
+        """Cosine similarity of the query to a hit's stored vector (keyword hits lack it)."""
+        key = parse_chunk_key(hit.chunk_id)
+        if key is None:
+            return 0.0
+        rows = self.generation.db.execute(
+            "SELECT vector FROM chunks WHERE doc_id = ? AND ordinal BETWEEN ? AND ?", key
+        ).fetchall()
+        query_vector = self.embed_query(query)
+        return max((float(np.frombuffer(r[0], dtype=np.float32) @ query_vector) for r in rows), default=0.0)
+
+    # ------------------------------------------------------------ internals
+
+    def _hit(self, rank: int, passage: "Passage", text: str) -> Hit:
+        info = self.document_info(passage.doc_id)
+        citation = Citation(
+            doc_id=passage.doc_id, title=info.title, date=info.date, source=info.source,
+            page=passage.page, section=passage.heading, start=passage.start, end=passage.end,
+            url=passage_url(passage.doc_id, passage.chunk_id),
+        )
+        dense, keyword = passage.dense, passage.keyword
+        return Hit(rank, round(float(passage.score), 6), passage.chunk_id, text, citation,
+                   None if dense is None else round(float(dense), 6),
+                   None if keyword is None else round(float(keyword), 6))
+
+    def _texts(self, passages: list["Passage"]) -> list[str]:
+        """Passage texts sliced from their documents (a merged passage spans several chunks)."""
+        out = []
+        for p in passages:
+            # SQLite's substr counts characters, as Python's offsets do.
+            row = self.generation.db.execute(
+                "SELECT substr(text, ?, ?) FROM documents WHERE doc_id = ?", (p.start + 1, p.end - p.start, p.doc_id)
+            ).fetchone()
+            out.append(row[0] if row else "")
+        return out
+
+    def _allowed_ids(self, request: SearchRequest) -> np.ndarray:
+        where, params = _filter_sql(request)
+        rows = self.generation.db.execute(
+            f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}", params
+        ).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def _dense(self, query: str, n: int, allowed: np.ndarray | None) -> dict[int, float]:
+        vector = self.embed_query(query)
+        index = self.generation.vector_index
+        if allowed is None:
+            ids, scores = search_vectors(index, vector, n)
+        else:
+            ids, scores = _search_subset(index, vector, n, allowed)
+        return {int(i): float(s) for i, s in zip(ids, scores)}
+
+    def _keyword(self, request: SearchRequest, n: int) -> dict[int, float]:
+        match = fts_query(request.query)
+        if match is None:
+            return {}
+        weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+        sql = f"SELECT f.rowid, -bm25(chunks_fts, {weights}) FROM chunks_fts f"
+        params: list = [match]
+        if request.filtered:
+            where, fparams = _filter_sql(request)
+            sql += f" JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.doc_id = c.doc_id WHERE chunks_fts MATCH ? AND {where}"
+            params += fparams
+        else:
+            sql += " WHERE chunks_fts MATCH ?"
+        sql += f" ORDER BY bm25(chunks_fts, {weights}) LIMIT ?"
+        params.append(n)
+        return {int(r[0]): float(r[1]) for r in self.generation.db.execute(sql, params)}
+
+    def _fuse(self, dense: dict[int, float], keyword: dict[int, float]) -> dict[int, float]:
+        fused: dict[int, float] = {}
+        for weight, scores in ((DENSE_WEIGHT, dense), (KEYWORD_WEIGHT, keyword)):
+            ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+            for rank, (cid, _) in enumerate(ranked, start=1):
+                fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank)
+        return fused
+
+    def _merge_overlaps(self, ordered: list[tuple[int, float]], dense: dict, keyword: dict) -> list["Passage"]:
+        """Overlapping chunks of one document (they share a sentence) become one passage at
+        the better chunk's rank, up to MERGE_MAX_CHUNKS; beyond that the weaker one is dropped."""
+        if not ordered:
+            return []
+        rows = self._chunk_rows([cid for cid, _ in ordered])
+        passages: list[Passage] = []
+        by_doc: dict[str, list[Passage]] = {}
+        for cid, score in ordered:
+            row = rows.get(cid)
+            if row is None:
+                continue
+            doc_id, ordinal, start, end, page, heading = row
+            target = None
+            blocked = False
+            for p in by_doc.get(doc_id, ()):
+                if start < p.end and p.start < end:
+                    if ordinal in (p.first - 1, p.last + 1) and p.last - p.first + 1 < MERGE_MAX_CHUNKS:
+                        target = p
+                    else:
+                        blocked = True
+                    break
+            if blocked:
+                continue
+            if target is None:
+                passage = Passage(doc_id, ordinal, ordinal, start, end, score, page, heading, dense.get(cid), keyword.get(cid))
+                passages.append(passage)
+                by_doc.setdefault(doc_id, []).append(passage)
+            elif ordinal < target.first:
+                target.first, target.start, target.page, target.heading = ordinal, start, page, heading
+            else:
+                target.last, target.end = ordinal, end
+        return passages
+
+    def _chunk_rows(self, ids: list[int]) -> dict[int, tuple]:
+        out = {}
+        for lo in range(0, len(ids), 500):
+            part = ids[lo : lo + 500]
+            marks = ",".join("?" * len(part))
+            for r in self.generation.db.execute(
+                f'SELECT id, doc_id, ordinal, start, "end", page, heading FROM chunks WHERE id IN ({marks})', part
+            ):
+                out[r[0]] = r[1:]
+        return out
+
+
+def _filter_sql(request: SearchRequest) -> tuple[str, list]:
+    clauses, params = [], []
+    if request.docs:
+        clauses.append(f"c.doc_id IN ({','.join('?' * len(request.docs))})")
+        params.extend(request.docs)
+    if request.date_from:
+        clauses.append("d.date >= ?")
+        params.append(request.date_from.isoformat())
+    if request.date_to:
+        clauses.append("d.date <= ?")
+        params.append(request.date_to.isoformat())
+    return " AND ".join(clauses) or "1", params
+
+
+def _search_subset(index, vector: np.ndarray, n: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    import faiss
+
+    selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+    inner = faiss.extract_index_ivf(index) if isinstance(index, faiss.IndexIVF) else None
+    params = faiss.SearchParametersIVF(sel=selector, nprobe=inner.nprobe) if inner else faiss.SearchParameters(sel=selector)
+    k = min(n, len(allowed))
+    scores, ids = index.search(np.ascontiguousarray(vector.reshape(1, -1)), k, params=params)
+    keep = ids[0] >= 0
+    return ids[0][keep], scores[0][keep]
