@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run test bench clean-index
+.PHONY: install run test browsers bench clean-index
 
 install: $(VENV)/.installed
 
@@ -19,9 +19,19 @@ $(VENV)/.installed: pyproject.toml
 
 run: install
 	$(PY) -m indexer build
-	$(PY) -m indexer info
+	$(PY) -m search_app
 
-test: install
+# Browser tests drive Debian's Chromium; Playwright is only a client and never downloads a browser.
+browsers:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && apt-get install -y -qq chromium chromium-driver; \
+		else \
+			echo "no /usr/bin/chromium and not root: browser tests will be skipped (apt-get install chromium)"; \
+		fi; \
+	fi
+
+test: install browsers
 	$(PY) -m pytest -q
 
 bench: install

@@ -10,9 +10,8 @@ import math
 import re
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from urllib.parse import quote
 
 import numpy as np
 
@@ -20,6 +19,7 @@ from indexer.generation import DocumentInfo, Generation
 from indexer.vectors import search_vectors
 
 from .errors import InvalidParameter, UnknownDocument
+from .results import Citation, Hit, Passage, SearchResult, chunk_key, parse_chunk_key, passage_url  # noqa: F401
 
 MODES = ("hybrid", "semantic", "keyword")
 MAX_QUERY_CHARS = 1000
@@ -78,80 +78,6 @@ class SearchRequest:
     @property
     def filtered(self) -> bool:
         return bool(self.docs or self.date_from or self.date_to)
-
-
-@dataclass(frozen=True)
-class Citation:
-    doc_id: str
-    title: str
-    date: str | None
-    source: str
-    page: int | None
-    section: str | None
-    start: int
-    end: int
-    url: str
-
-
-@dataclass(frozen=True)
-class Hit:
-    rank: int
-    score: float
-    chunk_id: str
-    text: str
-    citation: Citation
-    dense_score: float | None = None
-    keyword_score: float | None = None
-
-
-@dataclass
-class Passage:
-    """One ranked passage: a chunk, or consecutive overlapping chunks merged."""
-
-    doc_id: str
-    first: int  # ordinals of the first and last chunk
-    last: int
-    start: int
-    end: int
-    score: float
-    page: int | None
-    heading: str | None
-    dense: float | None = None
-    keyword: float | None = None
-
-    @property
-    def chunk_id(self) -> str:
-        return chunk_key(self.doc_id, self.first, self.last)
-
-
-def chunk_key(doc_id: str, first: int, last: int | None = None) -> str:
-    """`doc:3` for one chunk, `doc:3-4` for merged chunks 3 and 4."""
-    return f"{doc_id}:{first}" if last is None or last == first else f"{doc_id}:{first}-{last}"
-
-
-def parse_chunk_key(chunk_id: str) -> tuple[str, int, int] | None:
-    """(doc_id, first, last) of a chunk id, or None if it is not one of ours."""
-    doc_id, sep, ordinals = chunk_id.rpartition(":")
-    match = re.fullmatch(r"(\d{1,9})(?:-(\d{1,9}))?", ordinals)
-    if not sep or not doc_id or not match:
-        return None
-    first = int(match.group(1))
-    last = int(match.group(2)) if match.group(2) else first
-    return (doc_id, first, last) if last >= first else None
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    query: str
-    mode: str
-    took_ms: float
-    total: int
-    hits: list[Hit] = field(default_factory=list)
-    generation: str = ""
-
-
-def passage_url(doc_id: str, chunk_id: str) -> str:
-    return f"/documents/{quote(doc_id, safe='')}?chunk={quote(chunk_id, safe='')}#passage"
 
 
 def query_terms(query: str) -> list[str]:
@@ -217,6 +143,19 @@ class Searcher:
             fused = self._fuse(dense, keyword)
         ordered = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
         return self._merge_overlaps(ordered, dense, keyword)
+
+    def find_passage(self, doc_id: str, chunk_id: str) -> "Passage | None":
+        """The passage a citation names (`doc:3` or merged `doc:3-4`), if it is this document's."""
+        key = parse_chunk_key(chunk_id)
+        if key is None or key[0] != doc_id or key[2] - key[1] >= MERGE_MAX_CHUNKS:
+            return None
+        rows = self.generation.db.execute(
+            'SELECT ordinal, start, "end", page, heading FROM chunks WHERE doc_id = ? AND ordinal BETWEEN ? AND ? '
+            "ORDER BY ordinal", key,
+        ).fetchall()
+        if len(rows) != key[2] - key[1] + 1:
+            return None
+        return Passage(doc_id, key[1], key[2], rows[0][1], rows[-1][2], 0.0, rows[0][3], rows[0][4])
 
     def embed_query(self, query: str) -> np.ndarray:
         cached = self._query_cache.get(query)

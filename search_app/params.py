@@ -1,0 +1,108 @@
+"""Raw request values (query strings, JSON fields, form inputs) -> a SearchRequest.
+
+Shared by the JSON API and the HTML pages so that both accept and refuse exactly the same
+things, with the same messages; range checks stay in SearchRequest.validated().
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from .errors import InvalidParameter
+from .searcher import MODES, SearchRequest
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# How much of a bad value an error message echoes back: enough to recognise it.
+ECHO_CHARS = 60
+
+
+def echo(value) -> str:
+    """A bad value as an error message shows it: repr'd (so control characters and lone
+    surrogates are escaped) and cut short."""
+    text = repr(value)
+    return text if len(text) <= ECHO_CHARS else text[: ECHO_CHARS - 1] + "…"
+
+
+def parse_date(name: str, raw: str | None) -> date | None:
+    if raw is None or raw.strip() == "":
+        return None
+    raw = raw.strip()
+    try:
+        if not _ISO_DATE.match(raw):
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidParameter(name, f"{name} must be a date as YYYY-MM-DD, got {echo(raw)}") from None
+
+
+def parse_int(name: str, raw, default: int) -> int:
+    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        return default
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        raise InvalidParameter(name, f"{name} must be a whole number, got {echo(raw)}") from None
+
+
+def _check_text(name: str, value: str) -> str:
+    # JSON can carry lone surrogates ("\ud800"), which cannot be encoded back into a response.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidParameter(name, f"{name} is not valid Unicode text") from None
+    if "\x00" in value:
+        raise InvalidParameter(name, f"{name} contains a NUL character")
+    return value
+
+
+def as_doc_list(raw) -> tuple[str, ...]:
+    """`doc` may be absent, one id, or a list of ids (GET repeats it, POST may send either)."""
+    if raw is None:
+        return ()
+    items = [raw] if isinstance(raw, str) else list(raw)
+    docs = []
+    for item in items:
+        if not isinstance(item, str):
+            raise InvalidParameter("doc", f"doc must be a document id or a list of them, got {echo(item)}")
+        item = _check_text("doc", item).strip()
+        if item:
+            docs.append(item)
+    return tuple(docs)
+
+
+def parse_search_request(
+    q,
+    *,
+    k=None,
+    offset=None,
+    doc=None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    mode: str | None = None,
+    default_k: int = 10,
+) -> SearchRequest:
+    """A validated SearchRequest, or InvalidParameter naming the first bad value."""
+    if q is None:
+        raise InvalidParameter("q", "q is required")
+    if not isinstance(q, str):
+        raise InvalidParameter("q", f"q must be a string, got {echo(q)}")
+    for name, value in (("date_from", date_from), ("date_to", date_to), ("mode", mode)):
+        if value is not None:
+            _check_text(name, value)
+    mode = (mode or "").strip() or "hybrid"
+    if mode not in MODES:
+        # Checked here too so that a huge bad value is echoed cut short.
+        raise InvalidParameter("mode", f"mode must be one of {', '.join(MODES)}, got {echo(mode)}")
+    request = SearchRequest(
+        query=_check_text("q", q),
+        k=parse_int("k", k, default_k),
+        offset=parse_int("offset", offset, 0),
+        docs=as_doc_list(doc),
+        date_from=parse_date("date_from", date_from),
+        date_to=parse_date("date_to", date_to),
+        mode=mode,
+    )
+    return request.validated()

@@ -1,0 +1,81 @@
+"""The typed values a search returns: passages, hits and their citations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+
+@dataclass(frozen=True)
+class Citation:
+    doc_id: str
+    title: str
+    date: str | None
+    source: str
+    page: int | None
+    section: str | None
+    start: int
+    end: int
+    url: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    score: float
+    chunk_id: str
+    text: str
+    citation: Citation
+    dense_score: float | None = None
+    keyword_score: float | None = None
+
+
+@dataclass
+class Passage:
+    """One ranked passage: a chunk, or consecutive overlapping chunks merged."""
+
+    doc_id: str
+    first: int  # ordinals of the first and last chunk
+    last: int
+    start: int
+    end: int
+    score: float
+    page: int | None
+    heading: str | None
+    dense: float | None = None
+    keyword: float | None = None
+
+    @property
+    def chunk_id(self) -> str:
+        return chunk_key(self.doc_id, self.first, self.last)
+
+
+def chunk_key(doc_id: str, first: int, last: int | None = None) -> str:
+    """`doc:3` for one chunk, `doc:3-4` for merged chunks 3 and 4."""
+    return f"{doc_id}:{first}" if last is None or last == first else f"{doc_id}:{first}-{last}"
+
+
+def parse_chunk_key(chunk_id: str) -> tuple[str, int, int] | None:
+    """(doc_id, first, last) of a chunk id, or None if it is not one of ours."""
+    doc_id, sep, ordinals = chunk_id.rpartition(":")
+    match = re.fullmatch(r"(\d{1,9})(?:-(\d{1,9}))?", ordinals)
+    if not sep or not doc_id or not match:
+        return None
+    first = int(match.group(1))
+    last = int(match.group(2)) if match.group(2) else first
+    return (doc_id, first, last) if last >= first else None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    mode: str
+    took_ms: float
+    total: int
+    hits: list[Hit] = field(default_factory=list)
+    generation: str = ""
+
+
+def passage_url(doc_id: str, chunk_id: str) -> str:
+    return f"/documents/{quote(doc_id, safe='')}?chunk={quote(chunk_id, safe='')}#passage"

@@ -1,0 +1,188 @@
+"""Pydantic models at the API edge only: request bodies and the documented response shapes
+(DESIGN.md section 4). The core returns dataclasses; api.py converts them here.
+
+Range limits are documented (json_schema_extra) but enforced by SearchRequest, so that the
+API and the pages refuse the same values with the same messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .searcher import MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MODES
+
+# ------------------------------------------------------------------ requests
+
+
+def _q_field():
+    return Field(
+        description=f"The question or search words, 1-{MAX_QUERY_CHARS} characters.",
+        json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS},
+    )
+
+
+class SearchBody(BaseModel):
+    """POST body of /api/search: the same fields as the GET query parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str = _q_field()
+    k: int = Field(10, description="How many results.", json_schema_extra={"minimum": 1, "maximum": MAX_K})
+    offset: int = Field(0, description="Results to skip (paging).", json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET})
+    doc: list[str] | str | None = Field(None, description="Only these document ids (one id or a list).")
+    date_from: str | None = Field(None, description="Only documents dated on or after (YYYY-MM-DD).", json_schema_extra={"format": "date"})
+    date_to: str | None = Field(None, description="Only documents dated on or before (YYYY-MM-DD).", json_schema_extra={"format": "date"})
+    mode: str = Field("hybrid", description="Retrieval mode.", json_schema_extra={"enum": list(MODES)})
+
+
+class AskBody(SearchBody):
+    """POST body of /api/ask."""
+
+    k: int = Field(5, description="How many passages.", json_schema_extra={"minimum": 1, "maximum": MAX_K})
+
+
+# ------------------------------------------------------------------ responses
+
+
+class CitationOut(BaseModel):
+    doc_id: str
+    title: str
+    date: str | None = Field(description="YYYY-MM-DD, or null when the document has no date.")
+    source: str = Field(description="The file, as corpus/<relative path>.")
+    page: int | None
+    section: str | None
+    start: int = Field(description="Character offset of the passage in the document text.")
+    end: int = Field(description="End offset: text == document_text[start:end].")
+    url: str = Field(description="The passage in place: /documents/<doc_id>?chunk=<chunk_id>#passage")
+
+
+class ResultOut(BaseModel):
+    rank: int
+    score: float
+    chunk_id: str
+    text: str
+    citation: CitationOut
+
+
+class SearchOut(BaseModel):
+    query: str
+    mode: Literal["hybrid", "semantic", "keyword"]
+    took_ms: float
+    total: int = Field(description="How many passages match in all (for paging).")
+    results: list[ResultOut]
+
+
+class AnswerOut(BaseModel):
+    text: str = Field(description="The sentence(s) that answer; citation start/end point at them.")
+    confidence: float
+    citation: CitationOut
+
+
+class AskOut(BaseModel):
+    query: str
+    took_ms: float
+    answer: AnswerOut | None = Field(description="null when nothing in the statements answers: no guessing.")
+    passages: list[ResultOut]
+
+
+class DocumentSummaryOut(BaseModel):
+    doc_id: str
+    title: str
+    date: str | None
+    kind: str
+    source: str
+    chunks: int
+
+
+class DocumentListOut(BaseModel):
+    total: int
+    documents: list[DocumentSummaryOut]
+
+
+class SectionOut(BaseModel):
+    start: int
+    title: str
+    level: int
+
+
+class DocumentOut(DocumentSummaryOut):
+    text: str = Field(description="The full text; citation offsets point into it.")
+    sections: list[SectionOut]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "unavailable"]
+    generation: str | None
+    built_at: str | None
+    counts: dict[str, int] | None
+    model: str
+    reason: str | None = Field(description="Why the index is unavailable, or why a newer generation was refused.")
+    hint: str | None = Field(description="What to do about it.")
+
+
+class ErrorBody(BaseModel):
+    status: int
+    code: str = Field(description="Stable machine-readable code, e.g. invalid_parameter, unknown_document.")
+    parameter: str | None = Field(description="The request parameter at fault, when there is one.")
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every /api error has this shape."""
+
+    error: ErrorBody
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "error": {
+                    "status": 422,
+                    "code": "invalid_parameter",
+                    "parameter": "k",
+                    "message": "k must be between 1 and 100, got 0",
+                }
+            }
+        }
+    )
+
+
+class BuildReportOut(BaseModel):
+    generation: str | None = Field(description="The generation published, or null when nothing changed.")
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: int
+    skipped: list[dict[str, str]]
+    documents: int
+    chunks: int
+    chunks_embedded: int
+    seconds: float
+
+
+class UploadOut(BaseModel):
+    saved: str = Field(description="Where the file was written, as corpus/<name>.")
+    report: BuildReportOut
+
+
+class ReindexBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full: bool = Field(False, description="Re-read and re-embed everything.")
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting the error shape for these statuses."""
+    described = {
+        400: "Bad request",
+        401: "Missing or wrong bearer token",
+        404: "Not found (unknown route or document id)",
+        405: "Method not allowed",
+        409: "Another build is running",
+        413: "Too large",
+        415: "Unsupported file type",
+        422: "A parameter is invalid; `parameter` names it",
+        503: "No usable index",
+    }
+    return {s: {"model": ErrorOut, "description": described.get(s, "Error")} for s in statuses}

@@ -1,0 +1,75 @@
+"""Helpers for the search-app tests: an index built with the fake embedder, the app around it,
+and a real uvicorn server in a thread (for tests that need real sockets)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import uvicorn
+from fastapi.testclient import TestClient
+
+from indexer.build import build_index
+from indexer.embedder import FakeEmbedder
+from search_app.__main__ import MAX_REQUEST_HEAD_BYTES
+from search_app.app import create_app
+from search_app.settings import Settings
+
+TOKEN = "test-admin-token-123"
+
+
+def build(corpus: Path, index: Path):
+    return build_index(corpus, index, FakeEmbedder())
+
+
+def make_settings(corpus: Path, index: Path, **overrides) -> Settings:
+    values = dict(index=index, corpus=corpus, embedder="fake", reload_interval=0.1)
+    values.update(overrides)
+    return Settings(**values)
+
+
+@contextmanager
+def app_client(corpus: Path, index: Path, **overrides):
+    app = create_app(make_settings(corpus, index, **overrides), embedder=FakeEmbedder())
+    with TestClient(app) as client:
+        yield client
+
+
+def wait_for(predicate, timeout: float = 2.0, interval: float = 0.02):
+    """Poll until predicate() is truthy; returns its value, or the last one after timeout."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    return value
+
+
+class ServerThread:
+    """uvicorn serving `app` on 127.0.0.1 from a background thread, on a socket bound before
+    start (so there is no race for a free port)."""
+
+    def __init__(self, app):
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, log_level="warning", lifespan="on",
+                                h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
+
+    def __enter__(self) -> "ServerThread":
+        self.thread.start()
+        if not wait_for(lambda: self.server.started, timeout=20):
+            raise RuntimeError("the test server did not start")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.socket.close()

@@ -1,0 +1,172 @@
+"""Real-browser tests in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright):
+search, follow a citation to the highlighted passage, and the widget on another origin."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from indexer.embedder import FakeEmbedder
+from search_app.app import create_app
+
+from .apptools import ServerThread, build, make_settings
+from .conftest import SEED_CORPUS
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (make browsers)"),
+]
+playwright_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (pip install -e '.[test]')")
+
+
+class HostPage:
+    """A page on another origin that embeds the widget with one script tag, served with a
+    strict CSP of its own (no inline script) to prove the widget needs none. Bound at once,
+    so its origin is known before the API server is configured; `api_url` is set later."""
+
+    def __init__(self):
+        host = self
+        self.api_url = ""
+        # Hostile host styles: the widget's shadow root must keep them out.
+        css = b"* { color: rgb(255, 0, 0) !important; } input { display: none; } li { font-size: 40px; }"
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path == "/host.css":
+                    body, kind = css, "text/css"
+                else:
+                    body, kind = host.page().encode(), "text/html; charset=utf-8"
+                csp = f"default-src 'self'; script-src {host.api_url}; connect-src {host.api_url}"
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Security-Policy", csp)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def page(self) -> str:
+        return (
+            "<!doctype html><html><head><meta charset='utf-8'><title>Host site</title>"
+            "<link rel='stylesheet' href='/host.css'></head><body>"
+            "<h1>A news site</h1><div id='statements'></div>"
+            f"<script src='{self.api_url}/static/widget.js' data-target='#statements' data-k='3'></script>"
+            "</body></html>"
+        )
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory):
+    root = tmp_path_factory.mktemp("browser")
+    shutil.copytree(SEED_CORPUS, root / "corpus")
+    build(root / "corpus", root / "index")
+    return root / "corpus", root / "index"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1000, "height": 700})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.errors = errors
+    yield page
+    context.close()
+
+
+def test_search_follow_a_citation_and_see_the_passage_highlighted(seed_index, page):
+    app = create_app(make_settings(*seed_index), embedder=FakeEmbedder())
+    with ServerThread(app) as server:
+        page.goto(server.url + "/")
+        page.get_by_label("Search the statements").fill("PSHTA")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("li.hit")
+        hits = page.locator("li.hit")
+        assert hits.count() >= 1
+        assert "PSHTA" in hits.first.locator("mark").first.inner_text()
+        assert page.locator("section.answer-card").is_visible()
+
+        hits.first.get_by_role("link", name="Show in document").click()
+        page.wait_for_url("**/documents/**#passage")
+        mark = page.locator("mark#passage")
+        playwright_api.expect(mark).to_be_visible()
+        playwright_api.expect(mark).to_be_in_viewport()
+        assert "PSHTA" in mark.inner_text()
+        assert page.evaluate("document.querySelector('mark#passage').getBoundingClientRect().top") > 0
+    assert not page.errors, page.errors
+
+
+def search_in_widget(page, host_url: str, query: str):
+    page.goto(host_url + "/")
+    box = page.locator("#statements input[type=search]")  # Playwright pierces open shadow roots
+    box.fill(query)
+    box.press("Enter")
+    return box
+
+
+def test_widget_on_another_origin_renders_cited_results_in_its_shadow_root(seed_index, page):
+    with HostPage() as host:
+        app = create_app(make_settings(*seed_index, cors_origins=(host.url,)), embedder=FakeEmbedder())
+        with ServerThread(app) as api:
+            host.api_url = api.url
+            box = search_in_widget(page, host.url, "PSHTA")
+            page.wait_for_selector("#statements li.hit")
+            hits = page.locator("#statements li.hit")
+            assert 1 <= hits.count() <= 3
+            assert "PSHTA" in hits.first.locator("mark").first.inner_text()
+            playwright_api.expect(page.locator("#statements .answer")).to_be_visible()
+            link = hits.first.locator("a.title")
+            assert link.get_attribute("href").startswith(api.url + "/documents/")
+            assert link.get_attribute("target") == "_blank" and link.get_attribute("rel") == "noopener"
+            # The host's `* { color: red !important }` and `input { display: none }` stay outside.
+            assert box.is_visible()
+            assert link.evaluate("a => getComputedStyle(a).color") != "rgb(255, 0, 0)"
+            passage = hits.first.locator(".passage")
+            assert passage.evaluate("p => getComputedStyle(p).color") == "rgb(27, 31, 36)"
+            button = page.locator("#statements button")  # the widget's own stylesheet applies
+            assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(11, 87, 164)"
+            assert page.evaluate("document.querySelector('#statements').shadowRoot !== null")
+            assert page.evaluate("document.querySelectorAll('li').length") == 0  # nothing in the light DOM
+    assert not page.errors, page.errors
+
+
+def test_widget_says_so_when_the_api_does_not_allow_the_origin(seed_index, page):
+    with HostPage() as host:
+        app = create_app(make_settings(*seed_index), embedder=FakeEmbedder())  # no CORS origins
+        with ServerThread(app) as api:
+            host.api_url = api.url
+            search_in_widget(page, host.url, "PSHTA")
+            playwright_api.expect(page.locator("#statements .status")).to_contain_text("Search failed")
+            assert page.locator("#statements li.hit").count() == 0
