@@ -1,0 +1,69 @@
+"""The real all-MiniLM-L6-v2 on the real seed corpus: offsets, acronyms, abstention, and a
+quality floor on our own questions so quality cannot regress silently."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.quality import evaluate_questions, load_questions
+from indexer.build import build_index
+from indexer.embedder import SentenceTransformerEmbedder
+from indexer.generation import open_current
+from search_app.answers import answer_question
+from search_app.searcher import SearchRequest, Searcher
+
+from .conftest import SEED_CORPUS
+
+pytestmark = pytest.mark.model
+
+# Floors sit a little under what bench/quality.py measures, so noise does not fail CI but a
+# real regression does.
+HIT_AT_5_FLOOR = 0.9
+MRR_FLOOR = 0.7
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    embedder = SentenceTransformerEmbedder()
+    index = tmp_path_factory.mktemp("real") / "index"
+    build_index(SEED_CORPUS, index, embedder)
+    return Searcher(open_current(index), embedder)
+
+
+def test_every_chunk_of_the_real_index_is_an_exact_slice(searcher):
+    generation = searcher.generation
+    for info in generation.documents():
+        text = generation.document(info.doc_id).text
+        chunks = generation.document_chunks(info.doc_id)
+        assert chunks
+        for chunk in chunks:
+            assert text[chunk.start : chunk.end] == chunk.text
+
+
+@pytest.mark.parametrize("term", ["PSHTA", "JCLEC", "TFPP", "TEG-RR", "Palermo Protocol", "CTiP"])
+def test_an_acronym_query_finds_it(searcher, term):
+    for mode in ("hybrid", "keyword", "semantic"):
+        hits = searcher.search(SearchRequest(term, k=5, mode=mode)).hits
+        if mode == "semantic":
+            assert any(term.lower() in h.text.lower() for h in hits), mode
+        else:
+            assert term.lower() in hits[0].text.lower(), mode
+
+
+@pytest.mark.parametrize("question", ["How do I bake sourdough bread?", "Who won the football world cup?"])
+def test_off_topic_questions_get_no_answer(searcher, question):
+    assert answer_question(searcher, SearchRequest(question, k=5)).answer is None
+
+
+def test_a_plain_question_gets_a_cited_answer(searcher):
+    result = answer_question(searcher, SearchRequest("How many convictions did the Dhaka tribunal record?", k=5))
+    assert result.answer is not None and "78" in result.answer.text
+    citation = result.answer.citation
+    text = searcher.generation.document(citation.doc_id).text
+    assert text[citation.start : citation.end] == result.answer.text
+
+
+def test_quality_floor_on_our_own_questions(searcher):
+    report = evaluate_questions(searcher, load_questions(), "hybrid")
+    assert report["hit@5"] >= HIT_AT_5_FLOOR, report["misses"]
+    assert report["mrr@10"] >= MRR_FLOOR, report["misses"]
