@@ -32,9 +32,9 @@ MIN_CANDIDATES = 100
 # is more reliable, measured in bench/quality.py.
 RRF_K = 60
 DENSE_WEIGHT = 1.0
-KEYWORD_WEIGHT = 1.0
+KEYWORD_WEIGHT = 1.5
 # BM25 column weights: passage text, section heading, document title.
-FTS_WEIGHTS = (1.0, 0.5, 0.3)
+FTS_WEIGHTS = (1.0, 0.2, 0.1)
 QUERY_CACHE_SIZE = 512
 # At most this many overlapping chunks are merged into one passage (~2.5 chunks of text).
 MERGE_MAX_CHUNKS = 3
@@ -82,7 +82,8 @@ class SearchRequest:
 
 def query_terms(query: str) -> list[str]:
     """Lower-cased content words of a query, in order, without duplicates."""
-    terms = [t.lower() for t in _TERM.findall(query)]
+    # "Bangladesh's" is about Bangladesh: drop the possessive.
+    terms = [re.sub(r"['’]s$", "", t.lower()) for t in _TERM.findall(query)]
     content = [t for t in terms if t not in STOPWORDS]
     return list(dict.fromkeys(content or terms))
 
