@@ -36,8 +36,9 @@ KEYWORD_WEIGHT = 1.5
 # BM25 column weights: passage text, section heading, document title.
 FTS_WEIGHTS = (1.0, 0.2, 0.1)
 QUERY_CACHE_SIZE = 512
-# At most this many overlapping chunks are merged into one passage (~2.5 chunks of text).
-MERGE_MAX_CHUNKS = 3
+# A chunk left with fewer characters than this, once the parts shown by better-ranked
+# chunks are cut away, is not shown at all.
+MIN_REMAINDER_CHARS = 120
 
 # Common words that only slow FTS down and blur BM25 (the dense side still reads them).
 STOPWORDS = frozenset(
@@ -129,7 +130,7 @@ class Searcher:
         return SearchResult(request.query, request.mode, round(took, 2), len(passages), hits, self.generation.name)
 
     def rank(self, request: SearchRequest, needed: int) -> list["Passage"]:
-        """The fused ranking as passages: overlapping chunks of one document merged."""
+        """The fused ranking as passages, without text shown twice."""
         n = max(MIN_CANDIDATES, 3 * needed)
         allowed = self._allowed_ids(request) if request.filtered else None
         if allowed is not None and len(allowed) == 0:
@@ -143,12 +144,12 @@ class Searcher:
         else:
             fused = self._fuse(dense, keyword)
         ordered = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
-        return self._merge_overlaps(ordered, dense, keyword)
+        return self._drop_overlaps(ordered, dense, keyword)
 
     def find_passage(self, doc_id: str, chunk_id: str) -> "Passage | None":
         """The passage a citation names (`doc:3` or merged `doc:3-4`), if it is this document's."""
         key = parse_chunk_key(chunk_id)
-        if key is None or key[0] != doc_id or key[2] - key[1] >= MERGE_MAX_CHUNKS:
+        if key is None or key[0] != doc_id or key[2] - key[1] > 8:
             return None
         rows = self.generation.db.execute(
             'SELECT ordinal, start, "end", page, heading FROM chunks WHERE doc_id = ? AND ordinal BETWEEN ? AND ? '
@@ -218,14 +219,20 @@ class Searcher:
                    None if keyword is None else round(float(keyword), 6))
 
     def _texts(self, passages: list["Passage"]) -> list[str]:
-        """Passage texts sliced from their documents (a merged passage spans several chunks)."""
+        """Passage texts sliced from their documents (a trimmed chunk is a part of its chunk)."""
         out = []
         for p in passages:
             # SQLite's substr counts characters, as Python's offsets do.
             row = self.generation.db.execute(
                 "SELECT substr(text, ?, ?) FROM documents WHERE doc_id = ?", (p.start + 1, p.end - p.start, p.doc_id)
             ).fetchone()
-            out.append(row[0] if row else "")
+            text = row[0] if row else ""
+            # A trimmed chunk starts where a better one ended: drop the white space between.
+            lead = len(text) - len(text.lstrip())
+            text = text.strip()
+            p.start += lead
+            p.end = p.start + len(text)
+            out.append(text)
         return out
 
     def _allowed_ids(self, request: SearchRequest) -> np.ndarray:
@@ -269,38 +276,25 @@ class Searcher:
                 fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank)
         return fused
 
-    def _merge_overlaps(self, ordered: list[tuple[int, float]], dense: dict, keyword: dict) -> list["Passage"]:
-        """Overlapping chunks of one document (they share a sentence) become one passage at
-        the better chunk's rank, up to MERGE_MAX_CHUNKS; beyond that the weaker one is dropped."""
+    def _drop_overlaps(self, ordered: list[tuple[int, float]], dense: dict, keyword: dict) -> list[Passage]:
+        """Chunks of one document overlap by a sentence; a lower-ranked chunk is shown without
+        what a better-ranked one already shows, and not at all if little is left."""
         if not ordered:
             return []
         rows = self._chunk_rows([cid for cid, _ in ordered])
         passages: list[Passage] = []
-        by_doc: dict[str, list[Passage]] = {}
+        taken: dict[str, list[tuple[int, int]]] = {}
         for cid, score in ordered:
             row = rows.get(cid)
             if row is None:
                 continue
             doc_id, ordinal, start, end, page, heading = row
-            target = None
-            blocked = False
-            for p in by_doc.get(doc_id, ()):
-                if start < p.end and p.start < end:
-                    if ordinal in (p.first - 1, p.last + 1) and p.last - p.first + 1 < MERGE_MAX_CHUNKS:
-                        target = p
-                    else:
-                        blocked = True
-                    break
-            if blocked:
+            span = _remainder(start, end, taken.get(doc_id, ()))
+            if span is None:
                 continue
-            if target is None:
-                passage = Passage(doc_id, ordinal, ordinal, start, end, score, page, heading, dense.get(cid), keyword.get(cid))
-                passages.append(passage)
-                by_doc.setdefault(doc_id, []).append(passage)
-            elif ordinal < target.first:
-                target.first, target.start, target.page, target.heading = ordinal, start, page, heading
-            else:
-                target.last, target.end = ordinal, end
+            taken.setdefault(doc_id, []).append(span)
+            passages.append(Passage(doc_id, ordinal, ordinal, span[0], span[1], score, page, heading,
+                                    dense.get(cid), keyword.get(cid)))
         return passages
 
     def _chunk_rows(self, ids: list[int]) -> dict[int, tuple]:
@@ -313,6 +307,29 @@ class Searcher:
             ):
                 out[r[0]] = r[1:]
         return out
+
+
+def _remainder(start: int, end: int, taken) -> tuple[int, int] | None:
+    """The longest part of [start, end) outside the taken spans, if it is worth showing.
+    Chunks overlap by whole sentences, so the cut falls between sentences."""
+    pieces = [(start, end)]
+    for t_start, t_end in taken:
+        next_pieces = []
+        for p_start, p_end in pieces:
+            if t_end <= p_start or p_end <= t_start:
+                next_pieces.append((p_start, p_end))
+                continue
+            if p_start < t_start:
+                next_pieces.append((p_start, t_start))
+            if t_end < p_end:
+                next_pieces.append((t_end, p_end))
+        pieces = next_pieces
+    if not pieces:
+        return None
+    best = max(pieces, key=lambda p: p[1] - p[0])
+    if best == (start, end):
+        return best
+    return best if best[1] - best[0] >= MIN_REMAINDER_CHARS else None
 
 
 def _filter_sql(request: SearchRequest) -> tuple[str, list]:
