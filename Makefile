@@ -34,5 +34,8 @@ browsers:
 test: install browsers
 	$(PY) -m pytest -q
 
+# Build throughput, search quality, then query latency (HTTP and in process) and cold start.
 bench: install
 	$(PY) bench/build_speed.py
+	$(PY) bench/quality.py
+	$(PY) bench/http_speed.py

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import statistics
 import sys
 import time
@@ -28,14 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import CACHE, DEFAULT_SCIFACT, load_scifact, scifact_index  # noqa: E402
 from indexer.build import build_index  # noqa: E402
 from indexer.embedder import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
 from search_app.answers import answer_question  # noqa: E402
 from search_app.searcher import SearchRequest, Searcher  # noqa: E402
 
-DEFAULT_SCIFACT = ROOT.parent / "shared" / "benchmarks" / "scifact"
-CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "statement-search" / "bench"
 QUESTIONS = ROOT / "bench" / "questions.jsonl"
 MODES = ("semantic", "keyword", "hybrid")
 ANCHORS = {"semantic": ("all-MiniLM-L6-v2 dense (MTEB)", 0.645), "keyword": ("BM25 (BEIR paper)", 0.665),
@@ -56,38 +54,6 @@ def recall_at(ranked: list[str], relevant: set[str], k: int = 100) -> float:
 
 
 # ------------------------------------------------------------------ SciFact
-
-
-def load_scifact(scifact: Path, split: str) -> tuple[dict[str, str], dict[str, set[str]]]:
-    test: dict[str, set[str]] = {}
-    with open(scifact / "qrels" / "test.tsv", encoding="utf-8") as fh:
-        next(fh)
-        for line in fh:
-            qid, did, score = line.strip().split("\t")
-            if int(score) > 0:
-                test.setdefault(qid, set()).add(did)
-    queries, qrels = {}, {}
-    with open(scifact / "queries.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            q = json.loads(line)
-            if split == "test" and q["_id"] in test:
-                queries[q["_id"]], qrels[q["_id"]] = q["text"], test[q["_id"]]
-            elif split == "dev" and q["_id"] not in test and q.get("metadata"):
-                # Evidence annotations of non-test claims: labels for tuning only, never retriever input.
-                queries[q["_id"]], qrels[q["_id"]] = q["text"], set(q["metadata"])
-    return queries, qrels
-
-
-def scifact_index(scifact: Path, embedder) -> Path:
-    corpus, index = CACHE / "scifact" / "corpus", CACHE / "scifact" / "index"
-    corpus.mkdir(parents=True, exist_ok=True)
-    link = corpus / "scifact.jsonl"
-    if not link.exists():
-        link.symlink_to((scifact / "corpus.jsonl").resolve())
-    report = build_index(corpus, index, embedder, progress=sys.stderr.isatty())
-    print(f"SciFact index: {report.documents} documents, {report.chunks} chunks "
-          f"({'built' if report.published else 'up to date'}, {report.seconds:.0f} s)", file=sys.stderr)
-    return index
 
 
 def rank_documents(searcher: Searcher, query: str, mode: str, depth: int = 100) -> list[str]:

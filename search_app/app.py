@@ -58,11 +58,14 @@ def create_app(settings: Settings, embedder=None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        await anyio.to_thread.run_sync(live_index.start)
+        # Model first, index second: torch and faiss each bring an OpenMP runtime, and when
+        # faiss loads first every encode after a FAISS search runs about twice as slow
+        # (bench/http_speed.py measured it).
         try:
             await anyio.to_thread.run_sync(embedder.embed_query, WARM_UP_QUERY)
         except Exception as exc:  # a broken model shows on the first query; still serve pages and health
             log.error("could not warm up the embedder: %s", exc)
+        await anyio.to_thread.run_sync(live_index.start)
         try:
             yield
         finally:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -113,6 +115,9 @@ class Searcher:
         self._doc_cache: dict[str, DocumentInfo] = {}
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._idf_cache: dict[str, float] = {}
+        self._cache_lock = threading.Lock()  # requests share the query cache across threads
+        # One worker per Searcher for the keyword half of a hybrid query; it dies with the Searcher.
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="keyword")
 
     # ------------------------------------------------------------ public
 
@@ -135,8 +140,14 @@ class Searcher:
         allowed = self._allowed_ids(request) if request.filtered else None
         if allowed is not None and len(allowed) == 0:
             return []
-        dense = self._dense(request.query, n, allowed) if request.mode in ("hybrid", "semantic") else {}
-        keyword = self._keyword(request, n) if request.mode in ("hybrid", "keyword") else {}
+        if request.mode == "hybrid":
+            # FTS5 runs in SQLite with the GIL released, so it overlaps the query encoding.
+            keyword_future = self._pool.submit(self._keyword, request, n)
+            dense = self._dense(request.query, n, allowed)
+            keyword = keyword_future.result()
+        else:
+            dense = self._dense(request.query, n, allowed) if request.mode == "semantic" else {}
+            keyword = self._keyword(request, n) if request.mode == "keyword" else {}
         if request.mode == "semantic":
             fused = dense
         elif request.mode == "keyword":
@@ -160,14 +171,16 @@ class Searcher:
         return Passage(doc_id, key[1], key[2], rows[0][1], rows[-1][2], 0.0, rows[0][3], rows[0][4])
 
     def embed_query(self, query: str) -> np.ndarray:
-        cached = self._query_cache.get(query)
-        if cached is not None:
-            self._query_cache.move_to_end(query)
-            return cached
+        with self._cache_lock:
+            cached = self._query_cache.get(query)
+            if cached is not None:
+                self._query_cache.move_to_end(query)
+                return cached
         vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
-        self._query_cache[query] = vector
-        if len(self._query_cache) > QUERY_CACHE_SIZE:
-            self._query_cache.popitem(last=False)
+        with self._cache_lock:
+            self._query_cache[query] = vector
+            if len(self._query_cache) > QUERY_CACHE_SIZE:
+                self._query_cache.popitem(last=False)
         return vector
 
     def document_info(self, doc_id: str) -> DocumentInfo | None:

@@ -1,0 +1,89 @@
+"""Recall@10 of the ANN index the indexer chooses at large scale, against exact search.
+
+    .venv/bin/python bench/ann_recall.py [--n 1000000]
+
+Vectors: the SciFact chunk vectors of the bench index (bench/quality.py builds it), extended to
+N by mixing random pairs and adding noise (v = norm(0.7 a + 0.3 b + noise)), so the set keeps
+the real vectors' geometry instead of being uniform noise. Queries: the SciFact test queries,
+embedded by the bundled model. The index is built by indexer.vectors.build_vector_index with the
+kind indexer.vectors.choose_kind picks for N, exactly as a build would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.quality import DEFAULT_SCIFACT, load_scifact, scifact_index  # noqa: E402
+from indexer.embedder import make_embedder  # noqa: E402
+from indexer.generation import open_current  # noqa: E402
+from indexer.vectors import build_vector_index, choose_kind, search_vectors  # noqa: E402
+
+
+def synthesise(base: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, base.shape[1]), dtype=np.float32)
+    out[: len(base)] = base
+    for lo in range(len(base), n, 100_000):
+        m = min(100_000, n - lo)
+        a = base[rng.integers(0, len(base), m)]
+        b = base[rng.integers(0, len(base), m)]
+        noise = rng.standard_normal((m, base.shape[1]), dtype=np.float32) * (0.1 / np.sqrt(base.shape[1]))
+        v = 0.7 * a + 0.3 * b + noise
+        out[lo : lo + m] = v / np.linalg.norm(v, axis=1, keepdims=True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="ANN recall@10 against exact search")
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "ann_recall.json")
+    args = parser.parse_args()
+
+    embedder = make_embedder("minilm")
+    generation = open_current(scifact_index(DEFAULT_SCIFACT, embedder))
+    rows = generation.db.execute("SELECT vector FROM chunks ORDER BY id").fetchall()
+    base = np.frombuffer(b"".join(r[0] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+    vectors = synthesise(base, args.n)
+    ids = np.arange(len(vectors), dtype=np.int64)
+    queries, _ = load_scifact(DEFAULT_SCIFACT, "test")
+    qvecs = np.stack([embedder.embed_query(q) for q in queries.values()])
+
+    kind = choose_kind(len(vectors))
+    started = time.perf_counter()
+    ann, info = build_vector_index(ids, vectors, vectors.shape[1], kind)
+    build_s = time.perf_counter() - started
+    exact, _ = build_vector_index(ids, vectors, vectors.shape[1], "flat")
+
+    recalls, times = [], []
+    for q in qvecs:
+        truth, _ = search_vectors(exact, q, 10)
+        t = time.perf_counter()
+        found, _ = search_vectors(ann, q, 10)
+        times.append(time.perf_counter() - t)
+        recalls.append(len(set(truth) & set(found)) / 10)
+    result = {
+        "n_vectors": len(vectors), "kind": kind, "index": info, "build_s": round(build_s, 1),
+        "recall@10": round(statistics.fmean(recalls), 4),
+        "query_ms_p50": round(1000 * statistics.median(times), 3),
+        "query_ms_p95": round(1000 * float(np.percentile(times, 95)), 3),
+        "vector_bytes_ann": int(ann.sa_code_size() * len(vectors)) if hasattr(ann, "sa_code_size") else None,
+        "vector_bytes_exact": int(vectors.nbytes),
+        "queries": len(qvecs),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
