@@ -11,7 +11,6 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -116,8 +115,6 @@ class Searcher:
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._idf_cache: dict[str, float] = {}
         self._cache_lock = threading.Lock()  # requests share the query cache across threads
-        # One worker per Searcher for the keyword half of a hybrid query; it dies with the Searcher.
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="keyword")
 
     # ------------------------------------------------------------ public
 
@@ -140,14 +137,10 @@ class Searcher:
         allowed = self._allowed_ids(request) if request.filtered else None
         if allowed is not None and len(allowed) == 0:
             return []
-        if request.mode == "hybrid":
-            # FTS5 runs in SQLite with the GIL released, so it overlaps the query encoding.
-            keyword_future = self._pool.submit(self._keyword, request, n)
-            dense = self._dense(request.query, n, allowed)
-            keyword = keyword_future.result()
-        else:
-            dense = self._dense(request.query, n, allowed) if request.mode == "semantic" else {}
-            keyword = self._keyword(request, n) if request.mode == "keyword" else {}
+        # Sequential on purpose: running FTS5 in a thread beside the encoder was measured slower
+        # on 2 cores (torch already uses both), see bench/http_speed.py.
+        dense = self._dense(request.query, n, allowed) if request.mode in ("hybrid", "semantic") else {}
+        keyword = self._keyword(request, n) if request.mode in ("hybrid", "keyword") else {}
         if request.mode == "semantic":
             fused = dense
         elif request.mode == "keyword":
