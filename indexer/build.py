@@ -24,7 +24,7 @@ from . import __version__
 from .chunking import ChunkingParams, chunk_document, embedding_text
 from .documents import SUPPORTED_SUFFIXES, load_metadata, read_documents
 from .embedder import Embedder
-from .errors import CorpusNotFound, CorruptIndex, IndexerError, UnreadableDocument
+from .errors import CorpusNotFound, CorruptIndex, NothingToIndex, UnreadableDocument
 from .models import Document
 from .generation import read_manifest
 from .store import (
@@ -41,11 +41,6 @@ from .vectors import build_vector_index, choose_kind, read_vector_index, update_
 METADATA_FILE = "metadata.json"
 # Bump when embedding_text() changes what the encoder reads: every vector is then stale.
 EMBED_TEXT_VERSION = 1
-
-
-class NothingToIndex(IndexerError):
-    def __init__(self, corpus: Path):
-        super().__init__(f"nothing usable to index in {corpus}: no file could be read (see the skipped list)")
 
 
 @dataclass
@@ -303,7 +298,7 @@ def _write_generation(corpus, workdir, previous, prev_manifest, prev_files, todo
     counts = writer.counts()
     if counts["documents"] == 0:
         writer.commit()
-        raise NothingToIndex(corpus)
+        raise NothingToIndex(corpus, report.skipped)
     report.documents, report.chunks = counts["documents"], counts["chunks"]
 
     prev_info = (prev_manifest or {}).get("vector_index", {})

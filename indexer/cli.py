@@ -12,7 +12,7 @@ from pathlib import Path
 from .build import BuildReport, build_index
 from .config import IndexerConfig
 from .embedder import make_embedder
-from .errors import IndexerError
+from .errors import IndexerError, NothingToIndex
 from .generation import open_current
 from .store import IndexDir
 
@@ -42,8 +42,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_build(args, config)
         return run_info(args)
     except IndexerError as exc:
+        for rel, reason in getattr(exc, "skipped", ()):
+            print(f"  skipped   {rel}: {reason}", file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_NOTHING_USABLE if type(exc).__name__ == "NothingToIndex" else EXIT_ERROR
+        return EXIT_NOTHING_USABLE if isinstance(exc, NothingToIndex) else EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted: nothing was published", file=sys.stderr)
         return 130

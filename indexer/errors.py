@@ -18,6 +18,15 @@ class UnreadableDocument(IndexerError):
         super().__init__(f"{self.path}: {reason}")
 
 
+class NothingToIndex(IndexerError):
+    def __init__(self, corpus: Path | str, skipped: list[tuple[str, str]]):
+        self.skipped = list(skipped)
+        super().__init__(
+            f"nothing usable to index in {corpus}: no file could be read ({len(self.skipped)} skipped); "
+            "the published index, if any, is unchanged"
+        )
+
+
 class CorpusNotFound(IndexerError):
     def __init__(self, path: Path | str):
         self.path = str(path)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import NothingToIndex, build_index
+from indexer.build import build_index
 from indexer.embedder import FakeEmbedder
-from indexer.errors import BuildLocked, CorpusNotFound, NotAnIndex
+from indexer.errors import BuildLocked, CorpusNotFound, NothingToIndex, NotAnIndex
 from indexer.generation import open_current
 from indexer.store import IndexDir
 
