@@ -166,13 +166,6 @@ class Generation:
                 out[r[0]] = StoredChunk(*r)
         return out
 
-    def chunk_by_key(self, doc_id: str, ordinal: int) -> StoredChunk | None:
-        r = self.db.execute(
-            'SELECT id, doc_id, ordinal, start, "end", page, heading, text FROM chunks WHERE doc_id = ? AND ordinal = ?',
-            (doc_id, ordinal),
-        ).fetchone()
-        return StoredChunk(*r) if r else None
-
     def document_chunks(self, doc_id: str) -> list[StoredChunk]:
         rows = self.db.execute(
             'SELECT id, doc_id, ordinal, start, "end", page, heading, text FROM chunks WHERE doc_id = ? ORDER BY ordinal',

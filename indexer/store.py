@@ -198,10 +198,6 @@ class GenerationWriter:
         self.db.executescript(SCHEMA)
         self.db.execute("BEGIN")
 
-    def file_records(self) -> dict[str, FileRecord]:
-        rows = self.db.execute("SELECT path, sha256, size, meta_hash, doc_ids FROM files")
-        return {r[0]: FileRecord(r[0], r[1], r[2], r[3], tuple(json.loads(r[4]))) for r in rows}
-
     def cached_vectors(self, embed_hashes: list[str]) -> dict[str, bytes]:
         """Vectors already computed for these embedding inputs (any document's)."""
         found: dict[str, bytes] = {}
