@@ -57,9 +57,13 @@ class SentenceTransformerEmbedder:
 
     def embed_documents(self, texts: Sequence[str], progress=None) -> np.ndarray:
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for lo in range(0, len(texts), BLOCK_SIZE):
-            block = list(texts[lo : lo + BLOCK_SIZE])
-            out[lo : lo + len(block)] = self.model.encode(
+        # Longest first across all blocks, as one encode() call would sort them: batches of
+        # similar length waste no time on padding, and blocks still give progress.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for lo in range(0, len(order), BLOCK_SIZE):
+            rows = order[lo : lo + BLOCK_SIZE]
+            block = [texts[i] for i in rows]
+            out[rows] = self.model.encode(
                 block,
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
