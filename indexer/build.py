@@ -242,25 +242,28 @@ def _write_generation(corpus, workdir, previous, prev_manifest, prev_files, todo
         if rel in prev_files:
             stale_ids.extend(prev_files[rel][0].doc_ids)
 
-    # Chunk everything new and hash what the encoder would read.
+    # Chunk everything new and hash what the encoder would read (kept by hash: a text that
+    # turns out to be missing is embedded from here, not rebuilt).
     planned = []  # (rel, document, chunks, hashes)
+    texts_by_hash: dict[str, str] = {}
     for s in todo:
         for document in read.get(s.rel, []):
             chunks = chunk_document(document, params)
-            hashes = [embed_hash(embedder.name, embedding_text(document, c)) for c in chunks]
+            hashes = []
+            for c in chunks:
+                text = embedding_text(document, c)
+                h = embed_hash(embedder.name, text)
+                texts_by_hash[h] = text
+                hashes.append(h)
             planned.append((s.rel, document, chunks, hashes))
 
-    all_hashes = sorted({h for _, _, _, hs in planned for h in hs})
+    all_hashes = sorted(texts_by_hash)
     vectors_by_hash = {h: np.frombuffer(b, dtype=np.float32) for h, b in writer.cached_vectors(all_hashes).items()}
     removed_chunk_ids = writer.remove_documents(stale_ids)
     for rel in report.removed:
         writer.remove_file(rel)
 
-    missing = {}
-    for _, document, chunks, hashes in planned:
-        for c, h in zip(chunks, hashes):
-            if h not in vectors_by_hash and h not in missing:
-                missing[h] = embedding_text(document, c)
+    missing = {h: text for h, text in texts_by_hash.items() if h not in vectors_by_hash}
     report.chunks_reused = sum(len(hs) for *_, hs in planned) - len(missing)
     if missing:
         log(f"embedding {len(missing)} chunks")
@@ -269,7 +272,9 @@ def _write_generation(corpus, workdir, previous, prev_manifest, prev_files, todo
         report.chunks_embedded = len(texts)
         for h, v in zip(missing.keys(), vectors):
             vectors_by_hash[h] = v
-    dimension = int(embedder.dimension) if missing else int((prev_manifest or {}).get("model", {}).get("dimension") or embedder.dimension)
+    # Only ask the embedder (which may load the model) when it already had to embed.
+    known_dimension = (prev_manifest or {}).get("model", {}).get("dimension")
+    dimension = int(embedder.dimension if missing or not known_dimension else known_dimension)
 
     existing = writer.existing_doc_ids()
     added_ids: list[int] = []
