@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from .answers import AskResult, answer_question
@@ -32,6 +32,8 @@ from .display import public_source
 router = APIRouter(prefix="/api", tags=["search"])
 
 SEARCH_ERRORS = error_responses(404, 422, 503)
+# Names the index generation that answered a search or ask (the whole response comes from it).
+GENERATION_HEADER = "X-Index-Generation"
 
 # Query parameters, documented with the limits SearchRequest enforces.
 Q = Annotated[str, Query(description=f"The question or search words, 1-{MAX_QUERY_CHARS} characters.",
@@ -93,21 +95,27 @@ def ask_json(result: AskResult) -> dict:
 # ------------------------------------------------------------------ search and ask
 
 
-def run_search(request: Request, fields: dict) -> dict:
+def run_search(request: Request, response: Response, fields: dict) -> dict:
     search_request = parse_search_request(**fields)
+    # Taken once: the results and the header come from the same generation.
     live = _live_index(request).current()
-    return search_json(live.searcher.search(search_request))
+    result = live.searcher.search(search_request)
+    response.headers[GENERATION_HEADER] = live.generation.name
+    return search_json(result)
 
 
-def run_ask(request: Request, fields: dict) -> dict:
+def run_ask(request: Request, response: Response, fields: dict) -> dict:
     search_request = parse_search_request(**fields, default_k=5)
     live = _live_index(request).current()
-    return ask_json(answer_question(live.searcher, search_request))
+    result = answer_question(live.searcher, search_request)
+    response.headers[GENERATION_HEADER] = live.generation.name
+    return ask_json(result)
 
 
 @router.get("/search", response_model=SearchOut, responses=SEARCH_ERRORS, summary="Ranked, cited passages")
 def search_get(
     request: Request,
+    response: Response,
     q: Q,
     k: Annotated[int, Query(description="How many results.", json_schema_extra={"minimum": 1, "maximum": MAX_K})] = 10,
     offset: Offset = 0,
@@ -116,17 +124,18 @@ def search_get(
     date_to: DateTo = None,
     mode: Mode = "hybrid",
 ):
-    return run_search(request, dict(q=q, k=k, offset=offset, doc=doc, date_from=date_from, date_to=date_to, mode=mode))
+    return run_search(request, response, dict(q=q, k=k, offset=offset, doc=doc, date_from=date_from, date_to=date_to, mode=mode))
 
 
 @router.post("/search", response_model=SearchOut, responses=SEARCH_ERRORS, summary="Ranked, cited passages (JSON body)")
-def search_post(request: Request, body: SearchBody):
-    return run_search(request, body.model_dump())
+def search_post(request: Request, response: Response, body: SearchBody):
+    return run_search(request, response, body.model_dump())
 
 
 @router.get("/ask", response_model=AskOut, responses=SEARCH_ERRORS, summary="An answer with its citation, or null")
 def ask_get(
     request: Request,
+    response: Response,
     q: Q,
     k: Annotated[int, Query(description="How many passages.", json_schema_extra={"minimum": 1, "maximum": MAX_K})] = 5,
     offset: Offset = 0,
@@ -135,12 +144,12 @@ def ask_get(
     date_to: DateTo = None,
     mode: Mode = "hybrid",
 ):
-    return run_ask(request, dict(q=q, k=k, offset=offset, doc=doc, date_from=date_from, date_to=date_to, mode=mode))
+    return run_ask(request, response, dict(q=q, k=k, offset=offset, doc=doc, date_from=date_from, date_to=date_to, mode=mode))
 
 
 @router.post("/ask", response_model=AskOut, responses=SEARCH_ERRORS, summary="An answer with its citation, or null (JSON body)")
-def ask_post(request: Request, body: AskBody):
-    return run_ask(request, body.model_dump())
+def ask_post(request: Request, response: Response, body: AskBody):
+    return run_ask(request, response, body.model_dump())
 
 
 # ------------------------------------------------------------------ documents and health
