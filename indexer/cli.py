@@ -55,7 +55,7 @@ def run_build(args, config: IndexerConfig) -> int:
     # The model path is fixed by the bundled package; HF_HUB_OFFLINE keeps any library from
     # reaching for a hub even by accident.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    embedder = make_embedder(config.embedder, config.batch_size)
+    embedder = make_embedder(config.embedder, config.batch_size, config.model_cache)
     report = build_index(
         args.corpus, args.index, embedder, full=args.full,
         progress=not args.quiet and sys.stderr.isatty(),

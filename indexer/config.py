@@ -20,14 +20,24 @@ def project_root() -> Path:
     return here if (here / "pyproject.toml").exists() else Path.cwd()
 
 
+def model_cache_from(env: Mapping[str, str]) -> Path:
+    """Where derived model files (the ONNX export) are kept: STATEMENT_SEARCH_MODEL_CACHE, else
+    the XDG cache folder."""
+    if env.get(ENV_PREFIX + "MODEL_CACHE", "").strip():
+        return Path(env[ENV_PREFIX + "MODEL_CACHE"].strip())
+    base = env.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base) if base else Path.home() / ".cache") / "statement-search"
+
+
 @dataclass(frozen=True)
 class IndexerConfig:
     corpus: Path
     index: Path
     batch_size: int = 32
-    # "minilm" (the bundled model) or "fake" (deterministic hashing; for tests and demos
-    # that must not load torch).
+    # "minilm" (the bundled model on ONNX Runtime), "minilm-torch" (the same on
+    # sentence-transformers) or "fake" (deterministic hashing; for tests and demos).
     embedder: str = "minilm"
+    model_cache: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "IndexerConfig":
@@ -38,4 +48,5 @@ class IndexerConfig:
             index=Path(env.get(ENV_PREFIX + "INDEX", root / "index")),
             batch_size=int(env.get(ENV_PREFIX + "BATCH_SIZE", 32)),
             embedder=env.get(ENV_PREFIX + "EMBEDDER", "minilm"),
+            model_cache=model_cache_from(env),
         )

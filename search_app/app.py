@@ -53,14 +53,15 @@ _VALIDATION_MESSAGES = {
 
 
 def create_app(settings: Settings, embedder=None) -> FastAPI:
-    embedder = embedder if embedder is not None else make_embedder(settings.embedder)
+    if embedder is None:
+        embedder = make_embedder(settings.embedder, model_cache=settings.model_cache)
     live_index = LiveIndex(settings.index, embedder, settings.reload_interval)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        # Model first, index second: torch and faiss each bring an OpenMP runtime, and when
-        # faiss loads first every encode after a FAISS search runs about twice as slow
-        # (bench/http_speed.py measured it).
+        # Model first, index second: with the torch backend, torch and faiss each bring an
+        # OpenMP runtime, and when faiss loads first every encode after a FAISS search runs
+        # about twice as slow (bench/http_speed.py measured it). Harmless for ONNX Runtime.
         try:
             await anyio.to_thread.run_sync(embedder.embed_query, WARM_UP_QUERY)
         except Exception as exc:  # a broken model shows on the first query; still serve pages and health

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from indexer.config import ENV_PREFIX, project_root
+from indexer.config import ENV_PREFIX, model_cache_from, project_root
+from indexer.embedder import EMBEDDERS
 from indexer.errors import ConfigError
 
-EMBEDDERS = ("minilm", "fake")
 # An admin token this short could be guessed; refuse it rather than serve it.
 MIN_TOKEN_CHARS = 8
 _ORIGIN = re.compile(r"^https?://[^/\s]+$")
@@ -34,6 +34,8 @@ class Settings:
     # plus the time to open it.
     reload_interval: float = 0.5
     embedder: str = "minilm"
+    # Where the ONNX export of the model is kept (see indexer/onnx_model.py).
+    model_cache: Path | None = None
 
     @property
     def max_upload_bytes(self) -> int:
@@ -60,6 +62,7 @@ class Settings:
             max_upload_mb=_parse_number("MAX_UPLOAD_MB", get("MAX_UPLOAD_MB"), 20.0, float, 0.001, 10_000),
             reload_interval=_parse_number("RELOAD_INTERVAL", get("RELOAD_INTERVAL"), 0.5, float, 0.05, 60),
             embedder=_parse_choice("EMBEDDER", get("EMBEDDER"), "minilm", EMBEDDERS),
+            model_cache=model_cache_from(env),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "port" in overrides and overrides["port"] is not None:

@@ -7,7 +7,7 @@ import pytest
 
 from bench.quality import evaluate_questions, load_questions
 from indexer.build import build_index
-from indexer.embedder import SentenceTransformerEmbedder
+from indexer.embedder import make_embedder
 from indexer.generation import open_current
 from search_app.answers import answer_question
 from search_app.searcher import SearchRequest, Searcher
@@ -24,7 +24,8 @@ MRR_FLOOR = 0.7
 
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory):
-    embedder = SentenceTransformerEmbedder()
+    # The default backend (ONNX Runtime), exported afresh: what `make run` serves.
+    embedder = make_embedder("minilm", model_cache=tmp_path_factory.mktemp("model-cache"))
     index = tmp_path_factory.mktemp("real") / "index"
     build_index(SEED_CORPUS, index, embedder)
     return Searcher(open_current(index), embedder)

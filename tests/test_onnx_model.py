@@ -1,0 +1,76 @@
+"""The ONNX Runtime backend gives the vectors sentence-transformers gives, survives a damaged
+cache file, and lets a process embed without importing torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from indexer.embedder import MODEL_NAME, SentenceTransformerEmbedder, bundled_model_path
+from indexer.onnx_model import OnnxEmbedder, cached_model_file
+
+pytestmark = pytest.mark.model
+
+TEXTS = [
+    "When was the Bali Process founded?",
+    "JCLEC",
+    "",
+    "Ministers welcomed the Regional Support Office's work — and the TEG-RR's — on irregular migration. 🙂",
+    # Longer than the encoder reads (256 tokens): both backends must cut it at the same place.
+    "The Co-Chairs reaffirmed their commitment to combating trafficking in persons. " * 40,
+]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="module")
+def onnx(cache):
+    return OnnxEmbedder(bundled_model_path(), cache, MODEL_NAME)
+
+
+def test_onnx_vectors_match_sentence_transformers(onnx):
+    reference = SentenceTransformerEmbedder()
+    batch = onnx.embed_documents(TEXTS)
+    expected = reference.embed_documents(TEXTS)
+    assert batch.shape == expected.shape == (len(TEXTS), 384)
+    assert batch.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(batch, expected, atol=1e-5)
+    for text, row in zip(TEXTS, expected):
+        np.testing.assert_allclose(onnx.embed_query(text), row, atol=1e-5)
+
+
+def test_a_batch_gives_each_text_the_vector_it_gets_alone(onnx):
+    # Padding to the longest text in a batch must not leak into the shorter ones.
+    batch = onnx.embed_documents(TEXTS)
+    alone = np.stack([onnx.embed_query(t) for t in TEXTS])
+    np.testing.assert_allclose(batch, alone, atol=1e-5)
+
+
+def test_a_damaged_cached_export_is_replaced(onnx, cache):
+    target = cached_model_file(bundled_model_path(), cache)
+    assert target.exists()
+    expected = onnx.embed_query(TEXTS[0])
+    target.write_bytes(b"not an onnx graph")
+    again = OnnxEmbedder(bundled_model_path(), cache, MODEL_NAME)
+    np.testing.assert_allclose(again.embed_query(TEXTS[0]), expected, atol=1e-6)
+    assert not list(target.parent.glob("*.part")), "no partial export left behind"
+
+
+def test_embedding_from_the_cache_never_imports_torch(onnx, cache):
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from indexer.embedder import make_embedder\n"
+        f"e = make_embedder('minilm', model_cache=Path({str(cache)!r}))\n"
+        "assert e.embed_query('trafficking').shape == (384,)\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "[]"
