@@ -17,7 +17,7 @@ from datetime import date
 import numpy as np
 
 from indexer.generation import DocumentInfo, Generation
-from indexer.vectors import search_vectors
+from indexer.vectors import search_vectors, use_one_search_thread
 
 from .errors import InvalidParameter, UnknownDocument
 from .results import Citation, Hit, Passage, SearchResult, chunk_key, parse_chunk_key, passage_url  # noqa: F401
@@ -111,6 +111,7 @@ class Searcher:
         self.generation = generation
         self.embedder = embedder
         self.fusion = fusion
+        use_one_search_thread()
         self._doc_cache: dict[str, DocumentInfo] = {}
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._idf_cache: dict[str, float] = {}
@@ -138,7 +139,7 @@ class Searcher:
         if allowed is not None and len(allowed) == 0:
             return []
         # Sequential on purpose: running FTS5 in a thread beside the encoder was measured slower
-        # on 2 cores (torch already uses both), see bench/http_speed.py.
+        # on 2 cores (the encoder already uses both), see bench/http_speed.py.
         dense = self._dense(request.query, n, allowed) if request.mode in ("hybrid", "semantic") else {}
         keyword = self._keyword(request, n) if request.mode in ("hybrid", "keyword") else {}
         if request.mode == "semantic":
