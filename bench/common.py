@@ -1,5 +1,6 @@
-"""What several bench scripts share: where BEIR SciFact lives, its queries and qrels, and the
-SciFact index built (or reused) through our own indexer in a cache folder outside the repo.
+"""What several bench scripts share: where BEIR SciFact lives, its queries and qrels, the
+SciFact index built (or reused) through our own indexer in a cache folder outside the repo,
+the real server (`python -m search_app`) in a child process on 127.0.0.1, and its memory.
 
 Imported as `bench.common` (the scripts put the repository root on sys.path).
 """
@@ -8,12 +9,19 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCIFACT = ROOT.parent / "shared" / "benchmarks" / "scifact"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "statement-search" / "bench"
+# Bounds for the server helpers: no request may hang a run, no start may wait for ever.
+REQUEST_TIMEOUT_S = 30.0
+START_DEADLINE_S = 180.0
+POLL_S = 0.05
 
 
 def load_scifact(scifact: Path, split: str) -> tuple[dict[str, str], dict[str, set[str]]]:
@@ -38,6 +46,22 @@ def load_scifact(scifact: Path, split: str) -> tuple[dict[str, str], dict[str, s
     return queries, qrels
 
 
+def scifact_claims(scifact: Path) -> list[str]:
+    """Every distinct SciFact claim text (1105 of the 1109 claims), the test queries first, then the others in
+    file order: more than the server's query-embedding cache holds, so rotating through them
+    never hits that cache."""
+    tests = list(load_scifact(scifact, "test")[0].values())
+    seen = set(tests)
+    out = list(tests)
+    with open(scifact / "queries.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            text = json.loads(line)["text"]
+            if text not in seen:
+                seen.add(text)
+                out.append(text)
+    return out
+
+
 def scifact_index(scifact: Path, embedder) -> Path:
     """The SciFact corpus indexed by our indexer in CACHE (built on first use, ~7 min on 2
     cores; later calls are a no-change build)."""
@@ -52,3 +76,140 @@ def scifact_index(scifact: Path, embedder) -> Path:
     print(f"SciFact index: {report.documents} documents, {report.chunks} chunks "
           f"({'built' if report.published else 'up to date'}, {report.seconds:.0f} s)", file=sys.stderr)
     return index
+
+
+# ------------------------------------------------------------------ the server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(index: Path, port: int, **extra: str) -> dict:
+    """The environment of a benchmarked server: ours without any STATEMENT_SEARCH_* of the
+    caller, then the index, loopback host and port, the real model, offline; `extra` names
+    further settings without the prefix (RELOAD_INTERVAL="0.2")."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STATEMENT_SEARCH_")}
+    env.update({
+        "STATEMENT_SEARCH_INDEX": str(index),
+        "STATEMENT_SEARCH_HOST": "127.0.0.1",
+        "STATEMENT_SEARCH_PORT": str(port),
+        "STATEMENT_SEARCH_EMBEDDER": "minilm",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+    })
+    env.update({f"STATEMENT_SEARCH_{k}": str(v) for k, v in extra.items()})
+    return env
+
+
+class Server:
+    """`python -m search_app` in a child process on 127.0.0.1 and a free port; always stop()
+    it (a finally block)."""
+
+    def __init__(self, index: Path, log_dir: Path, number: int = 0, **extra_env: str):
+        self.index = index
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_dir / f"server-{number}.log"
+        self.extra_env = extra_env
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def start(self, first_query: str, k: int = 10) -> dict:
+        """Spawn, then time health ok and the first answered /api/search (seconds)."""
+        import httpx
+
+        with open(self.log_path, "wb") as log:
+            started = time.perf_counter()
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "search_app", "--index", str(self.index), "--host", "127.0.0.1",
+                 "--port", str(self.port)],
+                cwd=ROOT, env=server_env(self.index, self.port, **self.extra_env), stdout=log,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )
+        stop_at = time.monotonic() + START_DEADLINE_S
+        health = None
+        with httpx.Client(base_url=self.base, timeout=REQUEST_TIMEOUT_S) as client:
+            while health is None:
+                self._check_alive()
+                if time.monotonic() > stop_at:
+                    raise RuntimeError(f"server not healthy after {START_DEADLINE_S:.0f} s; see {self.log_path}")
+                try:
+                    r = client.get("/api/health")
+                    if r.status_code == 200 and r.json().get("status") == "ok":
+                        health = time.perf_counter() - started
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(POLL_S)
+            r = client.get("/api/search", params={"q": first_query, "k": k, "mode": "hybrid"})
+            if r.status_code != 200 or not r.json().get("results"):
+                raise RuntimeError(f"first query failed: {r.status_code} {r.text[:300]}")
+            first = time.perf_counter() - started
+        return {"health_ok_s": round(health, 3), "first_answer_s": round(first, 3)}
+
+    def _check_alive(self) -> None:
+        if self.proc is not None and self.proc.poll() is not None:
+            tail = self.log_path.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"server exited with {self.proc.returncode}:\n{tail}")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=15)
+
+
+def process_tree(pid: int) -> list[int]:
+    """pid and all its descendants (from /proc/<pid>/task/<tid>/children)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{p}/task/{tid}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+            except OSError:
+                pass
+    return out
+
+
+def tree_rss_mb(pid: int) -> float | None:
+    """VmRSS of pid and its descendants, MB (None once pid is gone)."""
+    total_kb, found = 0, False
+    for p in process_tree(pid):
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total_kb += int(line.split()[1])
+                        found = True
+                        break
+        except OSError:
+            pass
+    return round(total_kb / 1024, 1) if found else None
+
+
+def install_sigterm_exit() -> None:
+    """Make SIGTERM (and SIGHUP) raise SystemExit, so `finally` blocks stop what a script started."""
+    import signal
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)

@@ -31,8 +31,6 @@ import json
 import os
 import platform
 import pstats
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,7 +49,7 @@ from sentence_transformers import SentenceTransformer  # isort: skip
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import DEFAULT_SCIFACT, load_scifact, scifact_index  # noqa: E402
+from bench.common import DEFAULT_SCIFACT, REQUEST_TIMEOUT_S, Server, load_scifact, scifact_index  # noqa: E402
 from indexer.embedder import SentenceTransformerEmbedder, bundled_model_path, make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
 from search_app.answers import answer_question  # noqa: E402
@@ -59,11 +57,8 @@ from search_app.searcher import SearchRequest, Searcher  # noqa: E402
 
 K = 10
 ASK_K = 5
-# Bounds: no request may hang the run, no phase may run away.
-REQUEST_TIMEOUT_S = 30.0
+# Bounds: no phase may run away (requests and server starts are bounded in bench.common).
 PHASE_DEADLINE_S = 900.0
-START_DEADLINE_S = 180.0
-POLL_S = 0.05
 
 
 # ------------------------------------------------------------------ figures
@@ -147,85 +142,7 @@ def profile_in_process(generation, embedder, warmup: list[str], queries: list[st
     return out.getvalue()
 
 
-# ------------------------------------------------------------------ the server
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def server_env(index: Path, port: int) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STATEMENT_SEARCH_")}
-    env.update({
-        "STATEMENT_SEARCH_INDEX": str(index),
-        "STATEMENT_SEARCH_HOST": "127.0.0.1",
-        "STATEMENT_SEARCH_PORT": str(port),
-        "STATEMENT_SEARCH_EMBEDDER": "minilm",
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-    })
-    return env
-
-
-class Server:
-    """`python -m search_app` in a child process; always stop() it (a finally block)."""
-
-    def __init__(self, index: Path, log_dir: Path, number: int):
-        self.index = index
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_dir / f"server-{number}.log"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, first_query: str) -> dict:
-        """Spawn, then time health ok and the first answered /api/search (seconds)."""
-        import httpx
-
-        with open(self.log_path, "wb") as log:
-            started = time.perf_counter()
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "search_app", "--index", str(self.index), "--host", "127.0.0.1",
-                 "--port", str(self.port)],
-                cwd=ROOT, env=server_env(self.index, self.port), stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        stop_at = time.monotonic() + START_DEADLINE_S
-        health = None
-        with httpx.Client(base_url=self.base, timeout=REQUEST_TIMEOUT_S) as client:
-            while health is None:
-                self._check_alive()
-                if time.monotonic() > stop_at:
-                    raise RuntimeError(f"server not healthy after {START_DEADLINE_S:.0f} s; see {self.log_path}")
-                try:
-                    r = client.get("/api/health")
-                    if r.status_code == 200 and r.json().get("status") == "ok":
-                        health = time.perf_counter() - started
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(POLL_S)
-            r = client.get("/api/search", params={"q": first_query, "k": K, "mode": "hybrid"})
-            if r.status_code != 200 or not r.json().get("results"):
-                raise RuntimeError(f"first query failed: {r.status_code} {r.text[:300]}")
-            first = time.perf_counter() - started
-        return {"health_ok_s": round(health, 3), "first_answer_s": round(first, 3)}
-
-    def _check_alive(self) -> None:
-        if self.proc is not None and self.proc.poll() is not None:
-            tail = self.log_path.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"server exited with {self.proc.returncode}:\n{tail}")
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=15)
+# ------------------------------------------------------------------ over HTTP
 
 
 def measure_http(base: str, path: str, params: dict, warmup: list[str], queries: list[str]) -> dict:
