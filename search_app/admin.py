@@ -21,6 +21,7 @@ from indexer.errors import BuildLocked, IndexerError
 
 from .display import public_source
 from .errors import BuildBusy, BuildFailed, InvalidParameter, InvalidUpload, Unauthorized
+from .params import as_parameter, echo
 from .schemas import BuildReportOut, ReindexBody, UploadOut, error_responses
 from .uploads import safe_filename, save_upload
 
@@ -123,13 +124,14 @@ def parse_reindex_body(raw: bytes) -> bool:
         return False
     try:
         body = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         raise InvalidParameter("body", "the request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise InvalidParameter("body", "the request body must be a JSON object like {\"full\": true}")
     unknown = set(body) - {"full"}
     if unknown:
-        raise InvalidParameter(sorted(unknown)[0], "unknown field; the only field is 'full'")
+        field = sorted(unknown)[0]
+        raise InvalidParameter(as_parameter(field), f"unknown field {echo(field)}; the only field is 'full'")
     full = body.get("full", False)
     if not isinstance(full, bool):
         raise InvalidParameter("full", "full must be true or false")

@@ -47,8 +47,14 @@ Mode = Annotated[str, Query(description="Retrieval mode.", json_schema_extra={"e
 
 def error_response(status: int, code: str, message: str, parameter: str | None = None, headers=None) -> JSONResponse:
     """The one JSON error shape of every /api error."""
-    body = {"error": {"status": status, "code": code, "parameter": parameter, "message": message}}
+    # A message may quote what the client sent; a lone surrogate in it must not turn the
+    # error into a 500 when the body is encoded.
+    body = {"error": {"status": status, "code": code, "parameter": _sendable(parameter), "message": _sendable(message)}}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _sendable(text: str | None) -> str | None:
+    return None if text is None else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def search_error_response(exc: SearchError) -> JSONResponse:

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Match
 
 from indexer import __version__
 from indexer.embedder import make_embedder
@@ -26,7 +27,7 @@ from .admin import make_admin_router
 from .errors import IndexUnavailable, SearchError
 from .headers import SecurityHeaders
 from .live_index import LiveIndex
-from .params import echo
+from .params import as_parameter, echo
 from .settings import Settings
 
 log = logging.getLogger("search_app")
@@ -34,6 +35,7 @@ log = logging.getLogger("search_app")
 STATIC = Path(__file__).resolve().parent / "static"
 API_PREFIX = "/api"
 WARM_UP_QUERY = "warm up the model"
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 # FastAPI's error types -> how our messages phrase them ({name} is the parameter).
 _VALIDATION_MESSAGES = {
@@ -45,7 +47,6 @@ _VALIDATION_MESSAGES = {
     "list_type": "{name} must be a list, got {input}",
     "bool_type": "{name} must be true or false, got {input}",
     "bool_parsing": "{name} must be true or false, got {input}",
-    "extra_forbidden": "{name} is not a known field",
     "json_invalid": "the request body is not valid JSON",
     "model_attributes_type": "the request body must be a JSON object",
     "dict_type": "the request body must be a JSON object",
@@ -158,13 +159,24 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException):
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 400 and isinstance(exc.__cause__, (ValueError, RecursionError)) and is_api(request):
+            # FastAPI's answer to a body that is not UTF-8 or nested too deep for the JSON
+            # parser; to a client it is just bad JSON.
+            return api.error_response(422, "invalid_parameter", "the request body is not valid JSON", "body")
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        message = {
-            404: f"there is no {request.url.path} here",
-            405: f"{request.method} is not allowed on {request.url.path}",
-        }.get(exc.status_code, str(exc.detail))
+        if exc.status_code == 404:
+            message = f"there is no {request.url.path} here"
+        elif exc.status_code == 405:
+            message = f"{request.method} is not allowed on {request.url.path}"
+            # Starlette's Allow names only the first route on the path; GET and POST are two routes.
+            if is_api(request) and (allowed := allowed_methods(request)):
+                headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+                message += f" (allowed: {', '.join(allowed)})"
+        else:
+            message = str(exc.detail)
         if is_api(request):
-            return api.error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+            return api.error_response(exc.status_code, code, message, headers=headers)
         title = "Page not found" if exc.status_code == 404 else "That did not work"
         return pages.render_error(request, exc.status_code, title, message)
 
@@ -177,6 +189,17 @@ def add_error_handlers(app: FastAPI) -> None:
         return pages.render_error(request, 500, "Something went wrong", message)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves on this request's path, asked of the router itself
+    (FastAPI nests included routers, so the route list is not flat)."""
+    allowed = []
+    for method in HTTP_METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
 def describe_validation_error(exc: RequestValidationError) -> tuple[str | None, str]:
     """(parameter, message) for the first problem FastAPI found, in our words."""
     errors = exc.errors()
@@ -185,6 +208,8 @@ def describe_validation_error(exc: RequestValidationError) -> tuple[str | None, 
     first = errors[0]
     loc = [part for part in first.get("loc", ()) if part not in ("query", "body", "path", "header")]
     name = str(loc[0]) if loc and isinstance(loc[0], str) else ("body" if first.get("loc", ("",))[0] == "body" else None)
+    if first.get("type") == "extra_forbidden" and name is not None:
+        return as_parameter(name), f"{echo(name)} is not a known field"
     template = _VALIDATION_MESSAGES.get(first.get("type", ""))
     if template is None:
         return name, f"{name or 'the request'}: {first.get('msg', 'is not valid')}"

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+# How much of a bad value an error message echoes back: enough to recognise it.
+ECHO_CHARS = 60
+
+
+def echo(value) -> str:
+    """A bad value as an error message shows it: repr'd (so control characters and lone
+    surrogates are escaped) and cut short."""
+    text = repr(value)
+    return text if len(text) <= ECHO_CHARS else text[: ECHO_CHARS - 1] + "…"
+
 
 class SearchError(Exception):
     status = 400
@@ -27,7 +37,7 @@ class UnknownDocument(SearchError):
     def __init__(self, doc_id: str):
         self.name = "doc"
         self.doc_id = doc_id
-        self.message = f"no document with id {doc_id!r}"
+        self.message = f"no document with id {echo(doc_id)}"
         super().__init__(self.message)
 
 

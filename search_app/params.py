@@ -9,19 +9,18 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .errors import InvalidParameter
+from .errors import InvalidParameter, echo
 from .searcher import MODES, SearchRequest
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# How much of a bad value an error message echoes back: enough to recognise it.
-ECHO_CHARS = 60
+# A JSON key the client made up is echoed as an error's `parameter` only when it looks like a
+# name: it may be empty, or hold lone surrogates that cannot be sent back as UTF-8.
+_PARAMETER_NAME = re.compile(r"^[A-Za-z_][\w.-]{0,63}$", re.ASCII)
 
 
-def echo(value) -> str:
-    """A bad value as an error message shows it: repr'd (so control characters and lone
-    surrogates are escaped) and cut short."""
-    text = repr(value)
-    return text if len(text) <= ECHO_CHARS else text[: ECHO_CHARS - 1] + "…"
+def as_parameter(key: str) -> str:
+    """`key` as the `parameter` of an error, or "body" when it is not a plausible name."""
+    return key if _PARAMETER_NAME.match(key) else "body"
 
 
 def parse_date(name: str, raw: str | None) -> date | None:

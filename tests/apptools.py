@@ -38,6 +38,22 @@ def app_client(corpus: Path, index: Path, **overrides):
         yield client
 
 
+def assert_error(response, status: int, parameter: str | None, code: str | None = None) -> dict:
+    """The one /api error shape, with this status and naming this parameter; returns the error."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert set(error) == {"status", "code", "parameter", "message"}
+    assert error["status"] == status
+    assert error["parameter"] == parameter
+    assert isinstance(error["message"], str) and error["message"]
+    if code:
+        assert error["code"] == code
+    return error
+
+
 def wait_for(predicate, timeout: float = 2.0, interval: float = 0.02):
     """Poll until predicate() is truthy; returns its value, or the last one after timeout."""
     deadline = time.monotonic() + timeout

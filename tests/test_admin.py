@@ -182,7 +182,10 @@ def test_reindex_incremental_and_full(admin, setup):
 
 
 @pytest.mark.parametrize("body,parameter", [(b"[true]", "body"), (b"{bad", "body"), (b'{"full": "yes"}', "full"),
-                                            (b'{"fast": true}', "fast")])
+                                            (b'{"fast": true}', "fast"),
+                                            # a 500 before: the key was echoed as `parameter` and cannot be UTF-8
+                                            (b'{"\\ud800": true}', "body"), (b'{"": true}', "body"),
+                                            (b"[" * 100_000 + b"]" * 100_000, "body"), (b"\xff\xfe", "body")])
 def test_reindex_bad_body_is_422(admin, body, parameter):
     response = admin.post("/api/admin/reindex", content=body, headers={**AUTH, "content-type": "application/json"})
     assert response.status_code == 422

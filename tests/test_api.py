@@ -12,7 +12,7 @@ import pytest
 from indexer.embedder import FakeEmbedder
 from search_app.app import create_app
 
-from .apptools import ServerThread, app_client, build, make_settings
+from .apptools import ServerThread, app_client, assert_error, build, make_settings
 from .conftest import SEED_CORPUS
 
 RESULT_KEYS = {"rank", "score", "chunk_id", "text", "citation"}
@@ -43,21 +43,6 @@ def documents(client):
     """doc_id -> the document as /api/documents/{doc_id} returns it."""
     listing = client.get("/api/documents").json()["documents"]
     return {d["doc_id"]: client.get(f"/api/documents/{d['doc_id']}").json() for d in listing}
-
-
-def assert_error(response, status: int, parameter: str | None, code: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"}
-    error = body["error"]
-    assert set(error) == {"status", "code", "parameter", "message"}
-    assert error["status"] == status
-    assert error["parameter"] == parameter
-    assert isinstance(error["message"], str) and error["message"]
-    if code:
-        assert error["code"] == code
-    return error
 
 
 def assert_result(result: dict, rank: int) -> None:
@@ -287,8 +272,11 @@ def test_unicode_emoji_html_and_fts_syntax_are_just_words(client, q):
 
 def test_unknown_routes_and_methods_use_the_error_shape(client):
     assert_error(client.get("/api/nothing-here"), 404, None, "not_found")
-    error = assert_error(client.delete("/api/search"), 405, None, "method_not_allowed")
+    not_allowed = client.delete("/api/search")
+    error = assert_error(not_allowed, 405, None, "method_not_allowed")
     assert "DELETE" in error["message"]
+    assert not_allowed.headers["allow"] == "GET, POST"  # both routes on the path, not the first one found
+    assert client.post("/api/health").headers["allow"] == "GET"
     assert_error(client.put("/api/ask", json={}), 405, None)
 
 
