@@ -1,7 +1,8 @@
 """Putting an uploaded file into the corpus folder safely (no web imports).
 
-The name a client sends is never trusted: only its last path component is kept, and the
-result must be a plain, visible file name of a supported type that resolves inside corpus/.
+The name a client sends is never trusted: a path (any / or \\, so ../ and C:\\ too), control
+characters or a name longer than any file system takes is refused, and what is left must be a
+plain, visible file name of a supported type that resolves inside corpus/.
 The file is written beside its final place under a hidden temporary name (the indexer skips
 hidden files) and renamed into place, so a build never reads half a file.
 """
@@ -21,6 +22,8 @@ from .errors import InvalidUpload
 
 # Long enough for any real title, short enough for every file system (255 bytes a name).
 MAX_NAME_CHARS = 120
+# No file system takes a longer name, so a client sending one is not naming a real file.
+MAX_NAME_BYTES = 255
 COPY_BLOCK = 1024 * 1024
 # Characters kept as they are; anything else in a name becomes "_".
 _UNSAFE = re.compile(r"[^\w.\- ()]+", re.UNICODE)
@@ -32,9 +35,13 @@ def safe_filename(raw: str | None) -> str:
         raise InvalidUpload(400, "invalid_filename", "the upload has no file name")
     if "\x00" in raw or any(unicodedata.category(ch) == "Cc" for ch in raw):
         raise InvalidUpload(400, "invalid_filename", "the file name contains control characters")
-    # Browsers and tools may send a whole path, with either separator: keep the last part.
-    name = re.split(r"[\\/]", raw.strip())[-1]
-    name = unicodedata.normalize("NFC", name)
+    # Browsers and HTTP libraries send only the name; a path is a mistake or an attack, and
+    # quietly keeping its last part could overwrite another corpus file.
+    if "/" in raw or "\\" in raw:
+        raise InvalidUpload(400, "invalid_filename", f"the file name {_shown(raw)} is a path; send the name only")
+    if len(raw.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+        raise InvalidUpload(400, "invalid_filename", f"the file name is longer than {MAX_NAME_BYTES} bytes")
+    name = unicodedata.normalize("NFC", raw.strip())
     name = _UNSAFE.sub("_", name).strip(" .")  # no leading dot (hidden), no "." or ".."
     name = name.lstrip(".-_ ")
     if not name:
