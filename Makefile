@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run test browsers bench clean-index
+.PHONY: install run test browsers load-tools bench clean-index
 
 install: $(VENV)/.installed
 
@@ -34,8 +34,21 @@ browsers:
 test: install browsers
 	$(PY) -m pytest -q
 
-# Build throughput, search quality, then query latency (HTTP and in process) and cold start.
-bench: install
+# The load test drives Debian's wrk (bench/load.py).
+load-tools:
+	@if ! command -v wrk >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && apt-get install -y -qq wrk; \
+		else \
+			echo "no wrk and not root: bench/load.py will stop (apt-get install wrk)"; \
+		fi; \
+	fi
+
+# Build throughput, search quality, query latency (HTTP and in process) and cold start, then
+# throughput under load, and queries while the index is rebuilt again and again.
+bench: install load-tools
 	$(PY) bench/build_speed.py
 	$(PY) bench/quality.py
 	$(PY) bench/http_speed.py
+	$(PY) bench/load.py
+	$(PY) bench/rebuild_under_load.py
