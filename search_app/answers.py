@@ -26,7 +26,7 @@ MIN_ANSWER_WORDS = 4
 # Logistic calibration, fitted by bench/calibrate_answers.py on bench/questions.jsonl:
 # weights for (bias, passage cosine, sentence coverage, passage coverage, kind match, missing name
 # or number).
-CALIBRATION = (-2.899, 5.194, 0.413, 3.258, -1.133, -1.492)
+CALIBRATION = (-2.908, 4.873, -0.224, 3.956, -1.007, -1.377)
 # Below this probability that the statements answer the question, we say so instead of guessing.
 MIN_CONFIDENCE = 0.5
 
