@@ -45,10 +45,10 @@ class TuningSearcher(Searcher):
             self.memo[key] = super()._dense(query, n, allowed)
         return self.memo[key]
 
-    def _keyword(self, request, n):
-        key = ("k", request.query, n, request.docs, request.date_from, request.date_to)
+    def _keyword(self, request, n, expansions=()):
+        key = ("k", request.query, n, expansions, request.docs, request.date_from, request.date_to)
         if key not in self.memo:
-            self.memo[key] = super()._keyword(request, n)
+            self.memo[key] = super()._keyword(request, n, expansions)
         return self.memo[key]
 
     def _fuse(self, dense, keyword):

@@ -21,12 +21,14 @@ from .searcher import STOPWORDS, Citation, Hit, SearchRequest, Searcher, query_t
 
 # Passages whose sentences compete for the answer.
 ANSWER_PASSAGES = 3
+# How much the words of the sentence before count towards a sentence's coverage.
+CONTEXT_WEIGHT = 0.5
 # A sentence shorter than this is a heading or a fragment, not an answer.
 MIN_ANSWER_WORDS = 4
 # Logistic calibration, fitted by bench/calibrate_answers.py on bench/questions.jsonl:
 # weights for (bias, passage cosine, sentence coverage, passage coverage, kind match, missing name
 # or number).
-CALIBRATION = (-2.908, 4.873, -0.224, 3.956, -1.007, -1.377)
+CALIBRATION = (-3.070, 5.097, 0.011, 3.715, -0.847, -2.076)
 # Below this probability that the statements answer the question, we say so instead of guessing.
 MIN_CONFIDENCE = 0.5
 
@@ -106,20 +108,29 @@ def best_candidate(searcher: Searcher, question: str, hits: list[Hit]) -> Candid
     weights = {t: searcher.term_weight(t) for t in terms}
     kind = expected_kind(question)
     entities = question_entities(question)
+    # A question about an acronym is answered by the sentence that spells it out.
+    long_forms = [e.lower() for e in searcher.expansions(question)]
     best: tuple[float, Candidate] | None = None
     for position, hit in enumerate(hits[:ANSWER_PASSAGES]):
         cosine = hit.dense_score if hit.dense_score is not None else searcher.cosine(question, hit)
         passage_words = _stems(hit.text)
         passage_coverage = _coverage(terms, weights, passage_words)
+        previous: set[str] = set()
         for start, end in split_sentences(hit.text):
             sentence = hit.text[start:end]
+            words = _stems(sentence)
+            # "Penalties for these offenses..." answers about the Act the sentence before
+            # names: the previous sentence lends its words at half weight.
+            context, previous = words | previous, words
             if len(sentence.split()) < MIN_ANSWER_WORDS:
                 continue
-            words = _stems(sentence)
             coverage = _coverage(terms, weights, words)
+            in_context = _coverage(terms, weights, context)
             kind_match = _kind_match(kind, sentence)
-            entity_share = sum(_stem(e) in words for e in entities) / len(entities) if entities else 1.0
-            score = coverage + 0.3 * kind_match + 0.3 * entity_share + 0.5 * cosine - 0.1 * position
+            entity_share = sum(_stem(e) in context for e in entities) / len(entities) if entities else 1.0
+            defines = any(form in sentence.lower() for form in long_forms)
+            score = (coverage + CONTEXT_WEIGHT * (in_context - coverage) + 0.3 * kind_match + 0.3 * entity_share
+                     + 0.5 * cosine - 0.1 * position + 0.5 * defines)
             if best is None or score > best[0]:
                 candidate = Candidate(hit, start, end, cosine, coverage, passage_coverage, kind_match,
                                       float(entity_share < 1.0))

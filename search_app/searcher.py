@@ -11,7 +11,7 @@ import math
 import re
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,6 +20,7 @@ import numpy as np
 from indexer.generation import DocumentInfo, Generation
 from indexer.vectors import search_vectors, use_one_search_thread
 
+from .acronyms import find_definitions, query_acronyms
 from .errors import InvalidParameter, UnknownDocument
 from .results import Citation, Hit, Passage, SearchResult, chunk_key, parse_chunk_key, passage_url  # noqa: F401
 
@@ -53,6 +54,11 @@ STOPWORDS = frozenset(
     was we were what when where which while who whom why will with would you your about""".split()
 )
 _TERM = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
+_WORD = re.compile(r"\w+")
+# Acronym long forms looked up per query: at most this many definitions are read, and a
+# generation remembers this many acronyms.
+ACRONYM_SCAN_CHUNKS = 50
+ACRONYM_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -95,10 +101,11 @@ def query_terms(query: str) -> list[str]:
     return list(dict.fromkeys(content or terms))
 
 
-def fts_query(query: str) -> str | None:
+def fts_query(query: str, phrases: tuple[str, ...] = ()) -> str | None:
     """An FTS5 MATCH expression that cannot be a syntax error: every term is quoted, so
-    user text like `"` or `AND OR NOT (` is only ever words."""
-    parts = []
+    user text like `"` or `AND OR NOT (` is only ever words. `phrases` (long forms of the
+    query's acronyms) join as whole phrases."""
+    parts = ['"' + " ".join(_WORD.findall(p)) + '"' for p in phrases if _WORD.search(p)]
     for term in query_terms(query):
         words = [w for w in re.split(r"[-'’]", term) if w]
         if len(words) > 1:  # TEG-RR: the phrase, and each part
@@ -120,6 +127,7 @@ class Searcher:
         self._doc_cache: dict[str, DocumentInfo] = {}
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._idf_cache: dict[str, float] = {}
+        self._acronym_cache: dict[str, tuple[str, ...]] = {}
         self._cache_lock = threading.Lock()  # requests share the query cache across threads
 
     # ------------------------------------------------------------ public
@@ -145,8 +153,11 @@ class Searcher:
             return []
         # Sequential on purpose: running FTS5 in a thread beside the encoder was measured slower
         # on 2 cores (the encoder already uses both), see bench/http_speed.py.
-        dense = self._dense(request.query, n, allowed) if request.mode in ("hybrid", "semantic") else {}
-        keyword = self._keyword(request, n) if request.mode in ("hybrid", "keyword") else {}
+        expansions = self.expansions(request.query)
+        # The encoder reads an acronym as noise; its long form as meaning.
+        dense_text = request.query + "".join(f" ({e})" for e in expansions)
+        dense = self._dense(dense_text, n, allowed) if request.mode in ("hybrid", "semantic") else {}
+        keyword = self._keyword(request, n, expansions) if request.mode in ("hybrid", "keyword") else {}
         if request.mode == "semantic":
             fused = dense
         elif request.mode == "keyword":
@@ -181,6 +192,35 @@ class Searcher:
             if len(self._query_cache) > QUERY_CACHE_SIZE:
                 self._query_cache.popitem(last=False)
         return vector
+
+    def expansions(self, query: str) -> tuple[str, ...]:
+        """Long forms the statements give for the acronyms in a query ("TEG-RR" ->
+        "Technical Experts Group on Returns and Reintegration"), most used first."""
+        out: list[str] = []
+        for acronym in query_acronyms(query):
+            key = acronym.lower()
+            with self._cache_lock:
+                known = self._acronym_cache.get(key)
+            if known is None:
+                known = self._define(acronym)
+                with self._cache_lock:
+                    if len(self._acronym_cache) >= ACRONYM_CACHE_SIZE:
+                        self._acronym_cache.clear()
+                    self._acronym_cache[key] = known
+            out.extend(known)
+        return tuple(dict.fromkeys(out))
+
+    def _define(self, acronym: str) -> tuple[str, ...]:
+        words = _WORD.findall(acronym)
+        if not words:
+            return ()
+        rows = self.generation.db.execute(
+            "SELECT text FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?",
+            ('"' + " ".join(words) + '"', ACRONYM_SCAN_CHUNKS),
+        ).fetchall()
+        counts = Counter(form for (text,) in rows for form in find_definitions(acronym, text))
+        # Two at most: an acronym with more meanings than that is not worth expanding.
+        return tuple(form for form, _ in counts.most_common(2))
 
     def document_info(self, doc_id: str) -> DocumentInfo | None:
         info = self._doc_cache.get(doc_id)
@@ -263,8 +303,8 @@ class Searcher:
             ids, scores = _search_subset(index, vector, n, allowed)
         return {int(i): float(s) for i, s in zip(ids, scores)}
 
-    def _keyword(self, request: SearchRequest, n: int) -> dict[int, float]:
-        match = fts_query(request.query)
+    def _keyword(self, request: SearchRequest, n: int, expansions: tuple[str, ...] = ()) -> dict[int, float]:
+        match = fts_query(request.query, expansions)
         if match is None:
             return {}
         weights = ", ".join(str(w) for w in FTS_WEIGHTS)

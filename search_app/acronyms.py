@@ -1,0 +1,90 @@
+"""Acronyms the statements define, found when a query uses one.
+
+The statements are dense with acronyms (TEG-RR, JCLEC, TFPP, CTiP) that the encoder reads as
+noise and BM25 finds only where the acronym itself is written. When a query holds one, the
+passages that define it ("Technical Experts Group on Returns and Reintegration (TEG-RR)") give
+its long form, which then joins the keyword query and the text the encoder reads, and tells the
+answer picker which sentence explains the term.
+
+Definitions are recognised with the Schwartz & Hearst (2003) rule: a parenthesised short form
+whose characters appear, in order, in the words just before it, the first at a word start; the
+reverse order "TFPP (Task Force on Planning and Preparedness)" is accepted too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A token with two or more capitals (TEG-RR, CTiP, JCLEC), short: a candidate acronym.
+_ACRONYM = re.compile(r"\b(?=(?:\w*[A-Z]){2})[A-Za-z][\w&-]{1,11}\b")
+_WORDS = re.compile(r"\S+")
+# Words before "(" that may hold a long form: Schwartz & Hearst's min(|A| + 5, 2|A|).
+_EXTRA_WORDS = 5
+
+
+@dataclass(frozen=True)
+class Definition:
+    acronym: str
+    long_form: str
+
+
+def query_acronyms(query: str) -> list[str]:
+    """The tokens of a query that look like acronyms, in order, without duplicates; a query
+    of one short word counts whatever its case ("jclec" typed in a search box)."""
+    words = query.split()
+    if len(words) == 1 and 2 <= len(words[0]) <= 12 and re.fullmatch(r"[A-Za-z][\w&-]*", words[0]):
+        return [words[0]]
+    return list(dict.fromkeys(m.group(0) for m in _ACRONYM.finditer(query)))
+
+
+def _letters(acronym: str) -> str:
+    return "".join(c.lower() for c in acronym if c.isalnum())
+
+
+def _match_long_form(acronym: str, words: list[str]) -> str | None:
+    """The shortest tail of `words` whose characters spell the acronym backwards, with its
+    first letter at the start of a word; None when there is none."""
+    letters = _letters(acronym)
+    if len(letters) < 2 or not words:
+        return None
+    text = " ".join(words)
+    i = len(text) - 1
+    for n, c in enumerate(reversed(letters)):
+        first = n == len(letters) - 1
+        while i >= 0:
+            here = text[i].lower() == c
+            at_word_start = i == 0 or not text[i - 1].isalnum()
+            if here and (not first or at_word_start):
+                break
+            i -= 1
+        if i < 0:
+            return None
+        i -= 1
+    long_form = text[i + 1 :].strip(" ,;:-–")
+    # A long form is words, more of them than... well, one; and not the acronym itself.
+    if len(long_form.split()) < 2 or _letters(long_form) == letters:
+        return None
+    return long_form
+
+
+def find_definitions(acronym: str, text: str) -> list[str]:
+    """Long forms that `text` gives for `acronym`, in order of appearance."""
+    found = []
+    max_words = min(len(acronym) + _EXTRA_WORDS, 2 * len(acronym))
+    # "Long Form (ACR)"
+    for m in re.finditer(r"\(\s*" + re.escape(acronym) + r"\s*\)", text, re.IGNORECASE):
+        before = text[max(0, m.start() - 300) : m.start()]
+        # Stay inside the sentence: a long form does not cross a full stop or a line break.
+        before = re.split(r"[.;:!?\n]\s", before)[-1]
+        words = _WORDS.findall(before)[-max_words:]
+        long_form = _match_long_form(acronym, words)
+        if long_form:
+            found.append(long_form)
+    # "ACR (Long Form)"
+    for m in re.finditer(r"\b" + re.escape(acronym) + r"\s*\(([^()]{3,200})\)", text, re.IGNORECASE):
+        inside = _WORDS.findall(m.group(1))
+        long_form = _match_long_form(acronym, inside)
+        if long_form and _letters(inside[0])[:1] == _letters(acronym)[:1]:
+            found.append(long_form)
+    return list(dict.fromkeys(found))
