@@ -153,19 +153,21 @@ def default_model_cache() -> Path:
     return Path.home() / ".cache" / "statement-search"
 
 
-def make_embedder(kind: str, batch_size: int = BATCH_SIZE, model_cache: Path | None = None) -> LazyEmbedder:
+def make_embedder(kind: str, batch_size: int = BATCH_SIZE, model_cache: Path | None = None,
+                  threads: int | None = None) -> LazyEmbedder:
     """The embedder a configuration names, not yet loaded.
 
     "minilm" runs the bundled model with ONNX Runtime (exported once into model_cache);
     "minilm-torch" runs it with sentence-transformers. Both give the same vectors (to ~1e-7)
-    under the same name, so an index built by one is searched by the other.
+    under the same name, so an index built by one is searched by the other. `threads` caps the
+    ONNX encoder's threads (default: all cores), for several server processes sharing them.
     """
     if kind == "minilm":
         from .onnx_model import OnnxEmbedder
 
         cache = Path(model_cache) if model_cache else default_model_cache()
         return LazyEmbedder(
-            lambda: OnnxEmbedder(bundled_model_path(), cache, MODEL_NAME, batch_size=batch_size), MODEL_NAME
+            lambda: OnnxEmbedder(bundled_model_path(), cache, MODEL_NAME, batch_size=batch_size, threads=threads), MODEL_NAME
         )
     if kind == "minilm-torch":
         return LazyEmbedder(lambda: SentenceTransformerEmbedder(batch_size=batch_size), MODEL_NAME)

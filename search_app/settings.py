@@ -36,6 +36,14 @@ class Settings:
     embedder: str = "minilm"
     # Where the ONNX export of the model is kept (see indexer/onnx_model.py).
     model_cache: Path | None = None
+    # Server processes. One is enough for one client at a time; under concurrent load a second
+    # process runs the Python half of a request (fusion, SQLite, JSON) on the other core.
+    workers: int = 1
+
+    @property
+    def encoder_threads(self) -> int:
+        """Each process's share of the cores, so workers' encoder threads do not fight."""
+        return max(1, available_cores() // self.workers)
 
     @property
     def max_upload_bytes(self) -> int:
@@ -63,11 +71,21 @@ class Settings:
             reload_interval=_parse_number("RELOAD_INTERVAL", get("RELOAD_INTERVAL"), 0.5, float, 0.05, 60),
             embedder=_parse_choice("EMBEDDER", get("EMBEDDER"), "minilm", EMBEDDERS),
             model_cache=model_cache_from(env),
+            workers=_parse_number("WORKERS", get("WORKERS"), 1, int, 1, 64),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "port" in overrides and overrides["port"] is not None:
             _check_range("--port", values["port"], 1, 65535)
+        if "workers" in overrides and overrides["workers"] is not None:
+            _check_range("--workers", values["workers"], 1, 64)
         return cls(**values)
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _parse_number(name: str, raw: str | None, default, kind, low, high):

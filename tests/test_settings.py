@@ -37,7 +37,7 @@ def test_environment_and_overrides(tmp_path):
 
 @pytest.mark.parametrize("name,value", [
     ("PORT", "eighty"), ("PORT", "70000"), ("MAX_UPLOAD_MB", "-1"), ("MAX_UPLOAD_MB", "lots"),
-    ("RELOAD_INTERVAL", "0"), ("EMBEDDER", "gpt"), ("CORS_ORIGINS", "example.org"), ("ADMIN_TOKEN", "short"),
+    ("RELOAD_INTERVAL", "0"), ("EMBEDDER", "gpt"), ("WORKERS", "0"), ("WORKERS", "two"), ("CORS_ORIGINS", "example.org"), ("ADMIN_TOKEN", "short"),
 ])
 def test_bad_values_name_the_variable(name, value):
     with pytest.raises(ConfigError, match=P + name):
@@ -51,3 +51,54 @@ def test_command_line_reports_bad_settings(capsys, monkeypatch):
     monkeypatch.delenv(P + "PORT")
     assert main(["--port", "0"]) == 2
     assert "--port" in capsys.readouterr().err
+
+
+def test_model_cache_backend_and_workers(tmp_path, monkeypatch):
+    assert Settings.from_env({P + "MODEL_CACHE": str(tmp_path)}).model_cache == tmp_path
+    assert Settings.from_env({"XDG_CACHE_HOME": str(tmp_path)}).model_cache == tmp_path / "statement-search"
+    assert Settings.from_env({P + "EMBEDDER": "minilm-torch"}).embedder == "minilm-torch"
+    monkeypatch.setattr("search_app.settings.available_cores", lambda: 2)
+    assert Settings.from_env({}).workers == 1 and Settings.from_env({}).encoder_threads == 2
+    two = Settings.from_env({P + "WORKERS": "2"})
+    assert two.workers == 2 and two.encoder_threads == 1
+    assert Settings.from_env({}, workers=8).encoder_threads == 1
+
+
+def test_two_worker_processes_serve(tmp_path, fake_embedder):
+    """--workers 2 starts two processes that each answer from the index."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from indexer.build import build_index
+
+    from .conftest import SEED_CORPUS
+
+    build_index(SEED_CORPUS, tmp_path / "index", fake_embedder)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, P + "EMBEDDER": "fake"}
+    proc = subprocess.Popen([sys.executable, "-m", "search_app", "--index", str(tmp_path / "index"),
+                             "--port", str(port), "--workers", "2"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).json()["status"] == "ok":
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None, "server did not start"
+            time.sleep(0.2)
+        body = httpx.get(f"http://127.0.0.1:{port}/api/search", params={"q": "JCLEC", "k": 1}).json()
+        assert body["results"][0]["chunk_id"]
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=30)[0]
+    assert output.count("Started server process") == 2
