@@ -8,7 +8,8 @@ All in one run on this machine; ratios to the limit matter more than millisecond
 - limit: plain sentence-transformers (the bundled model) `encode([query])` + FAISS search, k=10,
   on the same generation's vector index: what any query must pay at least. The encoder alone
   (no FAISS) is shown beside it.
-- in process: `Searcher.search` (hybrid and semantic, k=10) and `answer_question` (hybrid, k=5).
+- in process: `Searcher.search` (hybrid and semantic, k=10) and `answer_question` (hybrid, k=5),
+  with the product's encoder (ONNX Runtime, as the server runs it; its time alone is shown too).
 - HTTP: the real server (`python -m search_app`) in a child process on 127.0.0.1, one client with
   a persistent connection (httpx.Client), GET /api/search (hybrid and semantic, k=10) and
   /api/ask (hybrid, k=5). Latency is measured at the client, body fully read.
@@ -50,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import DEFAULT_SCIFACT, REQUEST_TIMEOUT_S, Server, load_scifact, scifact_index  # noqa: E402
-from indexer.embedder import SentenceTransformerEmbedder, bundled_model_path, make_embedder  # noqa: E402
+from indexer.embedder import bundled_model_path, make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
 from search_app.answers import answer_question  # noqa: E402
 from search_app.searcher import SearchRequest, Searcher  # noqa: E402
@@ -103,6 +104,12 @@ def measure_limit(model, vector_index, warmup: list[str], queries: list[str]) ->
     for q in warmup:
         one(q)
     return summary(timed_loop(one, queries))
+
+
+def measure_encoder(embedder, warmup: list[str], queries: list[str]) -> dict:
+    for q in warmup:
+        embedder.embed_query(q)
+    return summary(timed_loop(embedder.embed_query, queries))
 
 
 # ------------------------------------------------------------------ in process
@@ -236,8 +243,14 @@ def main() -> None:
     rows["limit"] = measure_limit(model, generation.vector_index, warmup, queries)
     rows["encode_only"] = measure_limit(model, None, warmup, queries)
 
+    import faiss
+
+    faiss_threads = faiss.omp_get_max_threads()  # the limit runs FAISS as a plain script would
+
     print("in process: Searcher.search and answer_question ...", file=sys.stderr)
-    embedder = SentenceTransformerEmbedder()
+    # The product's own encoder (ONNX Runtime, what the server runs), loaded as the server loads it.
+    embedder = make_embedder("minilm")
+    rows["encode_only_product"] = measure_encoder(embedder, warmup, queries)
     rows["inproc_search_hybrid"] = measure_in_process(generation, embedder, warmup, queries, "hybrid")
     rows["inproc_search_semantic"] = measure_in_process(generation, embedder, warmup, queries, "semantic")
     rows["inproc_ask_hybrid"] = measure_in_process(generation, embedder, warmup, queries, "ask")
@@ -260,6 +273,7 @@ def main() -> None:
                 server.stop()
 
     print("limit again, end of run ...", file=sys.stderr)
+    faiss.omp_set_num_threads(faiss_threads)  # Searcher set one thread for this process
     rows["limit_end"] = measure_limit(model, generation.vector_index, warmup, queries)
 
     limit_p50 = rows["limit"].get("p50_ms")
@@ -280,6 +294,7 @@ def main() -> None:
     labels = {
         "limit": f"limit: ST encode([q]) + FAISS k={K}",
         "encode_only": "encoder alone: ST encode([q]), no FAISS",
+        "encode_only_product": "our encoder alone (ONNX Runtime)",
         "inproc_search_hybrid": f"in-process Searcher.search hybrid k={K}",
         "inproc_search_semantic": f"in-process Searcher.search semantic k={K}",
         "inproc_ask_hybrid": f"in-process answer_question hybrid k={ASK_K}",
