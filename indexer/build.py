@@ -35,6 +35,7 @@ from .store import (
     GenerationWriter,
     IndexDir,
     write_manifest,
+    writing,
 )
 from .vectors import build_vector_index, choose_kind, read_vector_index, update_vector_index, write_vector_index
 
@@ -320,7 +321,8 @@ def _write_generation(corpus, workdir, previous, prev_manifest, prev_files, todo
         ids, vectors = writer.all_vectors(dimension)
         vector_index, vector_info = build_vector_index(ids, vectors, dimension)
     writer.commit()
-    write_vector_index(vector_index, workdir / FAISS)
+    with writing(workdir.parent):  # FAISS's own failures come as RuntimeError
+        write_vector_index(vector_index, workdir / FAISS)
     write_manifest(
         workdir,
         {

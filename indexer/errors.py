@@ -68,3 +68,16 @@ class BuildLocked(IndexerError):
 
 class ConfigError(IndexerError):
     """A setting with a value we cannot use; the message names the setting."""
+
+
+class IndexWriteFailed(IndexerError):
+    """The index folder could not be written (disk full, read-only, forbidden); the build
+    published nothing, so whatever was live stays live."""
+
+    def __init__(self, path: Path | str, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(
+            f"could not write the index in {self.path}: {reason}; nothing was published "
+            "(the live index, if any, is unchanged); fix that and run the build again"
+        )

@@ -11,7 +11,9 @@ leaves the last good generation serving.
 
 from __future__ import annotations
 
+import errno
 import fcntl
+import functools
 import json
 import os
 import re
@@ -20,11 +22,11 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 import numpy as np
 
-from .errors import BuildLocked, NotAnIndex
+from .errors import BuildLocked, IndexWriteFailed, NotAnIndex
 from .models import Document
 
 INDEX_FORMAT = 1
@@ -63,6 +65,59 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, heading, title, tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
+
+
+# Why a write fails, as a person would say it (the errno name alone means little to most).
+_WRITE_PROBLEMS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+
+
+def describe_write_error(exc: BaseException) -> str:
+    """One line saying why writing the index failed: OSError from Python, sqlite3.Error from
+    SQLite, RuntimeError from FAISS (whose text ends in the C library's strerror)."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        problem = _WRITE_PROBLEMS.get(exc.errno) or exc.strerror or str(exc)
+        return f"{problem} ({exc.filename})" if exc.filename else problem
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    source = "SQLite" if isinstance(exc, sqlite3.Error) else "FAISS" if isinstance(exc, RuntimeError) else "OS"
+    for code, problem in _WRITE_PROBLEMS.items():
+        if os.strerror(code) in text:
+            return f"{problem} ({source}: {text[-160:]})"
+    if "disk is full" in text or "readonly database" in text:  # SQLite's own wording
+        problem = "the disk is full" if "full" in text else "the file system is read-only"
+        return f"{problem} ({source}: {text})"
+    return f"{source}: {text[-200:]}"
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Around code that writes the index folder: a failed write becomes IndexWriteFailed
+    naming the cause, instead of a traceback from three different libraries."""
+    try:
+        yield
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        raise IndexWriteFailed(path, describe_write_error(exc)) from exc
+
+
+_Method = TypeVar("_Method", bound=Callable)
+
+
+def _writes(method: _Method) -> _Method:
+    """GenerationWriter methods touch the work folder's SQLite file: failures translate."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (OSError, sqlite3.Error) as exc:
+            raise IndexWriteFailed(self.workdir.parent, describe_write_error(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -115,8 +170,9 @@ class IndexDir:
     @contextmanager
     def lock(self) -> Iterator[None]:
         """One build at a time. flock dies with its process, so kill -9 never leaves it stale."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        with writing(self.path):  # a read-only or forbidden index folder fails here, first
+            self.path.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -131,26 +187,37 @@ class IndexDir:
         for entry in os.listdir(self.path):
             if entry.startswith(".tmp-gen-") or entry.startswith(CURRENT_FILE + ".tmp"):
                 target = self.path / entry
-                shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
+                with writing(self.path):
+                    shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
 
     def new_workdir(self, name: str) -> Path:
         work = self.path / f".tmp-{name}-{os.getpid()}"
-        work.mkdir(parents=True)
+        with writing(self.path):
+            work.mkdir(parents=True)
         return work
 
     def publish(self, workdir: Path, name: str) -> Path:
         """Rename the finished folder into place, then switch CURRENT with one os.replace."""
-        for f in workdir.iterdir():
-            _fsync_file(f)
         final = self.path / name
-        os.rename(workdir, final)
-        _fsync_dir(self.path)
         tmp = self.path / f"{CURRENT_FILE}.tmp-{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(name + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path / CURRENT_FILE)
+        with writing(self.path):
+            for f in workdir.iterdir():
+                _fsync_file(f)
+            os.rename(workdir, final)
+            try:
+                _fsync_dir(self.path)
+                with open(tmp, "w", encoding="utf-8") as fh:
+                    fh.write(name + "\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, self.path / CURRENT_FILE)
+            except OSError:
+                # CURRENT never named it (a full disk fails right here): take it back out
+                # rather than leave a generation nothing serves taking up the space.
+                shutil.rmtree(final, ignore_errors=True)
+                tmp.unlink(missing_ok=True)
+                raise
+        # Outside `writing`: CURRENT has moved, so "nothing was published" would be untrue.
         _fsync_dir(self.path)
         return final
 
@@ -185,6 +252,7 @@ class GenerationWriter:
     """Builds one generation's SQLite file inside a work folder, starting from a copy of
     the previous generation's so that unchanged documents cost nothing."""
 
+    @_writes
     def __init__(self, workdir: Path, base: Path | None = None):
         self.workdir = workdir
         self.db_path = workdir / SQLITE
@@ -198,6 +266,7 @@ class GenerationWriter:
         self.db.executescript(SCHEMA)
         self.db.execute("BEGIN")
 
+    @_writes
     def cached_vectors(self, embed_hashes: list[str]) -> dict[str, bytes]:
         """Vectors already computed for these embedding inputs (any document's)."""
         found: dict[str, bytes] = {}
@@ -210,6 +279,7 @@ class GenerationWriter:
                 found[h] = blob
         return found
 
+    @_writes
     def remove_documents(self, doc_ids: list[str]) -> list[int]:
         """Delete documents with their chunks; returns the removed chunk ids."""
         removed: list[int] = []
@@ -221,9 +291,11 @@ class GenerationWriter:
             self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
         return removed
 
+    @_writes
     def existing_doc_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT doc_id FROM documents")}
 
+    @_writes
     def add_document(self, document: Document, chunks, embed_hashes: list[str], vectors: np.ndarray) -> list[int]:
         """Insert a document and its chunks; returns the new chunk ids (also FAISS ids)."""
         self.db.execute(
@@ -253,6 +325,7 @@ class GenerationWriter:
             ids.append(rowid)
         return ids
 
+    @_writes
     def set_file(self, record: FileRecord, skipped: str | None = None) -> None:
         """Remember a file's hash; `skipped` keeps the reason an unreadable file was skipped,
         so an unchanged broken file is reported again without being read again."""
@@ -261,15 +334,18 @@ class GenerationWriter:
             (record.path, record.sha256, record.size, record.meta_hash, json.dumps(list(record.doc_ids)), skipped),
         )
 
+    @_writes
     def remove_file(self, path: str) -> None:
         self.db.execute("DELETE FROM files WHERE path = ?", (path,))
 
+    @_writes
     def all_vectors(self, dimension: int) -> tuple[np.ndarray, np.ndarray]:
         rows = self.db.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dimension)
         return ids, vectors
 
+    @_writes
     def counts(self) -> dict[str, int]:
         return {
             "documents": self.db.execute("SELECT count(*) FROM documents").fetchone()[0],
@@ -277,6 +353,7 @@ class GenerationWriter:
             "files": self.db.execute("SELECT count(*) FROM files").fetchone()[0],
         }
 
+    @_writes
     def commit(self) -> None:
         self.db.commit()
         # Merge FTS segments now: readers then query one b-tree, not many.
@@ -287,5 +364,6 @@ class GenerationWriter:
 
 def write_manifest(workdir: Path, manifest: dict) -> None:
     manifest = dict(manifest)
-    manifest["files"] = {name: (workdir / name).stat().st_size for name in (SQLITE, FAISS)}
-    (workdir / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
+    with writing(workdir.parent):
+        manifest["files"] = {name: (workdir / name).stat().st_size for name in (SQLITE, FAISS)}
+        (workdir / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")

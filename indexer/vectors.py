@@ -65,7 +65,11 @@ def update_vector_index(index, remove_ids: np.ndarray, add_ids: np.ndarray, add_
 
 
 def write_vector_index(index, path) -> None:
-    _faiss().write_index(index, str(path))
+    # Through a Python file: FAISS's own writer only prints a failed fclose (a full disk
+    # taking the last buffered block) and carries on, leaving a short file to be published.
+    faiss = _faiss()
+    with open(path, "wb") as fh:
+        faiss.write_index(index, faiss.PyCallbackIOWriter(fh.write))
 
 
 def read_vector_index(path, info: dict):
