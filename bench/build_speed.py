@@ -2,8 +2,11 @@
 incremental add, no-change build, and peak memory.
 
     .venv/bin/python bench/build_speed.py [--scifact ../shared/benchmarks/scifact] [--out bench/results/build_speed.json]
+    .venv/bin/python bench/build_speed.py --profile 500   # only: where a build's time goes (cProfile, 500 docs)
 
-Everything is measured in one run on this machine; ratios matter more than seconds.
+Everything is measured in one run on this machine; ratios matter more than seconds. The build
+runs the product's encoder (ONNX Runtime; its one-time export from the bundled weights is cached
+beforehand, as after any first build); the limit is plain sentence-transformers encode().
 """
 
 from __future__ import annotations
@@ -63,13 +66,44 @@ def encode_limit(index: Path, batch_size: int) -> dict:
     return {"chunks": len(texts), "seconds": seconds, "chunks_per_s": len(texts) / seconds}
 
 
+def profile_build(scifact: Path, n_docs: int, top: int = 20) -> None:
+    """cProfile of an in-process build of the first n_docs SciFact documents."""
+    import cProfile
+    import pstats
+
+    from indexer.build import build_index
+    from indexer.embedder import make_embedder
+
+    with tempfile.TemporaryDirectory(prefix="ss-bench-profile-") as work:
+        corpus = Path(work) / "corpus"
+        corpus.mkdir()
+        with open(scifact / "corpus.jsonl", encoding="utf-8") as src:
+            lines = [line for _, line in zip(range(n_docs), src)]
+        (corpus / "scifact.jsonl").write_text("".join(lines), encoding="utf-8")
+        embedder = make_embedder("minilm")
+        embedder.embed_query("load the model before profiling")
+        profiler = cProfile.Profile()
+        profiler.enable()
+        report = build_index(corpus, Path(work) / "index", embedder)
+        profiler.disable()
+        print(f"build of {report.documents} documents, {report.chunks} chunks")
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(top)
+        stats.sort_stats("tottime").print_stats(top)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scifact", type=Path, default=DEFAULT_SCIFACT)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "build_speed.json")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=5, help="no-change builds to time")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="instead: print a cProfile of building the first N documents")
     args = parser.parse_args()
+    if args.profile:
+        profile_build(args.scifact, args.profile)
+        return
 
     work = Path(tempfile.mkdtemp(prefix="ss-bench-build-"))
     corpus, index = work / "corpus", work / "index"
