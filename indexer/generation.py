@@ -91,6 +91,10 @@ class Generation:
             vector_index = read_vector_index(path / FAISS, manifest.get("vector_index", {}))
         except Exception as exc:  # faiss raises RuntimeError with C++ text
             raise CorruptIndex(path, f"vectors.faiss cannot be read ({str(exc).splitlines()[0][:200]})") from None
+        if vector_index.d != model.get("dimension"):
+            raise CorruptIndex(
+                path, f"vectors.faiss holds {vector_index.d}-dimensional vectors, the manifest says {model.get('dimension')}"
+            )
         generation = cls(path, manifest, vector_index)
         try:
             db = generation.db

@@ -83,7 +83,8 @@ class LiveIndex:
             try:
                 if not path.is_dir():
                     raise CorruptIndex(path, "CURRENT names it, but the folder does not exist")
-                generation = Generation.open(path, expect_model=self.embedder.name)
+                generation = Generation.open(path, expect_model=self.embedder.name,
+                                             expect_dimension=self._embedder_dimension())
             except IndexerError as exc:
                 kept = f"still serving {self.live.generation.name}" if self.live else "nothing to serve"
                 log.error("refused index generation %s: %s (%s)", name, exc, kept)
@@ -93,6 +94,15 @@ class LiveIndex:
             self.problem = None
             log.info("serving index generation %s (%s)", name, generation.counts())
             return True
+
+    def _embedder_dimension(self) -> int | None:
+        """What the query vectors will be, so an index of another dimension is refused here
+        rather than failing every search. None when the model cannot say (it failed to load:
+        the first query reports that), and the other checks still run."""
+        try:
+            return int(self.embedder.dimension)
+        except Exception:
+            return None
 
     # ------------------------------------------------------------ the watcher
 

@@ -277,3 +277,99 @@ def test_a_read_only_file_system_publishes_nothing(small_disk, tiny_corpus):
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
     assert_next_build_succeeds(tiny_corpus, index)
+
+
+# ------------------------------------------------------------------ (c) a damaged index at start-up
+
+
+def set_manifest(generation: Path, **model) -> None:
+    manifest = json.loads((generation / "manifest.json").read_text())
+    manifest["model"].update(model)
+    (generation / "manifest.json").write_text(json.dumps(manifest))
+
+
+def overwrite(path: Path, start: int, length: int) -> None:
+    """Garbage over part of a file, keeping its size (so only reading it can tell)."""
+    data = bytearray(path.read_bytes())
+    data[start : start + length] = b"\xff" * len(data[start : start + length])
+    path.write_bytes(bytes(data))
+
+
+def rebuild_with_dimension(corpus: Path, index: Path) -> None:
+    # Same model name, vectors of another size: as if the model changed under its name.
+    shutil.rmtree(index)
+    build_index(corpus, index, FakeEmbedder(dimension=32))
+
+
+# (damage, words the reason must contain); the index holds gen-000001 only.
+DAMAGES = {
+    "truncated-faiss": (lambda g, c: os.truncate(g / "vectors.faiss", 100), ["vectors.faiss", "truncated"]),
+    "garbage-faiss": (lambda g, c: overwrite(g / "vectors.faiss", 0, 64), ["vectors.faiss cannot be read"]),
+    "corrupt-sqlite": (lambda g, c: overwrite(g / "index.sqlite", 0, 100), ["index.sqlite cannot be read"]),
+    "malformed-sqlite": (lambda g, c: overwrite(g / "index.sqlite", 4096, 1 << 20), ["index.sqlite", "malformed"]),
+    "missing-manifest": (lambda g, c: (g / "manifest.json").unlink(), ["manifest.json is missing"]),
+    "garbled-manifest": (lambda g, c: (g / "manifest.json").write_text("{"), ["manifest.json is unreadable"]),
+    "other-model": (lambda g, c: set_manifest(g, name="all-mpnet-base-v2"), ["all-mpnet-base-v2", FakeEmbedder.name]),
+    "other-dimension": (lambda g, c: rebuild_with_dimension(c, g.parent), ["dimension 32", "expected 64"]),
+    "manifest-lies-about-dimension": (lambda g, c: set_manifest(g, dimension=384), ["dimension 384"]),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_index_at_start_up_says_what_and_how_to_rebuild(tiny_corpus, tmp_path, damage):
+    index = tmp_path / "index"
+    build(tiny_corpus, index)
+    spoil, words = DAMAGES[damage]
+    spoil(index / "gen-000001", tiny_corpus)
+    with app_client(tiny_corpus, index) as client:
+        health = client.get("/api/health")
+        assert health.status_code == 200
+        body = health.json()
+        assert body["status"] == "unavailable" and body["generation"] is None
+        assert "gen-000001" in body["reason"] and all(w in body["reason"] for w in words), body["reason"]
+        assert REBUILD in body["hint"]
+        for response in (client.get("/api/search", params={"q": "trafficking"}),
+                         client.post("/api/ask", json={"q": "trafficking"}), client.get("/api/documents")):
+            error = assert_error(response, 503, None, "index_unavailable")
+            assert words[0] in error["message"] and REBUILD in error["message"]
+        page = client.get("/", params={"q": "trafficking"})
+        assert page.status_code == 503 and REBUILD in page.text
+
+
+def test_a_manifest_that_disagrees_with_its_vectors_is_refused_without_an_embedder_to_ask(tiny_corpus, tmp_path):
+    index = tmp_path / "index"
+    build(tiny_corpus, index)
+    set_manifest(index / "gen-000001", dimension=384)
+    with pytest.raises(CorruptIndex, match="64-dimensional vectors, the manifest says 384"):
+        open_current(index)
+
+
+def publish_damaged_copy(index: Path, spoil) -> None:
+    """gen-000002: a copy of the live generation, damaged, then published as the indexer does."""
+    shutil.copytree(index / "gen-000001", index / "gen-000002")
+    spoil(index / "gen-000002", None)
+    (index / "CURRENT.tmp-test").write_text("gen-000002\n")
+    os.replace(index / "CURRENT.tmp-test", index / "CURRENT")
+
+
+# A truncated FAISS file published under a running server is in test_live_index.py.
+LIVE_DAMAGES = [d for d in DAMAGES if d not in ("truncated-faiss", "other-dimension")]
+
+
+@pytest.mark.parametrize("damage", LIVE_DAMAGES)
+def test_a_damaged_new_generation_is_refused_and_the_old_one_keeps_serving(tiny_corpus, tmp_path, caplog, damage):
+    index = tmp_path / "index"
+    build(tiny_corpus, index)
+    spoil, words = DAMAGES[damage]
+    with app_client(tiny_corpus, index) as client:
+        before = client.get("/api/search", params={"q": "trafficking"}).json()["results"]
+        with caplog.at_level(logging.ERROR, logger="search_app"):
+            publish_damaged_copy(index, spoil)
+            health = wait_for(lambda: (h := client.get("/api/health").json())["reason"] and h, timeout=SWAP_SECONDS)
+            wait_for(lambda: False, timeout=0.3)  # a few more looks at CURRENT: still one log line
+        assert health["status"] == "ok" and health["generation"] == "gen-000001"
+        assert "gen-000002" in health["reason"] and all(w in health["reason"] for w in words), health["reason"]
+        refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+        assert len(refusals) == 1 and "gen-000002" in refusals[0] and "still serving gen-000001" in refusals[0]
+        after = client.get("/api/search", params={"q": "trafficking"})
+        assert after.status_code == 200 and after.json()["results"] == before
