@@ -79,21 +79,41 @@ class LiveIndex:
             if name == self._seen:
                 return False
             self._seen = name
-            path = self.index_dir.path / name
             try:
-                if not path.is_dir():
-                    raise CorruptIndex(path, "CURRENT names it, but the folder does not exist")
-                generation = Generation.open(path, expect_model=self.embedder.name,
-                                             expect_dimension=self._embedder_dimension())
+                generation = self._open(name)
             except IndexerError as exc:
+                self.problem = Problem(str(exc), REBUILD_HINT)
+                if self.live is None:
+                    # Nothing served yet (a start-up on a damaged index): an older generation
+                    # still on disk is better than no answers; health keeps naming the problem.
+                    fallback = self._open_older(name)
+                    if fallback is not None:
+                        log.error("refused index generation %s: %s (serving the older %s instead)",
+                                  name, exc, fallback.name)
+                        self.live = Live(fallback, Searcher(fallback, self.embedder))
+                        return True
                 kept = f"still serving {self.live.generation.name}" if self.live else "nothing to serve"
                 log.error("refused index generation %s: %s (%s)", name, exc, kept)
-                self.problem = Problem(str(exc), REBUILD_HINT)
                 return False
             self.live = Live(generation, Searcher(generation, self.embedder))
             self.problem = None
             log.info("serving index generation %s (%s)", name, generation.counts())
             return True
+
+    def _open(self, name: str) -> Generation:
+        path = self.index_dir.path / name
+        if not path.is_dir():
+            raise CorruptIndex(path, "CURRENT names it, but the folder does not exist")
+        return Generation.open(path, expect_model=self.embedder.name, expect_dimension=self._embedder_dimension())
+
+    def _open_older(self, name: str) -> Generation | None:
+        """The newest generation older than `name` that opens and verifies, if any."""
+        for older in sorted((n for n in self.index_dir.generation_names() if n < name), reverse=True):
+            try:
+                return self._open(older)
+            except IndexerError:
+                continue
+        return None
 
     def _embedder_dimension(self) -> int | None:
         """What the query vectors will be, so an index of another dimension is refused here

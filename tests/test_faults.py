@@ -373,3 +373,20 @@ def test_a_damaged_new_generation_is_refused_and_the_old_one_keeps_serving(tiny_
         assert len(refusals) == 1 and "gen-000002" in refusals[0] and "still serving gen-000001" in refusals[0]
         after = client.get("/api/search", params={"q": "trafficking"})
         assert after.status_code == 200 and after.json()["results"] == before
+
+
+@pytest.mark.parametrize("damage", ["garbage-faiss", "corrupt-sqlite", "missing-manifest"])
+def test_at_start_up_a_damaged_current_falls_back_to_an_older_good_generation(tiny_corpus, tmp_path, caplog, damage):
+    index = tmp_path / "index"
+    build(tiny_corpus, index)
+    spoil, words = DAMAGES[damage]
+    publish_damaged_copy(index, spoil)  # CURRENT -> gen-000002, damaged; gen-000001 is fine
+    with caplog.at_level(logging.ERROR, logger="search_app"), app_client(tiny_corpus, index) as client:
+        health = client.get("/api/health").json()
+        assert health["status"] == "ok" and health["generation"] == "gen-000001"
+        assert "gen-000002" in health["reason"] and words[0] in health["reason"] and REBUILD in health["hint"]
+        response = client.get("/api/search", params={"q": "trafficking"})
+        assert response.status_code == 200 and response.json()["results"]
+        assert response.headers["X-Index-Generation"] == "gen-000001"
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refusals) == 1 and "serving the older gen-000001 instead" in refusals[0]
