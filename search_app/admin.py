@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 
 from indexer.build import BuildReport, NothingToIndex, build_index
-from indexer.errors import BuildLocked, IndexerError
+from indexer.errors import BuildLocked, IndexerError, IndexWriteFailed
 
 from .display import public_source
 from .errors import BuildBusy, BuildFailed, InvalidParameter, InvalidUpload, Unauthorized
@@ -71,6 +71,8 @@ def make_admin_router(settings, embedder, live_index) -> APIRouter:
                 raise BuildBusy(str(exc)) from None
             except NothingToIndex as exc:
                 raise BuildFailed(422, "nothing_to_index", str(exc)) from None
+            except IndexWriteFailed as exc:  # disk full or read-only: nothing published, still serving
+                raise BuildFailed(507, "index_write_failed", str(exc)) from None
             except IndexerError as exc:  # corpus or index folder unusable: the server's set-up
                 raise BuildFailed(500, "build_failed", str(exc)) from None
             # Serve the new generation now rather than at the watcher's next look.
@@ -78,7 +80,7 @@ def make_admin_router(settings, embedder, live_index) -> APIRouter:
             return report
 
     @router.post("/documents", response_model=UploadOut, openapi_extra=UPLOAD_BODY,
-                 responses=error_responses(400, 401, 409, 413, 415, 422),
+                 responses=error_responses(400, 401, 409, 413, 415, 422, 500, 507),
                  summary="Upload a document into the corpus and index it")
     async def upload_document(request: Request):
         check_token(request)
@@ -109,7 +111,7 @@ def make_admin_router(settings, embedder, live_index) -> APIRouter:
         return {"saved": public_source(name), "report": report_json(report)}
 
     @router.post("/reindex", response_model=BuildReportOut, openapi_extra=REINDEX_BODY,
-                 responses=error_responses(401, 409, 422), summary="Rebuild the index (incremental unless full)")
+                 responses=error_responses(401, 409, 422, 500, 507), summary="Rebuild the index (incremental unless full)")
     async def reindex(request: Request):
         check_token(request)
         full = parse_reindex_body(await request.body())

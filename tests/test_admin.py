@@ -243,3 +243,21 @@ def test_safe_filename_unit():
     for bad in ("", "   ", "a\x00.txt", "..", "/", "\x1b[31m.txt", "C:\\Users\\me\\Statement.docx", "../a.txt", "a" * 256 + ".md"):
         with pytest.raises(InvalidUpload):
             safe_filename(bad)
+
+
+def test_a_reindex_on_a_full_disk_is_507_and_the_live_index_keeps_serving(admin, setup, monkeypatch):
+    from indexer.errors import IndexWriteFailed
+
+    corpus, index = setup
+
+    def full_disk(*args, **kwargs):
+        raise IndexWriteFailed(index, "the disk is full")
+
+    monkeypatch.setattr("search_app.admin.build_index", full_disk)
+    (corpus / "more.txt").write_text("Another statement on the Tuvalu consultation.\n")
+    response = admin.post("/api/admin/reindex", headers=AUTH)
+    assert response.status_code == 507
+    error = response.json()["error"]
+    assert error["code"] == "index_write_failed" and "disk is full" in error["message"]
+    assert admin.get("/api/health").json()["generation"] == "gen-000001"
+    assert admin.get("/api/search", params={"q": "trafficking"}).status_code == 200
