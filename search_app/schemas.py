@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from .searcher import MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MODES
 
@@ -29,8 +29,9 @@ class SearchBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     q: str = _q_field()
-    k: int = Field(10, description="How many results.", json_schema_extra={"minimum": 1, "maximum": MAX_K})
-    offset: int = Field(0, description="Results to skip (paging).", json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET})
+    # Strict: JSON `true` is not k=1.
+    k: StrictInt = Field(10, description="How many results.", json_schema_extra={"minimum": 1, "maximum": MAX_K})
+    offset: StrictInt = Field(0, description="Results to skip (paging).", json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET})
     doc: list[str] | str | None = Field(None, description="Only these document ids (one id or a list).")
     date_from: str | None = Field(None, description="Only documents dated on or after (YYYY-MM-DD).", json_schema_extra={"format": "date"})
     date_to: str | None = Field(None, description="Only documents dated on or before (YYYY-MM-DD).", json_schema_extra={"format": "date"})
@@ -40,7 +41,7 @@ class SearchBody(BaseModel):
 class AskBody(SearchBody):
     """POST body of /api/ask."""
 
-    k: int = Field(5, description="How many passages.", json_schema_extra={"minimum": 1, "maximum": MAX_K})
+    k: StrictInt = Field(5, description="How many passages.", json_schema_extra={"minimum": 1, "maximum": MAX_K})
 
 
 # ------------------------------------------------------------------ responses

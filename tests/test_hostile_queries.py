@@ -133,3 +133,11 @@ def test_an_error_that_quotes_a_lone_surrogate_still_renders():
     response = error_response(422, "invalid_parameter", "bad value '\ud800'", "\ud800")
     error = json.loads(response.body)["error"]
     assert error["message"] == "bad value '\\ud800'" and error["parameter"] == "\\ud800"
+
+
+@pytest.mark.parametrize("path", ["/api/search", "/api/ask"])
+@pytest.mark.parametrize("field, value", [("k", True), ("k", "5"), ("k", 2.5), ("offset", False)])
+def test_json_numbers_must_be_whole_numbers_not_booleans_or_strings(client, path, field, value):
+    response = client.post(path, json={"q": "trafficking", field: value})
+    assert response.status_code == 422
+    assert response.json()["error"]["parameter"] == field
