@@ -45,10 +45,12 @@ load-tools:
 	fi
 
 # Build throughput, search quality, query latency (HTTP and in process) and cold start, then
-# throughput under load, and queries while the index is rebuilt again and again.
+# throughput under load, queries while the index is rebuilt again and again, and the scale
+# figure (a 1M-passage generation: ~8 GB in ~/.cache, ~20 min the first time).
 bench: install load-tools
 	$(PY) bench/build_speed.py
 	$(PY) bench/quality.py
 	$(PY) bench/http_speed.py
 	$(PY) bench/load.py
 	$(PY) bench/rebuild_under_load.py
+	$(PY) bench/scale.py

@@ -3,8 +3,8 @@
     .venv/bin/python bench/ann_recall.py [--n 1000000]
 
 Vectors: the SciFact chunk vectors of the bench index (bench/quality.py builds it), extended to
-N by mixing random pairs and adding noise (v = norm(0.7 a + 0.3 b + noise)), so the set keeps
-the real vectors' geometry instead of being uniform noise. Queries: the SciFact test queries,
+N by mixing random pairs and adding noise (v = norm(0.7 a + 0.3 b + noise), bench.common.synthesise),
+so the set keeps the real vectors' geometry instead of being uniform noise. Queries: the SciFact test queries,
 embedded by the bundled model. The index is built by indexer.vectors.build_vector_index with the
 kind indexer.vectors.choose_kind picks for N, exactly as a build would.
 """
@@ -23,24 +23,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.quality import DEFAULT_SCIFACT, load_scifact, scifact_index  # noqa: E402
-from indexer.embedder import make_embedder  # noqa: E402
-from indexer.generation import open_current  # noqa: E402
-from indexer.vectors import build_vector_index, choose_kind, search_vectors  # noqa: E402
-
-
-def synthesise(base: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    out = np.empty((n, base.shape[1]), dtype=np.float32)
-    out[: len(base)] = base
-    for lo in range(len(base), n, 100_000):
-        m = min(100_000, n - lo)
-        a = base[rng.integers(0, len(base), m)]
-        b = base[rng.integers(0, len(base), m)]
-        noise = rng.standard_normal((m, base.shape[1]), dtype=np.float32) * (0.1 / np.sqrt(base.shape[1]))
-        v = 0.7 * a + 0.3 * b + noise
-        out[lo : lo + m] = v / np.linalg.norm(v, axis=1, keepdims=True)
-    return out
+from bench.common import (
+    DEFAULT_SCIFACT,
+    load_scifact,
+    scifact_index,
+    stored_vectors,
+    synthesise,
+)
+from indexer.embedder import make_embedder
+from indexer.generation import open_current
+from indexer.vectors import build_vector_index, choose_kind, search_vectors
 
 
 def main() -> None:
@@ -51,9 +43,7 @@ def main() -> None:
 
     embedder = make_embedder("minilm")
     generation = open_current(scifact_index(DEFAULT_SCIFACT, embedder))
-    rows = generation.db.execute("SELECT vector FROM chunks ORDER BY id").fetchall()
-    base = np.frombuffer(b"".join(r[0] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-    vectors = synthesise(base, args.n)
+    vectors = synthesise(stored_vectors(generation), args.n)
     ids = np.arange(len(vectors), dtype=np.int64)
     queries, _ = load_scifact(DEFAULT_SCIFACT, "test")
     qvecs = np.stack([embedder.embed_query(q) for q in queries.values()])

@@ -1,6 +1,7 @@
 """What several bench scripts share: where BEIR SciFact lives, its queries and qrels, the
 SciFact index built (or reused) through our own indexer in a cache folder outside the repo,
-the real server (`python -m search_app`) in a child process on 127.0.0.1, and its memory.
+large synthetic vector sets grown from its chunk vectors, the real server
+(`python -m search_app`) in a child process on 127.0.0.1, and its memory.
 
 Imported as `bench.common` (the scripts put the repository root on sys.path).
 """
@@ -13,7 +14,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCIFACT = ROOT.parent / "shared" / "benchmarks" / "scifact"
@@ -76,6 +80,43 @@ def scifact_index(scifact: Path, embedder) -> Path:
     print(f"SciFact index: {report.documents} documents, {report.chunks} chunks "
           f"({'built' if report.published else 'up to date'}, {report.seconds:.0f} s)", file=sys.stderr)
     return index
+
+
+def stored_vectors(generation) -> np.ndarray:
+    """Every chunk vector of an opened Generation, in chunk id order (n x dimension, float32)."""
+    rows = generation.db.execute("SELECT vector FROM chunks ORDER BY id").fetchall()
+    return np.frombuffer(b"".join(r[0] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+
+
+# ------------------------------------------------------------------ synthetic vectors
+
+SYNTH_BLOCK = 100_000
+
+
+def synthesise_blocks(base: np.ndarray, n: int, seed: int = 0) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+    """N vectors grown from real ones, block by block: (first row, a, b, vectors). The first
+    block is `base` itself (a = b = its row numbers); every later row mixes two random base
+    rows and adds noise, v = norm(0.7 base[a] + 0.3 base[b] + noise), so the set keeps the real
+    vectors' geometry instead of being uniform noise. a and b let a caller make a matching text."""
+    rng = np.random.default_rng(seed)
+    head = min(n, len(base))
+    rows = np.arange(head)
+    yield 0, rows, rows, np.ascontiguousarray(base[:head], dtype=np.float32)
+    for lo in range(len(base), n, SYNTH_BLOCK):
+        m = min(SYNTH_BLOCK, n - lo)
+        a = rng.integers(0, len(base), m)
+        b = rng.integers(0, len(base), m)
+        noise = rng.standard_normal((m, base.shape[1]), dtype=np.float32) * (0.1 / np.sqrt(base.shape[1]))
+        v = 0.7 * base[a] + 0.3 * base[b] + noise
+        yield lo, a, b, (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32, copy=False)
+
+
+def synthesise(base: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """All of synthesise_blocks' vectors in one array."""
+    out = np.empty((n, base.shape[1]), dtype=np.float32)
+    for lo, _, _, v in synthesise_blocks(base, n, seed):
+        out[lo : lo + len(v)] = v
+    return out
 
 
 # ------------------------------------------------------------------ the server
