@@ -25,10 +25,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import DEFAULT_SCIFACT, load_scifact, scifact_index  # noqa: E402
-from bench.quality import evaluate_questions, evaluate_scifact, load_questions, seed_index  # noqa: E402
+from bench.quality import (  # noqa: E402
+    evaluate_questions,
+    evaluate_scifact,
+    load_questions,
+    seed_index,
+)
 from indexer.embedder import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
-from search_app.searcher import Searcher, fuse_convex, fuse_rrf  # noqa: E402
+from search_app.fusion import fuse_convex, fuse_rrf  # noqa: E402
+from search_app.searcher import Searcher  # noqa: E402
 
 
 class TuningSearcher(Searcher):
@@ -38,6 +44,15 @@ class TuningSearcher(Searcher):
         super().__init__(generation, embedder)
         self.memo: dict = {}
         self.fuse = None
+        search_keywords = self.keywords.search
+
+        def remembered_keywords(request, n, expansions=()):
+            key = ("k", request.query, n, expansions, request.docs, request.date_from, request.date_to)
+            if key not in self.memo:
+                self.memo[key] = search_keywords(request, n, expansions)
+            return self.memo[key]
+
+        self.keywords.search = remembered_keywords
 
     def _dense(self, query, n, allowed):
         key = ("d", query, n, None if allowed is None else allowed.tobytes())
@@ -45,11 +60,6 @@ class TuningSearcher(Searcher):
             self.memo[key] = super()._dense(query, n, allowed)
         return self.memo[key]
 
-    def _keyword(self, request, n, expansions=()):
-        key = ("k", request.query, n, expansions, request.docs, request.date_from, request.date_to)
-        if key not in self.memo:
-            self.memo[key] = super()._keyword(request, n, expansions)
-        return self.memo[key]
 
     def _fuse(self, dense, keyword):
         return self.fuse(dense, keyword)

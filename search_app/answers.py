@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from indexer.chunking import split_sentences
 
-from .searcher import STOPWORDS, Citation, Hit, SearchRequest, Searcher, query_terms
+from .keywords import STOPWORDS, query_terms
+from .searcher import Citation, Hit, SearchRequest, Searcher
 
 # Passages whose sentences compete for the answer.
 ANSWER_PASSAGES = 3

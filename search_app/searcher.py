@@ -6,12 +6,9 @@ A plain library: no web imports. The JSON API and the HTML pages both call `Sear
 
 from __future__ import annotations
 
-import heapq
-import math
-import re
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,46 +17,27 @@ import numpy as np
 from indexer.generation import DocumentInfo, Generation
 from indexer.vectors import search_vectors, use_one_search_thread
 
-from .acronyms import find_definitions, query_acronyms
 from .errors import InvalidParameter, UnknownDocument
-from .results import Citation, Hit, Passage, SearchResult, chunk_key, parse_chunk_key, passage_url  # noqa: F401
+from .fusion import FUSIONS, MIN_CANDIDATES, fuse_convex, fuse_rrf  # noqa: F401
+from .keywords import STOPWORDS, KeywordIndex, filter_sql, fts_query, query_terms  # noqa: F401
+from .results import (  # noqa: F401
+    Citation,
+    Hit,
+    Passage,
+    SearchResult,
+    chunk_key,
+    parse_chunk_key,
+    passage_url,
+)
 
 MODES = ("hybrid", "semantic", "keyword")
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
 MAX_OFFSET = 1000
-# Candidates fetched from each side before fusion: enough that paging a few pages deep
-# and dropping overlapping chunks still leaves k results.
-MIN_CANDIDATES = 100
-# Hybrid fusion, chosen by bench/tune_fusion.py on SciFact claims outside the test qrels and
-# on our own questions: a convex sum of min-max normalised scores, half dense, half keyword,
-# beat every reciprocal-rank variant tried on both (dev nDCG@10 0.882 against at best 0.879,
-# own hit@1 0.717 against at best 0.683). RRF stays selectable (fusion="rrf").
-CONVEX_DENSE_WEIGHT = 0.5
-RRF_K = 60
-DENSE_WEIGHT = 1.0
-KEYWORD_WEIGHT = 1.5
-FUSIONS = ("rrf", "convex")
-# BM25 column weights: passage text, section heading, document title.
-FTS_WEIGHTS = (1.0, 0.2, 0.1)
 QUERY_CACHE_SIZE = 512
 # A chunk left with fewer characters than this, once the parts shown by better-ranked
 # chunks are cut away, is not shown at all.
 MIN_REMAINDER_CHARS = 120
-
-# Common words that only slow FTS down and blur BM25 (the dense side still reads them).
-STOPWORDS = frozenset(
-    """a an and are as at be been by did do does for from had has have how i in into is it its
-    of on or over so than that the their them then there these they this those to under up
-    was we were what when where which while who whom why will with would you your about""".split()
-)
-_TERM = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
-_WORD = re.compile(r"\w+")
-# Acronym long forms looked up per query: at most this many definitions are read, and a
-# generation remembers this many acronyms.
-ACRONYM_SCAN_CHUNKS = 50
-ACRONYM_CACHE_SIZE = 4096
-
 
 @dataclass(frozen=True)
 class SearchRequest:
@@ -93,29 +71,6 @@ class SearchRequest:
         return bool(self.docs or self.date_from or self.date_to)
 
 
-def query_terms(query: str) -> list[str]:
-    """Lower-cased content words of a query, in order, without duplicates."""
-    # "Bangladesh's" is about Bangladesh: drop the possessive.
-    terms = [re.sub(r"['’]s$", "", t.lower()) for t in _TERM.findall(query)]
-    content = [t for t in terms if t not in STOPWORDS]
-    return list(dict.fromkeys(content or terms))
-
-
-def fts_query(query: str, phrases: tuple[str, ...] = ()) -> str | None:
-    """An FTS5 MATCH expression that cannot be a syntax error: every term is quoted, so
-    user text like `"` or `AND OR NOT (` is only ever words. `phrases` (long forms of the
-    query's acronyms) join as whole phrases."""
-    parts = ['"' + " ".join(_WORD.findall(p)) + '"' for p in phrases if _WORD.search(p)]
-    for term in query_terms(query):
-        words = [w for w in re.split(r"[-'’]", term) if w]
-        if len(words) > 1:  # TEG-RR: the phrase, and each part
-            parts.append('"' + " ".join(words) + '"')
-        parts.extend(f'"{w}"' for w in words)
-    # Terms come from \w+ runs, so they never contain a quote that could end the string.
-    parts = list(dict.fromkeys(parts))
-    return " OR ".join(parts) if parts else None
-
-
 class Searcher:
     """Answers SearchRequests against one Generation. Cheap to create; thread-safe."""
 
@@ -126,8 +81,7 @@ class Searcher:
         use_one_search_thread()
         self._doc_cache: dict[str, DocumentInfo] = {}
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._idf_cache: dict[str, float] = {}
-        self._acronym_cache: dict[str, tuple[str, ...]] = {}
+        self.keywords = KeywordIndex(generation)
         self._cache_lock = threading.Lock()  # requests share the query cache across threads
 
     # ------------------------------------------------------------ public
@@ -153,11 +107,11 @@ class Searcher:
             return []
         # Sequential on purpose: running FTS5 in a thread beside the encoder was measured slower
         # on 2 cores (the encoder already uses both), see bench/http_speed.py.
-        expansions = self.expansions(request.query)
+        expansions = self.keywords.expansions(request.query)
         # The encoder reads an acronym as noise; its long form as meaning.
         dense_text = request.query + "".join(f" ({e})" for e in expansions)
         dense = self._dense(dense_text, n, allowed) if request.mode in ("hybrid", "semantic") else {}
-        keyword = self._keyword(request, n, expansions) if request.mode in ("hybrid", "keyword") else {}
+        keyword = self.keywords.search(request, n, expansions) if request.mode in ("hybrid", "keyword") else {}
         if request.mode == "semantic":
             fused = dense
         elif request.mode == "keyword":
@@ -194,33 +148,10 @@ class Searcher:
         return vector
 
     def expansions(self, query: str) -> tuple[str, ...]:
-        """Long forms the statements give for the acronyms in a query ("TEG-RR" ->
-        "Technical Experts Group on Returns and Reintegration"), most used first."""
-        out: list[str] = []
-        for acronym in query_acronyms(query):
-            key = acronym.lower()
-            with self._cache_lock:
-                known = self._acronym_cache.get(key)
-            if known is None:
-                known = self._define(acronym)
-                with self._cache_lock:
-                    if len(self._acronym_cache) >= ACRONYM_CACHE_SIZE:
-                        self._acronym_cache.clear()
-                    self._acronym_cache[key] = known
-            out.extend(known)
-        return tuple(dict.fromkeys(out))
+        return self.keywords.expansions(query)
 
-    def _define(self, acronym: str) -> tuple[str, ...]:
-        words = _WORD.findall(acronym)
-        if not words:
-            return ()
-        rows = self.generation.db.execute(
-            "SELECT text FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?",
-            ('"' + " ".join(words) + '"', ACRONYM_SCAN_CHUNKS),
-        ).fetchall()
-        counts = Counter(form for (text,) in rows for form in find_definitions(acronym, text))
-        # Two at most: an acronym with more meanings than that is not worth expanding.
-        return tuple(form for form, _ in counts.most_common(2))
+    def term_weight(self, term: str) -> float:
+        return self.keywords.term_weight(term)
 
     def document_info(self, doc_id: str) -> DocumentInfo | None:
         info = self._doc_cache.get(doc_id)
@@ -229,21 +160,6 @@ class Searcher:
             if info is not None:
                 self._doc_cache[doc_id] = info
         return info
-
-    def term_weight(self, term: str) -> float:
-        """Inverse document frequency of a term over chunks (rare words weigh more)."""
-        weight = self._idf_cache.get(term)
-        if weight is None:
-            match = fts_query(term)
-            df = 0
-            if match:
-                df = self.generation.db.execute(
-                    "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (match,)
-                ).fetchone()[0]
-            n = max(1, int(self.generation.counts().get("chunks", 1)))
-            weight = math.log(1.0 + n / (1.0 + df))
-            self._idf_cache[term] = weight
-        return weight
 
     def cosine(self, query: str, hit: "Hit") -> float:
         """Cosine similarity of the query to a hit's stored vector (keyword hits lack it)."""
@@ -288,7 +204,7 @@ class Searcher:
         return out
 
     def _allowed_ids(self, request: SearchRequest) -> np.ndarray:
-        where, params = _filter_sql(request)
+        where, params = filter_sql(request)
         rows = self.generation.db.execute(
             f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}", params
         ).fetchall()
@@ -302,23 +218,6 @@ class Searcher:
         else:
             ids, scores = _search_subset(index, vector, n, allowed)
         return {int(i): float(s) for i, s in zip(ids, scores)}
-
-    def _keyword(self, request: SearchRequest, n: int, expansions: tuple[str, ...] = ()) -> dict[int, float]:
-        match = fts_query(request.query, expansions)
-        if match is None:
-            return {}
-        weights = ", ".join(str(w) for w in FTS_WEIGHTS)
-        sql = f"SELECT f.rowid, -bm25(chunks_fts, {weights}) FROM chunks_fts f"
-        params: list = [match]
-        if request.filtered:
-            where, fparams = _filter_sql(request)
-            sql += f" JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.doc_id = c.doc_id WHERE chunks_fts MATCH ? AND {where}"
-            params += fparams
-        else:
-            sql += " WHERE chunks_fts MATCH ?"
-        sql += f" ORDER BY bm25(chunks_fts, {weights}) LIMIT ?"
-        params.append(n)
-        return {int(r[0]): float(r[1]) for r in self.generation.db.execute(sql, params)}
 
     def _fuse(self, dense: dict[int, float], keyword: dict[int, float]) -> dict[int, float]:
         return fuse_rrf(dense, keyword) if self.fusion == "rrf" else fuse_convex(dense, keyword)
@@ -356,33 +255,6 @@ class Searcher:
         return out
 
 
-def fuse_rrf(dense: dict[int, float], keyword: dict[int, float], k: float = RRF_K,
-             keyword_weight: float = KEYWORD_WEIGHT) -> dict[int, float]:
-    """Reciprocal rank fusion: each list adds weight / (k + rank) for the ids it ranks."""
-    fused: dict[int, float] = {}
-    for weight, scores in ((DENSE_WEIGHT, dense), (keyword_weight, keyword)):
-        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-        for rank, (cid, _) in enumerate(ranked, start=1):
-            fused[cid] = fused.get(cid, 0.0) + weight / (k + rank)
-    return fused
-
-
-def fuse_convex(dense: dict[int, float], keyword: dict[int, float], dense_weight: float = CONVEX_DENSE_WEIGHT) -> dict[int, float]:
-    """A weighted sum of scores, each list min-max normalised over its best MIN_CANDIDATES
-    (so the scale does not move when paging fetches deeper lists, and pages stay consistent);
-    an id missing from a list gets 0 there."""
-    fused: dict[int, float] = {}
-    for weight, scores in ((dense_weight, dense), (1.0 - dense_weight, keyword)):
-        if not scores:
-            continue
-        top = heapq.nlargest(MIN_CANDIDATES, scores.values())
-        low, high = top[-1], top[0]
-        span = high - low
-        for cid, score in scores.items():
-            fused[cid] = fused.get(cid, 0.0) + weight * ((score - low) / span if span > 0 else 1.0)
-    return fused
-
-
 def _remainder(start: int, end: int, taken) -> tuple[int, int] | None:
     """The longest part of [start, end) outside the taken spans, if it is worth showing.
     Chunks overlap by whole sentences, so the cut falls between sentences."""
@@ -404,20 +276,6 @@ def _remainder(start: int, end: int, taken) -> tuple[int, int] | None:
     if best == (start, end):
         return best
     return best if best[1] - best[0] >= MIN_REMAINDER_CHARS else None
-
-
-def _filter_sql(request: SearchRequest) -> tuple[str, list]:
-    clauses, params = [], []
-    if request.docs:
-        clauses.append(f"c.doc_id IN ({','.join('?' * len(request.docs))})")
-        params.extend(request.docs)
-    if request.date_from:
-        clauses.append("d.date >= ?")
-        params.append(request.date_from.isoformat())
-    if request.date_to:
-        clauses.append("d.date <= ?")
-        params.append(request.date_to.isoformat())
-    return " AND ".join(clauses) or "1", params
 
 
 def _search_subset(index, vector: np.ndarray, n: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

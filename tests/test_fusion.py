@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from search_app.searcher import MIN_CANDIDATES, fuse_convex, fuse_rrf
+from search_app.fusion import MIN_CANDIDATES, fuse_convex, fuse_rrf
 
 
 def _scores(n: int, offset: int = 0, scale: float = 1.0) -> dict[int, float]:
@@ -42,3 +42,4 @@ def test_rrf_depends_on_ranks_only():
     a = fuse_rrf({1: 0.9, 2: 0.1}, {2: 100.0, 1: 99.0})
     b = fuse_rrf({1: 0.5, 2: 0.4}, {2: 2.0, 1: 1.0})
     assert a == b
+

@@ -1,0 +1,39 @@
+"""The keyword side: safe FTS5 queries, and a bounded cost on large indexes."""
+
+from __future__ import annotations
+
+from search_app.keywords import fts_parts, fts_query
+
+
+def test_a_large_index_leaves_its_commonest_query_words_to_the_dense_side(tmp_path, fake_embedder, monkeypatch):
+    from indexer.build import build_index
+    from indexer.generation import open_current
+    from search_app import keywords
+    from search_app.searcher import SearchRequest, Searcher
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(6):
+        extra = " The quokka census was discussed." if i == 3 else ""
+        (corpus / f"2020-01-0{i + 1}-s{i}.txt").write_text(f"Trafficking in persons remains a concern, report {i}.{extra}\n")
+    build_index(corpus, tmp_path / "index", fake_embedder)
+    searcher = Searcher(open_current(tmp_path / "index"), fake_embedder)
+    request = SearchRequest("trafficking quokka", k=10, mode="keyword")
+    assert len(searcher.search(request).hits) == 6  # small index: every word counts
+
+    monkeypatch.setattr(keywords, "KEYWORD_ROW_BUDGET", 2)  # the index now counts as large
+    searcher = Searcher(open_current(tmp_path / "index"), fake_embedder)
+    assert searcher.keywords.document_frequency('"trafficking"') == 6
+    hits = searcher.search(request).hits
+    assert [h.citation.source for h in hits] == ["2020-01-04-s3.txt"]  # only the rare word was scored
+    # A query of common words only still keeps its rarest word.
+    assert len(searcher.search(SearchRequest("trafficking", k=10, mode="keyword")).hits) == 6
+
+
+def test_fts_parts_quote_everything_and_skip_stopword_parts():
+    assert fts_parts('AND OR NOT ( "') == ['"not"']
+    assert fts_parts("and OR") == ['"and"', '"or"']  # only stopwords: keep them
+    assert fts_parts("up-to-date TEG-RR") == ['"up to date"', '"date"', '"teg rr"', '"teg"', '"rr"']
+    assert fts_query("") is None
+    assert fts_parts("JCLEC", ("Jakarta Centre for Law Enforcement Cooperation",))[0] == \
+        '"Jakarta Centre for Law Enforcement Cooperation"'
