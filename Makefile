@@ -48,9 +48,6 @@ load-tools:
 # throughput under load, queries while the index is rebuilt again and again, and the scale
 # figure (a 1M-passage generation: ~8 GB in ~/.cache, ~20 min the first time).
 bench: install load-tools
-	$(PY) bench/build_speed.py
+	$(PY) bench/speed.py
 	$(PY) bench/quality.py
-	$(PY) bench/http_speed.py
-	$(PY) bench/load.py
 	$(PY) bench/rebuild_under_load.py
-	$(PY) bench/scale.py
