@@ -8,6 +8,7 @@ query does not pay for loading the model) and runs the index watcher.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -31,6 +32,8 @@ from .params import as_parameter, echo
 from .settings import Settings
 
 log = logging.getLogger("search_app")
+# Keyword searches running at once, each beside one request's query encoding.
+KEYWORD_THREADS = 8
 
 STATIC = Path(__file__).resolve().parent / "static"
 API_PREFIX = "/api"
@@ -57,7 +60,9 @@ def create_app(settings: Settings, embedder=None) -> FastAPI:
     if embedder is None:
         embedder = make_embedder(settings.embedder, model_cache=settings.model_cache,
                                  threads=settings.encoder_threads)
-    live_index = LiveIndex(settings.index, embedder, settings.reload_interval)
+    # Hybrid searches run their keyword half here, beside the query encoding (bench/http_speed.py).
+    keyword_pool = ThreadPoolExecutor(max_workers=KEYWORD_THREADS, thread_name_prefix="keyword")
+    live_index = LiveIndex(settings.index, embedder, settings.reload_interval, executor=keyword_pool)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -73,6 +78,7 @@ def create_app(settings: Settings, embedder=None) -> FastAPI:
             yield
         finally:
             live_index.stop()
+            keyword_pool.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
         title="statement-search",

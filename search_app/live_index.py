@@ -50,9 +50,10 @@ class Problem:
 class LiveIndex:
     """Holds the live pair; `refresh()` looks at index/CURRENT and swaps when it moved."""
 
-    def __init__(self, index_path: Path, embedder, interval: float = 0.5):
+    def __init__(self, index_path: Path, embedder, interval: float = 0.5, executor=None):
         self.index_dir = IndexDir(Path(index_path))
         self.embedder = embedder
+        self.executor = executor  # handed to each Searcher (keyword half of hybrid search)
         self.interval = interval
         self.live: Live | None = None
         # Why nothing is served (no live pair), or why the newest generation was refused.
@@ -90,12 +91,12 @@ class LiveIndex:
                     if fallback is not None:
                         log.error("refused index generation %s: %s (serving the older %s instead)",
                                   name, exc, fallback.name)
-                        self.live = Live(fallback, Searcher(fallback, self.embedder))
+                        self.live = Live(fallback, Searcher(fallback, self.embedder, executor=self.executor))
                         return True
                 kept = f"still serving {self.live.generation.name}" if self.live else "nothing to serve"
                 log.error("refused index generation %s: %s (%s)", name, exc, kept)
                 return False
-            self.live = Live(generation, Searcher(generation, self.embedder))
+            self.live = Live(generation, Searcher(generation, self.embedder, executor=self.executor))
             self.problem = None
             log.info("serving index generation %s (%s)", name, generation.counts())
             return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date
 
@@ -74,10 +75,13 @@ class SearchRequest:
 class Searcher:
     """Answers SearchRequests against one Generation. Cheap to create; thread-safe."""
 
-    def __init__(self, generation: Generation, embedder, fusion: str = "convex"):
+    def __init__(self, generation: Generation, embedder, fusion: str = "convex", executor: Executor | None = None):
         self.generation = generation
         self.embedder = embedder
         self.fusion = fusion
+        # Given an executor, hybrid search runs its keyword half there while this thread
+        # encodes the query: SQLite and ONNX Runtime both release the GIL.
+        self.executor = executor
         use_one_search_thread()
         self._doc_cache: dict[str, DocumentInfo] = {}
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -105,13 +109,17 @@ class Searcher:
         allowed = self._allowed_ids(request) if request.filtered else None
         if allowed is not None and len(allowed) == 0:
             return []
-        # Sequential on purpose: running FTS5 in a thread beside the encoder was measured slower
-        # on 2 cores (the encoder already uses both), see bench/http_speed.py.
         expansions = self.keywords.expansions(request.query)
         # The encoder reads an acronym as noise; its long form as meaning.
         dense_text = request.query + "".join(f" ({e})" for e in expansions)
+        pending = None
+        if request.mode == "hybrid" and self.executor is not None:
+            pending = self.executor.submit(self.keywords.search, request, n, expansions)
         dense = self._dense(dense_text, n, allowed) if request.mode in ("hybrid", "semantic") else {}
-        keyword = self.keywords.search(request, n, expansions) if request.mode in ("hybrid", "keyword") else {}
+        if pending is not None:
+            keyword = pending.result()
+        else:
+            keyword = self.keywords.search(request, n, expansions) if request.mode in ("hybrid", "keyword") else {}
         if request.mode == "semantic":
             fused = dense
         elif request.mode == "keyword":

@@ -43,3 +43,20 @@ def test_rrf_depends_on_ranks_only():
     b = fuse_rrf({1: 0.5, 2: 0.4}, {2: 2.0, 1: 1.0})
     assert a == b
 
+
+
+def test_hybrid_with_an_executor_ranks_exactly_as_without(tmp_path, fake_embedder, tiny_corpus):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from indexer.build import build_index
+    from indexer.generation import open_current
+    from search_app.searcher import SearchRequest, Searcher
+
+    build_index(tiny_corpus, tmp_path / "index", fake_embedder)
+    generation = open_current(tmp_path / "index")
+    with ThreadPoolExecutor(2) as pool:
+        for query in ("labour trafficking", "forced criminality in scam compounds", "policy guides"):
+            request = SearchRequest(query, k=5)
+            alone = Searcher(generation, fake_embedder).search(request)
+            beside = Searcher(generation, fake_embedder, executor=pool).search(request)
+            assert [(h.chunk_id, h.score) for h in beside.hits] == [(h.chunk_id, h.score) for h in alone.hits]
