@@ -73,7 +73,7 @@ def summarise(scale_n: int) -> list[tuple[str, str, str]]:
                          f"{r['rps']} req/s, p95 {r['p95_ms']} ms, errors {r['non_200'] + r['socket_errors_total']}, "
                          f"{r['rps_to_embed_limit']}x embed limit", "0 errors, >= 0.8x"))
         rows.append(("embedding alone (best of 1/2 threads)", f"{ld['embed_limit']['limit_qps']} queries/s", ""))
-    s = read(f"scale-{scale_n}.json")
+    s = read("scale.json" if scale_n == 1_000_000 else f"scale-{scale_n}.json")  # scale.py's naming
     if s:
         sr, lat = s.get("search", {}), s.get("search", {}).get("latency", {})
         rows += [

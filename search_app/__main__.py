@@ -47,11 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from .app import create_app
+    from .http_protocol import NoDelayH11Protocol
 
     url = f"http://{settings.host if ':' not in settings.host else '[' + settings.host + ']'}:{settings.port}"
     print(f"statement-search: serving {settings.index} at {url}/  (API {url}/api, docs {url}/docs)", flush=True)
     options = dict(host=settings.host, port=settings.port, log_level="info", proxy_headers=False,
-                   h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES)
+                   h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES, http=NoDelayH11Protocol)
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **options)
         return 0
