@@ -201,7 +201,8 @@ class RssSampler:
 
     def summary(self) -> dict:
         s = self.samples
-        return {"rss_start_mb": s[0], "rss_max_mb": max(s), "rss_end_mb": s[-1], "rss_samples": len(s)} if s else {}
+        return {"rss_start_mb": s[0], "rss_max_mb": max(s), "rss_end_mb": s[-1], "rss_samples": len(s),
+                "rss_every_10s_mb": s[::10]} if s else {}
 
 
 def run_wrk(wrk: str, base: str, lua: Path, connections: int, seconds: int, offset: int, pid: int) -> dict:
