@@ -14,11 +14,12 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from indexer.chunking import split_sentences
 
 from .keywords import STOPWORDS, query_terms
-from .searcher import Citation, Hit, SearchRequest, Searcher
+from .searcher import Citation, Hit, Searcher, SearchRequest
 
 # Passages whose sentences compete for the answer.
 ANSWER_PASSAGES = 3
@@ -175,6 +176,7 @@ def _kind_match(kind: str | None, sentence: str) -> float:
     return 1.0 if found else -1.0
 
 
+@lru_cache(maxsize=65536)  # the hot spot of answer picking: the same words come back all the time
 def _stem(word: str) -> str:
     # Light suffix folding, enough for "convictions"/"conviction", "trafficked"/"trafficking".
     word = word.lower()
