@@ -177,7 +177,7 @@ def add_error_handlers(app: FastAPI) -> None:
         elif exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}"
             # Starlette's Allow names only the first route on the path; GET and POST are two routes.
-            if is_api(request) and (allowed := allowed_methods(request)):
+            if allowed := allowed_methods(request):
                 headers = {**(headers or {}), "Allow": ", ".join(allowed)}
                 message += f" (allowed: {', '.join(allowed)})"
         else:
@@ -185,7 +185,10 @@ def add_error_handlers(app: FastAPI) -> None:
         if is_api(request):
             return api.error_response(exc.status_code, code, message, headers=headers)
         title = "Page not found" if exc.status_code == 404 else "That did not work"
-        return pages.render_error(request, exc.status_code, title, message)
+        response = pages.render_error(request, exc.status_code, title, message)
+        if exc.status_code == 405 and headers and "Allow" in headers:
+            response.headers["Allow"] = headers["Allow"]  # HTTP requires it on every 405
+        return response
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception):

@@ -216,3 +216,10 @@ def test_static_files_are_local(site):
     widget = site.get("/static/widget.js")
     assert widget.status_code == 200 and "attachShadow" in widget.text
     assert "innerHTML" not in widget.text.split("*/", 1)[1]  # data reaches the page as text only
+
+
+def test_a_method_a_page_does_not_take_is_405_with_allow(site):
+    response = site.post("/")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"
+    assert "text/html" in response.headers["content-type"]
