@@ -194,10 +194,12 @@ class Server:
             first = time.perf_counter() - started
         return {"health_ok_s": round(health, 3), "first_answer_s": round(first, 3)}
 
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+
     def _check_alive(self) -> None:
         if self.proc is not None and self.proc.poll() is not None:
-            tail = self.log_path.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"server exited with {self.proc.returncode}:\n{tail}")
+            raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log_tail(2000)}")
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:

@@ -332,8 +332,7 @@ def main() -> None:
                         runs.append({"endpoint": ENDPOINTS[endpoint][0], "workers": workers, **run})
                 rss_log[f"w{workers}_end_mb"] = tree_rss_mb(server.pid)
             except Exception:
-                print(f"server log tail ({server.log_path}):\n" + server.log_path.read_text(errors="replace")[-3000:],
-                      file=sys.stderr)
+                print(f"server log tail ({server.log_path}):\n{server.log_tail()}", file=sys.stderr)
                 raise
             finally:
                 server.stop()

@@ -442,8 +442,7 @@ def main() -> None:
             rss["end_mb"] = tree_rss_mb(server.pid)
             time.sleep(TAIL_S)
         except Exception:
-            print(f"server log tail ({server.log_path}):\n" + server.log_path.read_text(errors="replace")[-3000:],
-                  file=sys.stderr)
+            print(f"server log tail ({server.log_path}):\n{server.log_tail()}", file=sys.stderr)
             raise
         finally:
             stop.set()

@@ -34,7 +34,7 @@ Measured, each phase bounded by a deadline, progress on stderr:
   then in the Searcher's cache, so these are search without embedding; a query comes back only
   after the 299 others, so no mode finds its rows left in SQLite's cache by another), FAISS alone
   (k=100 as the Searcher asks, and k=10), and the two halves of hybrid alone (Searcher._dense;
-  the keyword half, Searcher._keyword or Searcher.keywords.search).
+  the keyword half, Searcher.keywords.search).
 - profile (--profile, or by itself when keyword or hybrid p50 is over 20 ms): where FTS5 time
   goes (EXPLAIN QUERY PLAN, matched rows against time, count-only against ranked, per-term
   document frequency) and what cheap options would give (FTS5's rank column, mmap, dropping
@@ -506,7 +506,7 @@ def child_main(job_path: Path) -> None:
     modes = ("semantic", "keyword", "hybrid")
     queries = job["queries"]
     index = generation.vector_index
-    keyword_part = keyword_function(searcher)
+    keyword_part = searcher.keywords.search  # the keyword half, without acronym expansions
     vectors: dict[str, np.ndarray] = {}
     # One pass over the queries per figure: a query comes back only after all the others, so no
     # mode finds the chunk rows another mode just read still in SQLite's page cache.
@@ -546,21 +546,10 @@ def child_main(job_path: Path) -> None:
     Path(job["out"]).write_text(json.dumps(out, indent=2))
 
 
-def keyword_function(searcher):
-    """The Searcher's keyword half, (request, n) -> {chunk id: score}, without acronym expansions:
-    Searcher._keyword, or Searcher.keywords.search once it moved into search_app/keywords.py."""
-    keywords = getattr(searcher, "keywords", None)
-    return keywords.search if keywords is not None else searcher._keyword
-
-
 def profile_keyword(searcher, queries: list[str], deadline: Deadline) -> dict:
     """Where FTS5 time goes at this size, and what cheap options would change."""
+    from search_app.keywords import FTS_WEIGHTS, STOPWORDS, fts_query
     from search_app.searcher import SearchRequest
-
-    try:  # where these live moves with the searcher's refactoring
-        from search_app.keywords import FTS_WEIGHTS, STOPWORDS, fts_query
-    except ImportError:
-        from search_app.searcher import FTS_WEIGHTS, STOPWORDS, fts_query
 
     gen = searcher.generation
     db = gen.db

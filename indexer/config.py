@@ -20,6 +20,14 @@ def project_root() -> Path:
     return here if (here / "pyproject.toml").exists() else Path.cwd()
 
 
+def available_cores() -> int:
+    """Cores this process may run on (its affinity, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def model_cache_from(env: Mapping[str, str]) -> Path:
     """Where derived model files (the ONNX export) are kept: STATEMENT_SEARCH_MODEL_CACHE, else
     the XDG cache folder."""

@@ -24,6 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .config import available_cores
 from .errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -86,13 +87,6 @@ def export_onnx(model_path: Path, target: Path) -> Path:
     return target
 
 
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 class OnnxEmbedder:
     """all-MiniLM-L6-v2 through ONNX Runtime: the Embedder protocol, unit-norm float32 rows."""
 
@@ -120,7 +114,7 @@ class OnnxEmbedder:
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         # ORT counts physical cores by default, which is 1 on a 2-vCPU machine: ask for all.
-        options.intra_op_num_threads = threads or _cpu_count()
+        options.intra_op_num_threads = threads or available_cores()
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # warnings about unused initialisers are noise
         self.session = self._open_session(cache_dir, options, onnxruntime)

@@ -10,7 +10,7 @@ import re
 
 from markupsafe import Markup, escape
 
-from .searcher import query_terms
+from .keywords import query_terms
 
 # Citations name the file as it sits in the corpus folder (DESIGN.md section 4).
 SOURCE_PREFIX = "corpus/"

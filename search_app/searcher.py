@@ -19,8 +19,8 @@ from indexer.generation import DocumentInfo, Generation
 from indexer.vectors import search_vectors, use_one_search_thread
 
 from .errors import InvalidParameter, UnknownDocument
-from .fusion import FUSIONS, MIN_CANDIDATES, fuse_convex, fuse_rrf  # noqa: F401
-from .keywords import STOPWORDS, KeywordIndex, filter_sql, fts_query, query_terms  # noqa: F401
+from .fusion import FUSIONS, MIN_CANDIDATES, fuse_convex, fuse_rrf
+from .keywords import KeywordIndex, filter_sql
 from .results import (  # noqa: F401
     Citation,
     Hit,
@@ -78,6 +78,8 @@ class Searcher:
     def __init__(self, generation: Generation, embedder, fusion: str = "convex", executor: Executor | None = None):
         self.generation = generation
         self.embedder = embedder
+        if fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, got {fusion!r}")
         self.fusion = fusion
         # Given an executor, hybrid search runs its keyword half there while this thread
         # encodes the query: SQLite and ONNX Runtime both release the GIL.

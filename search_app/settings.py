@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from indexer.config import ENV_PREFIX, model_cache_from, project_root
+from indexer.config import ENV_PREFIX, available_cores, model_cache_from, project_root
 from indexer.embedder import EMBEDDERS
 from indexer.errors import ConfigError
 
@@ -79,13 +79,6 @@ class Settings:
         if "workers" in overrides and overrides["workers"] is not None:
             _check_range("--workers", values["workers"], 1, 64)
         return cls(**values)
-
-
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _parse_number(name: str, raw: str | None, default, kind, low, high):

@@ -35,13 +35,18 @@ def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
 
 
-@pytest.fixture
-def tiny_corpus(tmp_path: Path) -> Path:
-    corpus = tmp_path / "corpus"
+def write_tiny_corpus(root: Path) -> Path:
+    """root/corpus holding the two small statements; for fixtures of any scope."""
+    corpus = root / "corpus"
     corpus.mkdir()
     (corpus / "2016-03-22-statement-a.txt").write_text(STATEMENT_A, encoding="utf-8")
     (corpus / "2023-11-07-statement-b.md").write_text(STATEMENT_B, encoding="utf-8")
     return corpus
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    return write_tiny_corpus(tmp_path)
 
 
 @pytest.fixture

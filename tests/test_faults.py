@@ -32,7 +32,7 @@ from indexer.errors import CorruptIndex
 from indexer.generation import open_current
 
 from .apptools import app_client, assert_error, build, wait_for
-from .conftest import STATEMENT_A, STATEMENT_B
+from .conftest import write_tiny_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_FULL = Path("/dev/full")
@@ -248,10 +248,7 @@ def fill(disk: Path, leave_bytes: int) -> Path:
 
 @pytest.mark.parametrize("full", [False, True])
 def test_a_really_full_disk_publishes_nothing(small_disk, full):
-    corpus = small_disk / "corpus"
-    corpus.mkdir()
-    (corpus / "2016-03-22-statement-a.txt").write_text(STATEMENT_A, encoding="utf-8")
-    (corpus / "2023-11-07-statement-b.md").write_text(STATEMENT_B, encoding="utf-8")
+    corpus = write_tiny_corpus(small_disk)
     index = small_disk / "index"
     build(corpus, index)
     (corpus / "2024-05-01-zanzibar.txt").write_text(NEW_STATEMENT, encoding="utf-8")

@@ -12,7 +12,7 @@ import pytest
 from search_app.api import error_response
 
 from .apptools import app_client, assert_error, build
-from .conftest import STATEMENT_A, STATEMENT_B
+from .conftest import write_tiny_corpus
 
 MODES = ("keyword", "hybrid", "semantic")
 # FTS5 query syntax: phrases, prefix, NEAR, column filters, initial-token ^, grouping.
@@ -29,10 +29,7 @@ MAX_MESSAGE = 300
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "2016-03-22-statement-a.txt").write_text(STATEMENT_A, encoding="utf-8")
-    (corpus / "2023-11-07-statement-b.md").write_text(STATEMENT_B, encoding="utf-8")
+    corpus = write_tiny_corpus(root)
     build(corpus, root / "index")
     with app_client(corpus, root / "index") as client:
         yield client
