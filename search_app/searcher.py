@@ -36,6 +36,8 @@ MAX_QUERY_CHARS = 1000
 MAX_K = 100
 MAX_OFFSET = 1000
 QUERY_CACHE_SIZE = 512
+# Sentence vectors remembered for answer picking (~1.5 kB each).
+SENTENCE_CACHE_SIZE = 20_000
 # A chunk left with fewer characters than this, once the parts shown by better-ranked
 # chunks are cut away, is not shown at all.
 MIN_REMAINDER_CHARS = 120
@@ -87,6 +89,7 @@ class Searcher:
         use_one_search_thread()
         self._doc_cache: dict[str, DocumentInfo] = {}
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._sentence_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.keywords = KeywordIndex(generation)
         self._cache_lock = threading.Lock()  # requests share the query cache across threads
 
@@ -112,8 +115,7 @@ class Searcher:
         if allowed is not None and len(allowed) == 0:
             return []
         expansions = self.keywords.expansions(request.query)
-        # The encoder reads an acronym as noise; its long form as meaning.
-        dense_text = request.query + "".join(f" ({e})" for e in expansions)
+        dense_text = _dense_text(request.query, expansions)
         pending = None
         if request.mode == "hybrid" and self.executor is not None:
             pending = self.executor.submit(self.keywords.search, request, n, expansions)
@@ -156,6 +158,29 @@ class Searcher:
             if len(self._query_cache) > QUERY_CACHE_SIZE:
                 self._query_cache.popitem(last=False)
         return vector
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's vector as dense search embeds it (acronyms spelled out); cached."""
+        return self.embed_query(_dense_text(query, self.keywords.expansions(query)))
+
+    def sentence_vectors(self, sentences: list[str]) -> np.ndarray:
+        """Vectors of passage sentences, embedded in one batch on first sight and remembered:
+        the same top passages come back for many questions."""
+        with self._cache_lock:
+            missing = [t for t in dict.fromkeys(sentences) if t not in self._sentence_cache]
+        if missing:
+            vectors = np.asarray(self.embedder.embed_documents(missing), dtype=np.float32)
+            with self._cache_lock:
+                self._sentence_cache.update(zip(missing, vectors))
+                while len(self._sentence_cache) > SENTENCE_CACHE_SIZE:
+                    self._sentence_cache.popitem(last=False)
+        with self._cache_lock:
+            found = [self._sentence_cache.get(t) for t in sentences]
+        if not sentences:
+            return np.zeros((0, self.generation.dimension), np.float32)
+        # A sentence pushed out of the cache by another thread meanwhile is embedded again.
+        return np.stack([v if v is not None else np.asarray(self.embedder.embed_query(t), dtype=np.float32)
+                         for t, v in zip(sentences, found)])
 
     def expansions(self, query: str) -> tuple[str, ...]:
         return self.keywords.expansions(query)
@@ -263,6 +288,11 @@ class Searcher:
             ):
                 out[r[0]] = r[1:]
         return out
+
+
+def _dense_text(query: str, expansions: tuple[str, ...]) -> str:
+    # The encoder reads an acronym as noise; its long form as meaning.
+    return query + "".join(f" ({e})" for e in expansions)
 
 
 def _remainder(start: int, end: int, taken) -> tuple[int, int] | None:
