@@ -46,10 +46,10 @@ class TuningSearcher(Searcher):
         self.fuse = None
         search_keywords = self.keywords.search
 
-        def remembered_keywords(request, n, expansions=()):
+        def remembered_keywords(request, n, expansions=(), allowed=None):
             key = ("k", request.query, n, expansions, request.docs, request.date_from, request.date_to)
             if key not in self.memo:
-                self.memo[key] = search_keywords(request, n, expansions)
+                self.memo[key] = search_keywords(request, n, expansions, allowed)
             return self.memo[key]
 
         self.keywords.search = remembered_keywords

@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 
 from . import __version__
+from .bm25 import keyword_index_current, write_impact_index
 from .chunking import ChunkingParams, chunk_document, embedding_text
 from .documents import SUPPORTED_SUFFIXES, load_metadata, read_documents
 from .embedder import Embedder
@@ -30,6 +31,7 @@ from .generation import read_manifest
 from .store import (
     FAISS,
     INDEX_FORMAT,
+    KEYWORDS,
     SQLITE,
     FileRecord,
     GenerationWriter,
@@ -196,9 +198,12 @@ def _build_locked(corpus, index_dir: IndexDir, embedder, params, full, progress,
     report.removed = sorted(rel for rel in prev_files if rel not in on_disk)
 
     if previous is not None and not todo and not report.removed:
-        counts = prev_manifest.get("counts", {})
-        report.documents, report.chunks = counts.get("documents", 0), counts.get("chunks", 0)
-        return  # nothing changed: no new generation, no model
+        if keyword_index_current(prev_manifest.get("keywords")):
+            counts = prev_manifest.get("counts", {})
+            report.documents, report.chunks = counts.get("documents", 0), counts.get("chunks", 0)
+            return  # nothing changed: no new generation, no model
+        # Still no model: every vector is reused; only the keyword index is written anew.
+        report.note = "the keyword index is missing or was built with other settings: rebuilding it"
 
     name = index_dir.next_name()
     workdir = index_dir.new_workdir(name)
@@ -320,6 +325,8 @@ def _write_generation(corpus, workdir, previous, prev_manifest, prev_files, todo
     else:
         ids, vectors = writer.all_vectors(dimension)
         vector_index, vector_info = build_vector_index(ids, vectors, dimension)
+    with writing(workdir.parent):
+        keyword_info = write_impact_index(writer.keyword_rows(), workdir / KEYWORDS)
     writer.commit()
     with writing(workdir.parent):  # FAISS's own failures come as RuntimeError
         write_vector_index(vector_index, workdir / FAISS)
@@ -331,6 +338,7 @@ def _write_generation(corpus, workdir, previous, prev_manifest, prev_files, todo
             "model": {"name": embedder.name, "dimension": dimension},
             "fingerprint": fingerprint,
             "vector_index": vector_info,
+            "keywords": keyword_info,
             "counts": counts,
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "code_version": __version__,

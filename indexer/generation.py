@@ -11,9 +11,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from .bm25 import ImpactIndex, keyword_index_readable
 from .errors import CorruptIndex, NoIndex
 from .models import Document, Section
-from .store import FAISS, INDEX_FORMAT, MANIFEST, SQLITE, IndexDir
+from .store import FAISS, INDEX_FORMAT, KEYWORDS, MANIFEST, SQLITE, IndexDir
 from .vectors import read_vector_index
 
 
@@ -62,13 +63,15 @@ def read_manifest(gen_path: Path) -> dict:
 
 class Generation:
     """One published generation, opened read-only and verified. Thread-safe: each thread
-    gets its own SQLite connection; FAISS searches are safe to run concurrently."""
+    gets its own SQLite connection; FAISS searches are safe to run concurrently, and so are
+    keyword searches of the impact index (None in generations built before it existed)."""
 
-    def __init__(self, path: Path, manifest: dict, vector_index):
+    def __init__(self, path: Path, manifest: dict, vector_index, keyword_index: ImpactIndex | None = None):
         self.path = Path(path)
         self.name = self.path.name
         self.manifest = manifest
         self.vector_index = vector_index
+        self.keyword_index = keyword_index
         self._local = threading.local()
 
     @classmethod
@@ -95,7 +98,18 @@ class Generation:
             raise CorruptIndex(
                 path, f"vectors.faiss holds {vector_index.d}-dimensional vectors, the manifest says {model.get('dimension')}"
             )
-        generation = cls(path, manifest, vector_index)
+        keyword_index = None
+        # Generations built before the impact index (or with another version of it) are
+        # searched with FTS5, which every generation has.
+        if keyword_index_readable(manifest.get("keywords")):
+            try:
+                keyword_index = ImpactIndex.load(path / KEYWORDS)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise CorruptIndex(path, f"keywords/ cannot be read ({str(exc)[:200]})") from None
+            if keyword_index.chunk_count != manifest.get("counts", {}).get("chunks"):
+                raise CorruptIndex(path, f"keywords/ holds {keyword_index.chunk_count} chunks, the manifest says "
+                                         f"{manifest.get('counts', {}).get('chunks')}")
+        generation = cls(path, manifest, vector_index, keyword_index)
         try:
             db = generation.db
             n_chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]

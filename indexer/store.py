@@ -1,7 +1,7 @@
 """The index on disk: generations written aside, published by atomic rename, opened and verified.
 
     index/CURRENT          name of the live generation (replaced with os.replace)
-    index/gen-000042/      manifest.json, index.sqlite, vectors.faiss
+    index/gen-000042/      manifest.json, index.sqlite, vectors.faiss, keywords/ (indexer/bm25.py)
     index/.tmp-gen-.../    a generation being written; never read, removed by the next build
     index/.build.lock      flock held by the one running build
 
@@ -26,6 +26,7 @@ from typing import Callable, Iterator, TypeVar
 
 import numpy as np
 
+from .bm25 import KeywordRow
 from .errors import BuildLocked, IndexWriteFailed, NotAnIndex
 from .models import Document
 
@@ -35,6 +36,7 @@ LOCK_FILE = ".build.lock"
 MANIFEST = "manifest.json"
 SQLITE = "index.sqlite"
 FAISS = "vectors.faiss"
+KEYWORDS = "keywords"
 # Older generations kept after a publish: a server may still be answering from one.
 KEEP_GENERATIONS = 3
 
@@ -201,7 +203,7 @@ class IndexDir:
         final = self.path / name
         tmp = self.path / f"{CURRENT_FILE}.tmp-{os.getpid()}"
         with writing(self.path):
-            for f in workdir.iterdir():
+            for f in sorted(workdir.rglob("*")):  # keywords/ and its files too
                 _fsync_file(f)
             os.rename(workdir, final)
             try:
@@ -345,6 +347,14 @@ class GenerationWriter:
         vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dimension)
         return ids, vectors
 
+    def keyword_rows(self) -> Iterator[KeywordRow]:
+        """Every chunk with its heading and document title, by ascending id (the keyword
+        index's input). Call inside `writing`: rows are read as they are consumed."""
+        rows = self.db.execute(
+            "SELECT c.id, c.text, c.heading, d.title FROM chunks c JOIN documents d ON d.doc_id = c.doc_id ORDER BY c.id"
+        )
+        return (KeywordRow(*r) for r in rows)
+
     @_writes
     def counts(self) -> dict[str, int]:
         return {
@@ -365,5 +375,6 @@ class GenerationWriter:
 def write_manifest(workdir: Path, manifest: dict) -> None:
     manifest = dict(manifest)
     with writing(workdir.parent):
-        manifest["files"] = {name: (workdir / name).stat().st_size for name in (SQLITE, FAISS)}
+        names = [SQLITE, FAISS] + sorted(p.relative_to(workdir).as_posix() for p in (workdir / KEYWORDS).glob("*"))
+        manifest["files"] = {name: (workdir / name).stat().st_size for name in names}
         (workdir / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")

@@ -1,5 +1,9 @@
-"""The keyword side of retrieval: SQLite FTS5 (BM25) over one generation's chunks, with
-the query made safe, acronyms expanded, and a bound on the rows scored at any index size.
+"""The keyword side of retrieval: BM25 over one generation's chunks, with acronyms expanded.
+
+A generation built with a BM25 impact index (indexer/bm25.py, `keywords/` in the generation
+folder) is searched there: a query adds up the stored scores of its terms. An older generation
+without one falls back to SQLite FTS5, with the query made safe and a bound on the rows scored
+at any index size. Acronyms are looked up in FTS5 either way (a phrase query, once per acronym).
 
 Also the word statistics the answer picker reads (inverse document frequency).
 """
@@ -11,17 +15,25 @@ import re
 import threading
 from collections import Counter
 
+import numpy as np
+
+from indexer.bm25 import ImpactIndex
 from indexer.generation import Generation
+from indexer.terms import STOPWORDS, extract_terms
 
 from .acronyms import find_definitions, query_acronyms
 
-# BM25 column weights: passage text, section heading, document title.
+# FTS5 fallback: BM25 column weights (passage text, section heading, document title).
 FTS_WEIGHTS = (1.0, 0.2, 0.1)
-# FTS5 scores every row an OR query matches, about 1 µs a row (bench/scale.py: 110 ms for a
-# typical query at 250k passages). On an index this large or larger, the commonest words of a
-# query are left to the dense side until what remains matches at most this many rows, so a
-# keyword query stays bounded at any size; smaller indexes never drop a word.
+# FTS5 fallback: FTS5 scores every row an OR query matches, about 1 µs a row (bench/scale.py:
+# 110 ms for a typical query at 250k passages). On an index this large or larger, the commonest
+# words of a query are left to the dense side until what remains matches at most this many
+# rows, so a keyword query stays bounded at any size; smaller indexes never drop a word. The
+# impact index needs no such bound.
 KEYWORD_ROW_BUDGET = 20_000
+# The words of an acronym's long form weigh this much each against a query word's 1.0 in the
+# impact index (FTS5 matched the long form as one phrase; here it is a bag of words).
+EXPANSION_WEIGHT = 0.5
 DF_CACHE_SIZE = 100_000
 # Acronym long forms looked up per query: at most this many definitions are read, and a
 # generation remembers this many acronyms.
@@ -32,12 +44,6 @@ ACRONYM_CACHE_SIZE = 4096
 # our own questions: no change).
 EXPAND_MAX_TERMS = 8
 
-# Common words that only slow FTS down and blur BM25 (the dense side still reads them).
-STOPWORDS = frozenset(
-    """a an and are as at be been by did do does for from had has have how i in into is it its
-    of on or over so than that the their them then there these they this those to under up
-    was we were what when where which while who whom why will with would you your about""".split()
-)
 _TERM = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
 _WORD = re.compile(r"\w+")
 
@@ -84,19 +90,48 @@ def filter_sql(request) -> tuple[str, list]:
     return " AND ".join(clauses) or "1", params
 
 
+def allowed_ids(generation: Generation, request) -> np.ndarray:
+    """Chunk ids of the documents a filtered request leaves."""
+    where, params = filter_sql(request)
+    rows = generation.db.execute(
+        f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}", params
+    ).fetchall()
+    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+
+def impact_weights(query: str, expansions: tuple[str, ...] = ()) -> dict[str, float]:
+    """Index terms of a query with their weights: 1.0 for the query's own, EXPANSION_WEIGHT
+    for the words of its acronyms' long forms. A term counts once, however often it occurs."""
+    weights = dict.fromkeys(extract_terms(query), 1.0)
+    for phrase in expansions:
+        for term in extract_terms(phrase):
+            weights.setdefault(term, EXPANSION_WEIGHT)
+    return weights
+
 
 class KeywordIndex:
-    """FTS5 searches and word statistics of one Generation, with per-generation caches.
-    Thread-safe: requests share the caches across threads."""
+    """Keyword searches and word statistics of one Generation: its BM25 impact index when it
+    has one (`impact`, default the generation's), else FTS5; with per-generation caches.
+    Thread-safe: requests share the index and the caches across threads."""
 
-    def __init__(self, generation: Generation):
+    def __init__(self, generation: Generation, impact: ImpactIndex | None = None):
         self.generation = generation
+        self.impact = impact if impact is not None else generation.keyword_index
         self._acronym_cache: dict[str, tuple[str, ...]] = {}
         self._df_cache: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def search(self, request, n: int, expansions: tuple[str, ...] = ()) -> dict[int, float]:
-        """Chunk id -> BM25 score of the best n chunks for the request's query."""
+    def search(self, request, n: int, expansions: tuple[str, ...] = (), allowed: np.ndarray | None = None) -> dict[int, float]:
+        """Chunk id -> BM25 score of the best n chunks for the request's query. `allowed`: the
+        chunk ids the request's filters leave, when the caller has them already."""
+        if self.impact is None:
+            return self._search_fts(request, n, expansions)
+        if request.filtered and allowed is None:
+            allowed = allowed_ids(self.generation, request)
+        ids, scores = self.impact.search(impact_weights(request.query, expansions), n, allowed)
+        return dict(zip(ids.tolist(), scores.tolist()))
+
+    def _search_fts(self, request, n: int, expansions: tuple[str, ...]) -> dict[int, float]:
         parts = fts_parts(request.query, expansions)
         if self._chunk_count() > KEYWORD_ROW_BUDGET:
             parts = self._within_budget(parts)
@@ -132,8 +167,20 @@ class KeywordIndex:
         return kept
 
     def document_frequency(self, part: str) -> int:
-        """Rows a quoted FTS5 word or phrase matches; counted once per generation (counting
-        costs a tenth of scoring)."""
+        """Chunks holding a word, or a quoted FTS5 word or phrase. From the impact index when
+        there is one (a phrase: its rarest word, an upper bound), else counted by FTS5 once per
+        generation (counting costs a tenth of scoring)."""
+        if self.impact is not None:
+            terms = extract_terms(part)
+            if terms:
+                # "co-chairs" is its whole, "co-chair", which extract_terms gives after the parts.
+                whole = [t for t in terms if "-" in t]
+                return min(self.impact.document_frequency(t) for t in (whole or terms))
+            # Only stopwords, which the impact index leaves out: FTS5 still counts them.
+        if not part.startswith('"'):
+            part = fts_query(part) or ""
+            if not part:
+                return 0
         with self._lock:
             df = self._df_cache.get(part)
         if df is None:
@@ -146,8 +193,7 @@ class KeywordIndex:
 
     def term_weight(self, term: str) -> float:
         """Inverse document frequency of a term over chunks (rare words weigh more)."""
-        match = fts_query(term)
-        df = self.document_frequency(match) if match else 0
+        df = self.document_frequency(term) if _WORD.search(term) else 0
         n = max(1, self._chunk_count())
         return math.log(1.0 + n / (1.0 + df))
 

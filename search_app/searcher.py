@@ -1,5 +1,5 @@
-"""Hybrid retrieval over one index generation: dense (FAISS) and keyword (SQLite FTS5)
-candidates fused into one ranking, with filters, paging and citations.
+"""Hybrid retrieval over one index generation: dense (FAISS) and keyword (BM25, see
+keywords.py) candidates fused into one ranking, with filters, paging and citations.
 
 A plain library: no web imports. The JSON API and the HTML pages both call `Searcher.search`.
 """
@@ -20,7 +20,7 @@ from indexer.vectors import search_vectors, use_one_search_thread
 
 from .errors import InvalidParameter, UnknownDocument
 from .fusion import FUSIONS, MIN_CANDIDATES, fuse_convex, fuse_rrf
-from .keywords import KeywordIndex, filter_sql
+from .keywords import KeywordIndex, allowed_ids
 from .results import (  # noqa: F401
     Citation,
     Hit,
@@ -118,12 +118,12 @@ class Searcher:
         dense_text = _dense_text(request.query, expansions)
         pending = None
         if request.mode == "hybrid" and self.executor is not None:
-            pending = self.executor.submit(self.keywords.search, request, n, expansions)
+            pending = self.executor.submit(self.keywords.search, request, n, expansions, allowed)
         dense = self._dense(dense_text, n, allowed) if request.mode in ("hybrid", "semantic") else {}
         if pending is not None:
             keyword = pending.result()
         else:
-            keyword = self.keywords.search(request, n, expansions) if request.mode in ("hybrid", "keyword") else {}
+            keyword = self.keywords.search(request, n, expansions, allowed) if request.mode in ("hybrid", "keyword") else {}
         if request.mode == "semantic":
             fused = dense
         elif request.mode == "keyword":
@@ -239,11 +239,7 @@ class Searcher:
         return out
 
     def _allowed_ids(self, request: SearchRequest) -> np.ndarray:
-        where, params = filter_sql(request)
-        rows = self.generation.db.execute(
-            f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}", params
-        ).fetchall()
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        return allowed_ids(self.generation, request)
 
     def _dense(self, query: str, n: int, allowed: np.ndarray | None) -> dict[int, float]:
         vector = self.embed_query(query)

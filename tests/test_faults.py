@@ -99,6 +99,7 @@ def plant_dev_full(monkeypatch, target: str) -> None:
     def with_full_disk(self, name):
         work = new_workdir(self, name)
         place = self.path / f"{store.CURRENT_FILE}.tmp-{os.getpid()}" if target == "CURRENT" else work / target
+        place.parent.mkdir(exist_ok=True)
         place.symlink_to(DEV_FULL)
         return work
 
@@ -113,6 +114,8 @@ needs_dev_full = pytest.mark.skipif(not DEV_FULL.exists(), reason="no /dev/full 
     ("index.sqlite", False),  # copying the previous generation's SQLite file
     ("vectors.faiss", False),  # FAISS's own writer (it raises RuntimeError with the strerror)
     ("vectors.faiss", True),
+    ("keywords/data.npy", False),  # the BM25 impact index (numpy's writer)
+    ("keywords/vocab.json", True),
     ("manifest.json", False),
     ("CURRENT", False),  # after the folder is renamed into place, before CURRENT moves
 ])

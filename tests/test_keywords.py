@@ -1,8 +1,19 @@
-"""The keyword side: safe FTS5 queries, and a bounded cost on large indexes."""
+"""The keyword side's FTS5 fallback (generations built before the impact index): safe FTS5
+queries, and a bounded cost on large indexes. The impact index: tests/test_bm25.py."""
 
 from __future__ import annotations
 
 from search_app.keywords import fts_parts, fts_query
+
+
+def fts_searcher(index, embedder):
+    """A Searcher whose keyword side is FTS5, as for a generation without an impact index."""
+    from indexer.generation import open_current
+    from search_app.searcher import Searcher
+
+    searcher = Searcher(open_current(index), embedder)
+    searcher.keywords.impact = None
+    return searcher
 
 
 def test_a_large_index_leaves_its_commonest_query_words_to_the_dense_side(tmp_path, fake_embedder, monkeypatch):
@@ -17,12 +28,14 @@ def test_a_large_index_leaves_its_commonest_query_words_to_the_dense_side(tmp_pa
         extra = " The quokka census was discussed." if i == 3 else ""
         (corpus / f"2020-01-0{i + 1}-s{i}.txt").write_text(f"Trafficking in persons remains a concern, report {i}.{extra}\n")
     build_index(corpus, tmp_path / "index", fake_embedder)
-    searcher = Searcher(open_current(tmp_path / "index"), fake_embedder)
+    searcher = fts_searcher(tmp_path / "index", fake_embedder)
     request = SearchRequest("trafficking quokka", k=10, mode="keyword")
     assert len(searcher.search(request).hits) == 6  # small index: every word counts
 
     monkeypatch.setattr(keywords, "KEYWORD_ROW_BUDGET", 2)  # the index now counts as large
-    searcher = Searcher(open_current(tmp_path / "index"), fake_embedder)
+    # The impact index scores every word at any size: no budget.
+    assert len(Searcher(open_current(tmp_path / "index"), fake_embedder).search(request).hits) == 6
+    searcher = fts_searcher(tmp_path / "index", fake_embedder)
     assert searcher.keywords.document_frequency('"trafficking"') == 6
     hits = searcher.search(request).hits
     assert [h.citation.source for h in hits] == ["2020-01-04-s3.txt"]  # only the rare word was scored

@@ -1,0 +1,82 @@
+"""Words to index terms, the same for a passage and a query: what the BM25 impact index
+(indexer/bm25.py) stores, and what a keyword query looks up.
+
+It mirrors the FTS5 tokenizer the keyword search used before ('porter unicode61
+remove_diacritics 2'): lower case, runs of letters and digits, diacritics removed, English
+stemming (Snowball "english", the successor of FTS5's Porter). Stopwords are left out, and a
+hyphenated term ("TEG-RR") is kept whole as well as in its parts, so that a query for it
+prefers the passage that names it over passages holding "teg" and "rr" apart (FTS5 matched
+it as a phrase; an impact index has no positions).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+
+import Stemmer
+
+# Bump when extract_terms() changes what it returns: saved impact indexes are then stale.
+TERMS_VERSION = 1
+# Common words that blur BM25 and would each fill a posting list as long as the index.
+STOPWORDS = frozenset(
+    """a an and are as at be been by did do does for from had has have how i in into is it its
+    of on or over so than that the their them then there these they this those to under up
+    was we were what when where which while who whom why will with would you your about""".split()
+)
+# Stems remembered across calls: a corpus repeats its words, and stemming is most of the cost.
+STEM_CACHE_SIZE = 500_000
+
+# Runs of letters and digits (not "_", which unicode61 also splits on); the same joined by
+# hyphens of any kind.
+_WORD = re.compile(r"[^\W_]+")
+_COMPOUND = re.compile(r"[^\W_]+(?:[-‐‑][^\W_]+)+")
+_HYPHEN = re.compile(r"[-‐‑]")
+# "Bangladesh's" is about Bangladesh.
+_POSSESSIVE = re.compile(r"['’]s\b")
+
+
+class _Stems:
+    """Word -> stem with a shared memo. PyStemmer objects are not thread-safe: one per thread."""
+
+    def __init__(self):
+        self.memo: dict[str, str] = {}
+        self._local = threading.local()
+
+    def stem(self, word: str) -> str:
+        stem = self.memo.get(word)
+        if stem is None:
+            stemmer = getattr(self._local, "stemmer", None)
+            if stemmer is None:
+                stemmer = self._local.stemmer = Stemmer.Stemmer("english")
+            stem = stemmer.stemWord(word)
+            if len(self.memo) >= STEM_CACHE_SIZE:
+                self.memo.clear()
+            self.memo[word] = stem
+        return stem
+
+
+_STEMS = _Stems()
+
+
+def fold_text(text: str) -> str:
+    """Lower case without diacritics ("Timor-Leste" -> "timor-leste", "café" -> "cafe")."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def extract_terms(text: str) -> list[str]:
+    """Index terms of a text, repeats kept (they are term frequencies; the order means
+    nothing to BM25): stems of the words that are not stopwords, then each hyphenated word
+    whole, as its parts' stems joined by "-"."""
+    memo, stem = _STEMS.memo, _STEMS.stem
+    folded = _POSSESSIVE.sub("", fold_text(text))
+    out = [memo.get(w) or stem(w) for w in _WORD.findall(folded) if w not in STOPWORDS]
+    if _HYPHEN.search(folded):
+        for compound in _COMPOUND.findall(folded):
+            out.append("-".join(memo.get(p) or stem(p) for p in _WORD.findall(compound)))
+    return out
