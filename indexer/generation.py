@@ -140,6 +140,13 @@ class Generation:
     def counts(self) -> dict:
         return dict(self.manifest.get("counts", {}))
 
+    def has_table(self, name: str) -> bool:
+        """Whether this generation's database has a table (older generations lack newer ones)."""
+        tables = getattr(self, "_tables", None)
+        if tables is None:
+            tables = self._tables = frozenset(r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        return name in tables
+
     def documents(self) -> list[DocumentInfo]:
         rows = self.db.execute(
             "SELECT d.doc_id, d.source, d.title, d.date, d.kind, d.external_id, "

@@ -131,7 +131,9 @@ class OnnxEmbedder:
             export_onnx(self.model_path, target)
             return onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
 
-    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+    def _encode(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]] | None = None):
+        """Unit-norm mean-pooled vectors of `texts`; given `spans` (character ranges of each
+        text), also each span's vector pooled from the same token states."""
         encodings = self.tokenizer.encode_batch(list(texts))
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
@@ -142,20 +144,55 @@ class OnnxEmbedder:
         tokens = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
                                          "token_type_ids": np.zeros_like(ids)})[0]
         weights = mask[..., None].astype(np.float32)
-        pooled = (tokens * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32, copy=False)
+        pooled = _unit((tokens * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None))
+        if spans is None:
+            return pooled
+        return pooled, [_pool_spans(tokens[row], encodings[row].offsets, spans[row]) for row in range(len(texts))]
 
     def embed_documents(self, texts: Sequence[str], progress=None) -> np.ndarray:
+        return self.embed_with_spans(texts, None, progress)[0]
+
+    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]] | None,
+                         progress=None) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector, exactly as embed_documents gives it, and for each text the
+        vectors of its character `spans` (its sentences) pooled from the same pass's token
+        states: a sentence read in its passage's context, at no extra encoder cost. A span
+        the 256-token cut leaves without tokens gets a zero row."""
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        span_vectors: list[np.ndarray] = [np.zeros((0, self.dimension), np.float32)] * len(texts)
         # Longest first, so each batch holds texts of similar length and pads little.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         for lo in range(0, len(order), self.batch_size):
             rows = order[lo : lo + self.batch_size]
-            out[rows] = self._encode([texts[i] for i in rows])
+            batch = [texts[i] for i in rows]
+            if spans is None:
+                out[rows] = self._encode(batch)
+            else:
+                out[rows], pooled = self._encode(batch, [spans[i] for i in rows])
+                for i, vectors in zip(rows, pooled):
+                    span_vectors[i] = vectors
             if progress is not None:
                 progress(len(rows))
-        return out
+        return out, span_vectors
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._encode([text])[0]
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=-1, keepdims=True)
+    return (rows / np.clip(norms, 1e-12, None)).astype(np.float32, copy=False)
+
+
+def _pool_spans(states: np.ndarray, offsets, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Mean of the token states inside each character span (special and padding tokens
+    have empty offsets and never count)."""
+    starts = np.array([a for a, _ in offsets], dtype=np.int64)
+    ends = np.array([b for _, b in offsets], dtype=np.int64)
+    real = ends > starts
+    out = np.zeros((len(spans), states.shape[-1]), dtype=np.float32)
+    for k, (a, b) in enumerate(spans):
+        inside = real & (starts >= a) & (ends <= b)
+        if inside.any():
+            out[k] = states[: len(offsets)][inside].mean(axis=0)
+    return _unit(out)  # a zero row stays zero

@@ -63,6 +63,10 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal);
 CREATE INDEX IF NOT EXISTS chunks_embed ON chunks(embed_hash);
+CREATE TABLE IF NOT EXISTS sentences (
+    embed_hash TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sentences_hash ON sentences(embed_hash);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, heading, title, tokenize = 'porter unicode61 remove_diacritics 2'
 );
@@ -270,16 +274,28 @@ class GenerationWriter:
 
     @_writes
     def cached_vectors(self, embed_hashes: list[str]) -> dict[str, bytes]:
-        """Vectors already computed for these embedding inputs (any document's)."""
+        """Vectors already computed for these embedding inputs (any document's), with their
+        sentences' vectors (a chunk from an index that predates those is embedded again)."""
         found: dict[str, bytes] = {}
         for lo in range(0, len(embed_hashes), 500):
             part = embed_hashes[lo : lo + 500]
             marks = ",".join("?" * len(part))
             for h, blob in self.db.execute(
-                f"SELECT embed_hash, vector FROM chunks WHERE embed_hash IN ({marks})", part
+                f"SELECT c.embed_hash, c.vector FROM chunks c WHERE c.embed_hash IN ({marks}) "
+                "AND EXISTS (SELECT 1 FROM sentences s WHERE s.embed_hash = c.embed_hash)", part
             ):
                 found[h] = blob
         return found
+
+    @_writes
+    def add_sentences(self, embed_hash: str, spans: list[tuple[int, int]], vectors: np.ndarray) -> None:
+        """The sentence vectors of one chunk text (offsets inside the chunk's text), stored
+        as float16: the answer picker compares them with a query, nothing needs more."""
+        self.db.execute("DELETE FROM sentences WHERE embed_hash = ?", (embed_hash,))
+        self.db.executemany(
+            'INSERT INTO sentences (embed_hash, start, "end", vector) VALUES (?, ?, ?, ?)',
+            ((embed_hash, a, b, np.asarray(v, dtype=np.float16).tobytes()) for (a, b), v in zip(spans, vectors)),
+        )
 
     @_writes
     def remove_documents(self, doc_ids: list[str]) -> list[int]:
@@ -365,6 +381,8 @@ class GenerationWriter:
 
     @_writes
     def commit(self) -> None:
+        # Sentences of chunk texts no document uses any more.
+        self.db.execute("DELETE FROM sentences WHERE embed_hash NOT IN (SELECT embed_hash FROM chunks)")
         self.db.commit()
         # Merge FTS segments now: readers then query one b-tree, not many.
         self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')")

@@ -37,11 +37,11 @@ COMMON_ENTITY_WEIGHT = 1.1
 # The sentence ranker: weights for SentenceFeatures.ranking() in order (coverage, context gain,
 # kind match, entity share, passage cosine, position, defines, sentence cosine, heading-like),
 # fitted by bench/calibrate_answers.py on bench/questions.jsonl.
-SELECTION = (2.106, 0.309, 1.273, 0.697, 0.550, -0.874, 0.810, 1.470, -0.638)
+SELECTION = (2.233, 0.269, 1.297, 0.743, 0.555, -0.866, 0.806, 1.098, -0.593)
 # Logistic calibration, fitted by bench/calibrate_answers.py on bench/questions.jsonl: weights
 # for (bias, *SentenceFeatures.calibration()) = passage cosine, sentence coverage, passage
 # coverage, kind match, missing name or number, sentence cosine, predicate coverage.
-CALIBRATION = (-4.448, 3.596, 1.860, -0.678, -0.171, -2.186, 3.742, 5.955)
+CALIBRATION = (-4.197, 3.217, 2.115, -0.223, -0.939, -4.465, 6.055, 3.091)
 # Below this probability that the statements answer the question, we say so instead of guessing.
 MIN_CONFIDENCE = 0.5
 
@@ -197,11 +197,24 @@ def answer_candidates(searcher: Searcher, question: str, hits: list[Hit]) -> lis
             spans.append((start, end, features))
         if not spans:
             continue
-        vectors = searcher.sentence_vectors([hit.text[a:b] for a, b, _ in spans])
-        for (start, end, features), vector in zip(spans, vectors):
+        for (start, end, features), vector in zip(spans, _sentence_vectors(searcher, hit, spans)):
             sentence_cosine = float(vector @ query_vector)
             out.append(Candidate(hit, start, end, SentenceFeatures(sentence_cosine=sentence_cosine, **features)))
     return out
+
+
+def _sentence_vectors(searcher: Searcher, hit: Hit, spans) -> list:
+    """Each sentence's vector: as the indexer stored it (pooled in its passage's context),
+    else embedded now."""
+    stored = searcher.stored_sentence_vectors(hit)
+    base = hit.citation.start
+    vectors = [stored.get((base + a, base + b)) for a, b, _ in spans]
+    missing = [i for i, v in enumerate(vectors) if v is None or not v.any()]
+    if missing:
+        embedded = searcher.sentence_vectors([hit.text[spans[i][0] : spans[i][1]] for i in missing])
+        for i, vector in zip(missing, embedded):
+            vectors[i] = vector
+    return vectors
 
 
 def question_entities(question: str) -> list[str]:

@@ -163,9 +163,21 @@ class Searcher:
         """The query's vector as dense search embeds it (acronyms spelled out); cached."""
         return self.embed_query(_dense_text(query, self.keywords.expansions(query)))
 
+    def stored_sentence_vectors(self, hit: "Hit") -> dict[tuple[int, int], np.ndarray]:
+        """The vectors the indexer stored for the sentences of a hit's chunks, by their
+        (start, end) in the document; empty for an index built before it stored them."""
+        key = parse_chunk_key(hit.chunk_id)
+        if key is None or not self.generation.has_table("sentences"):
+            return {}
+        rows = self.generation.db.execute(
+            'SELECT c.start + s.start, c.start + s."end", s.vector FROM chunks c JOIN sentences s ON s.embed_hash = c.embed_hash '
+            "WHERE c.doc_id = ? AND c.ordinal BETWEEN ? AND ?", key,
+        ).fetchall()
+        return {(a, b): np.frombuffer(v, dtype=np.float16).astype(np.float32) for a, b, v in rows}
+
     def sentence_vectors(self, sentences: list[str]) -> np.ndarray:
-        """Vectors of passage sentences, embedded in one batch on first sight and remembered:
-        the same top passages come back for many questions."""
+        """Vectors of passage sentences the index does not hold, embedded in one batch on
+        first sight and remembered: the same top passages come back for many questions."""
         with self._cache_lock:
             missing = [t for t in dict.fromkeys(sentences) if t not in self._sentence_cache]
         if missing:

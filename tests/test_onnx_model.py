@@ -74,3 +74,23 @@ def test_embedding_from_the_cache_never_imports_torch(onnx, cache):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_sentence_vectors_come_from_the_same_pass_without_changing_the_text_vectors(onnx):
+    text = "Meeting title\nThe Co-Chairs met in Dhaka. Trafficking courts were set up in 2020."
+    spans = [(14, 40), (41, len(text))]
+    vectors, sentences = onnx.embed_with_spans([text, "JCLEC"], [spans, []])
+    assert np.allclose(vectors, onnx.embed_documents([text, "JCLEC"]), atol=1e-6)
+    assert sentences[0].shape == (2, onnx.dimension) and sentences[1].shape == (0, onnx.dimension)
+    assert np.allclose(np.linalg.norm(sentences[0], axis=1), 1.0, atol=1e-5)
+    # Each sentence's vector is nearer its own words than the other sentence's.
+    own = [float(sentences[0][i] @ onnx.embed_query(text[a:b])) for i, (a, b) in enumerate(spans)]
+    crossed = [float(sentences[0][1 - i] @ onnx.embed_query(text[a:b])) for i, (a, b) in enumerate(spans)]
+    assert own[0] > crossed[0] and own[1] > crossed[1]
+
+
+def test_a_sentence_past_the_encoders_cut_gets_a_zero_vector(onnx):
+    text = TEXTS[-1]
+    _, sentences = onnx.embed_with_spans([text], [[(0, 79), (len(text) - 79, len(text))]])
+    assert np.linalg.norm(sentences[0][0]) == pytest.approx(1.0, abs=1e-5)
+    assert not sentences[0][1].any()

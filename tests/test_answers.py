@@ -1,0 +1,121 @@
+"""The answer picker: sentence vectors stored by the indexer, and the features that choose a
+sentence (kinds of answer, names, headings, acronym definitions)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexer.build import build_index
+from indexer.generation import open_current
+from search_app.answers import (
+    _kind_match,
+    _mentions,
+    _stems,
+    answer_candidates,
+    answer_question,
+    asks_for_definition,
+    expected_kind,
+    is_heading,
+)
+from search_app.searcher import SearchRequest, Searcher
+
+
+@pytest.fixture
+def built(tiny_corpus, tmp_path, fake_embedder):
+    build_index(tiny_corpus, tmp_path / "index", fake_embedder)
+    return Searcher(open_current(tmp_path / "index"), fake_embedder)
+
+
+def test_the_build_stores_each_chunks_sentences_with_exact_offsets(built):
+    db = built.generation.db
+    rows = db.execute('SELECT c.text, s.start, s."end", length(s.vector) FROM chunks c JOIN sentences s ON s.embed_hash = c.embed_hash').fetchall()
+    assert rows
+    assert all(0 <= a < b <= len(text) and text[a:b] == text[a:b].strip() and size == 2 * built.generation.dimension
+               for text, a, b, size in rows)
+    chunks_without = db.execute("SELECT count(*) FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM sentences s WHERE s.embed_hash = c.embed_hash)").fetchone()[0]
+    assert chunks_without == 0
+
+
+def test_asking_uses_the_stored_sentence_vectors_and_embeds_nothing_but_the_query(built, fake_embedder):
+    before = list(fake_embedder.calls)
+    result = answer_question(built, SearchRequest("Where did the Working Group meet to discuss online scam operations?", k=5))
+    assert result.passages
+    assert fake_embedder.calls == before  # embed_documents never called: sentences came from the index
+
+
+def test_an_index_without_sentence_vectors_still_answers(built, fake_embedder):
+    db_path = built.generation.path / "index.sqlite"
+    import sqlite3
+
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("DELETE FROM sentences")
+    searcher = Searcher(open_current(built.generation.path.parent), fake_embedder)
+    hits = searcher.search(SearchRequest("porous borders rule of law corruption", k=3)).hits
+    candidates = answer_candidates(searcher, "What enabling factors did speakers describe?", hits)
+    assert candidates and all(np.isfinite(c.features.sentence_cosine) for c in candidates)
+
+
+def test_removing_a_document_drops_its_sentences(tiny_corpus, tmp_path, fake_embedder):
+    build_index(tiny_corpus, tmp_path / "index", fake_embedder)
+    (tiny_corpus / "2023-11-07-statement-b.md").unlink()
+    build_index(tiny_corpus, tmp_path / "index", fake_embedder)
+    db = open_current(tmp_path / "index").db
+    orphans = db.execute("SELECT count(*) FROM sentences WHERE embed_hash NOT IN (SELECT embed_hash FROM chunks)").fetchone()[0]
+    assert orphans == 0 and db.execute("SELECT count(*) FROM sentences").fetchone()[0] > 0
+
+
+def test_chunks_of_an_index_without_sentence_vectors_are_embedded_again(tiny_corpus, tmp_path, fake_embedder):
+    import sqlite3
+
+    build_index(tiny_corpus, tmp_path / "index", fake_embedder)
+    first = open_current(tmp_path / "index")
+    with sqlite3.connect(first.path / "index.sqlite") as conn:
+        conn.execute("DELETE FROM sentences")  # as an index built before they were stored
+    # Same text under a new name: its chunk texts are already embedded, but without sentences.
+    text = (tiny_corpus / "2016-03-22-statement-a.txt").read_text(encoding="utf-8")
+    (tiny_corpus / "2016-03-23-statement-a-copy.txt").write_text(text, encoding="utf-8")
+    report = build_index(tiny_corpus, tmp_path / "index", fake_embedder)
+    assert report.chunks_reused == 0 and report.chunks_embedded > 0
+    db = open_current(tmp_path / "index").db
+    assert db.execute("SELECT count(*) FROM sentences").fetchone()[0] > 0
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("When was the Fifth Ministerial Conference held?", "date"),
+    ("Which industries came up when delegates discussed the laws?", None),
+    ("dates of the special meetings", "date"),
+    ("Number of observers in 2013", "number"),
+    ("How many members attended?", "number"),
+    ("Who chaired the meeting?", "name"),
+])
+def test_the_kind_of_answer_a_question_asks_for(question, kind):
+    assert expected_kind(question) == kind
+
+
+def test_a_year_does_not_answer_how_many():
+    assert _kind_match("number", "Recommendations from the Fifth Ministerial Meeting (April 2013)") == -1.0
+    assert _kind_match("number", "The events were attended by 15 members.") == 1.0
+    assert _kind_match("number", "Penalties of five to 12 years.") == 1.0
+
+
+@pytest.mark.parametrize("sentence, heading", [
+    ("A new impetus: Recommendations from the Bali Process 10th Anniversary and Fifth Ministerial Meeting (April 2013)", True),
+    ("The RSO has been tasked by the Bali Process to :", True),
+    ("The RSO has drafted concept notes in order to explore different options for implementation", False),
+    ("48 members (including 45 states; IOM, UNHCR and UNODC), 29 observers", False),
+    ("The Meeting welcomed the establishment of the Working Group.", False),
+])
+def test_headings_and_list_lead_ins_are_told_from_sentences(sentence, heading):
+    assert is_heading(sentence) is heading
+
+
+def test_a_definition_is_the_answer_only_when_the_question_asks_for_one():
+    assert asks_for_definition("TEG-RR")
+    assert asks_for_definition("What does ASEAN-ACT stand for?")
+    assert not asks_for_definition("What did members ask the RSO to do about national smuggling laws?")
+
+
+def test_a_demonym_names_its_country():
+    assert _mentions(_stems("Ambassador Lynn Bell from Australia"), "Australian")
+    assert not _mentions(_stems("Ambassador Tri Tharyat from Indonesia"), "Australian")
