@@ -155,10 +155,19 @@ def embed_rate(embedder, queries: list[str], threads: int, seconds: float) -> di
 def measure_limit(embedder, single_core_embedder, queries: list[str], seconds: float) -> dict:
     """Queries/s of embedding alone: one caller with the encoder on both cores, two callers
     sharing that encoder, and two callers whose encoders take one core each (as two server
-    workers do). The best of them is the limit."""
+    workers do). The best of them is our encoder's limit."""
     return {"one_thread": embed_rate(embedder, queries, 1, seconds),
             "two_threads": embed_rate(embedder, queries, 2, seconds),
             "two_threads_one_core_each": embed_rate(single_core_embedder, queries, 2, seconds)}
+
+
+def measure_plain_limit(queries: list[str], seconds: float) -> dict:
+    """The issue's plain limit: sentence-transformers' encode of one query at a time, one and
+    two callers (torch uses both cores either way)."""
+    plain = make_embedder("minilm-torch")
+    for q in queries[-20:]:
+        plain.embed_query(q)
+    return {"one_thread": embed_rate(plain, queries, 1, seconds), "two_threads": embed_rate(plain, queries, 2, seconds)}
 
 
 # ------------------------------------------------------------------ wrk
@@ -343,11 +352,16 @@ def main() -> None:
     two = (limit_before["two_threads"]["qps"] + limit_after["two_threads"]["qps"]) / 2
     split = (limit_before["two_threads_one_core_each"]["qps"] + limit_after["two_threads_one_core_each"]["qps"]) / 2
     best = max(one, two, split)
+    print("plain limit: sentence-transformers encode alone, 1 and 2 threads ...", file=sys.stderr)
+    plain = measure_plain_limit(queries, args.embed_seconds)
+    plain_best = max(plain["one_thread"]["qps"], plain["two_threads"]["qps"])
     for run in runs:
         run["rps_to_embed_limit"] = round(run["rps"] / best, 3) if best else None
+        run["rps_to_plain_limit"] = round(run["rps"] / plain_best, 3) if plain_best else None
     results["embed_limit"] = {"before": limit_before, "after": limit_after, "one_thread_qps": round(one, 2),
                               "two_threads_qps": round(two, 2), "two_threads_one_core_each_qps": round(split, 2),
                               "limit_qps": round(best, 2)}
+    results["plain_limit"] = {**plain, "limit_qps": round(plain_best, 2)}
     results["runs"] = runs
     results["server_rss"] = rss_log
     results["all_clean"] = all(r["non_200"] == 0 and r["socket_errors_total"] == 0 for r in runs)
@@ -360,18 +374,20 @@ def main() -> None:
     print(f"SciFact, {len(queries)} distinct claims ({args.queries}), wrk -t1, {args.duration} s per row; "
           f"latency ms, RSS MB of the server")
     print(f"{'endpoint':12} {'wrkrs':>5} {'conns':>5} {'requests':>8} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} "
-          f"{'non200':>6} {'sockerr':>7} {'RSS start':>9} {'max':>7} {'end':>7} {'/limit':>7}")
+          f"{'non200':>6} {'sockerr':>7} {'RSS start':>9} {'max':>7} {'end':>7} {'/limit':>7} {'/plain':>7}")
     for r in runs:
         print(f"{r['endpoint']:12} {r['workers']:5d} {r['connections']:5d} {r['requests']:8d} {r['rps']:7.1f} {r['p50_ms']:7.1f} "
               f"{r['p95_ms']:7.1f} {r['p99_ms']:7.1f} {r['max_ms']:7.1f} {r['non_200']:6d} "
               f"{r['socket_errors_total']:7d} {r.get('rss_start_mb', 0):9.1f} {r.get('rss_max_mb', 0):7.1f} "
-              f"{r.get('rss_end_mb', 0):7.1f} {r['rps_to_embed_limit'] or 0:6.2f}x")
+              f"{r.get('rss_end_mb', 0):7.1f} {r['rps_to_embed_limit'] or 0:6.2f}x {r['rps_to_plain_limit'] or 0:6.2f}x")
     el = results["embed_limit"]
     print(f"\nembedding alone (embed_query, same claims), queries/s: one thread {el['one_thread_qps']:.1f} "
           f"(before {limit_before['one_thread']['qps']:.1f}, after {limit_after['one_thread']['qps']:.1f}), "
           f"two threads {el['two_threads_qps']:.1f} (before {limit_before['two_threads']['qps']:.1f}, "
           f"after {limit_after['two_threads']['qps']:.1f}), two threads on one core each "
           f"{el['two_threads_one_core_each_qps']:.1f}; limit = {el['limit_qps']:.1f}; /limit = req/s / limit")
+    print(f"plain sentence-transformers encode alone, queries/s: one thread {plain['one_thread']['qps']:.1f}, two threads "
+          f"{plain['two_threads']['qps']:.1f}; plain limit = {plain_best:.1f}; /plain = req/s / plain limit")
     print(f"server RSS: {', '.join(f'{k} {v}' for k, v in rss_log.items())}")
     print("all runs clean (no non-200, no socket errors): " + ("yes" if results["all_clean"] else "NO"))
     print(f"\nwritten to {out}")
