@@ -31,7 +31,10 @@ STEM_CACHE_SIZE = 500_000
 # Runs of letters and digits (not "_", which unicode61 also splits on); the same joined by
 # hyphens of any kind.
 _WORD = re.compile(r"[^\W_]+")
-_COMPOUND = re.compile(r"[^\W_]+(?:[-‐‑][^\W_]+)+")
+# Possessive: a word not followed by a hyphen fails at once instead of backtracking through it.
+_COMPOUND = re.compile(r"[^\W_]++(?:[-‐‑][^\W_]++)+")
+# Combining marks (what NFKD splits diacritics into): the blocks Unicode assigns them.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _HYPHEN = re.compile(r"[-‐‑]")
 # "Bangladesh's" is about Bangladesh.
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -65,8 +68,7 @@ def fold_text(text: str) -> str:
     text = text.lower()
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
 def extract_terms(text: str) -> list[str]:
@@ -77,6 +79,10 @@ def extract_terms(text: str) -> list[str]:
     folded = _POSSESSIVE.sub("", fold_text(text))
     out = [memo.get(w) or stem(w) for w in _WORD.findall(folded) if w not in STOPWORDS]
     if _HYPHEN.search(folded):
-        for compound in _COMPOUND.findall(folded):
-            out.append("-".join(memo.get(p) or stem(p) for p in _WORD.findall(compound)))
+        # Compounds hold no white space: searching only the pieces with a hyphen in them is
+        # a quarter of the cost of searching the whole text.
+        for piece in folded.split():
+            if _HYPHEN.search(piece):
+                for compound in _COMPOUND.findall(piece):
+                    out.append("-".join(memo.get(p) or stem(p) for p in _WORD.findall(compound)))
     return out
