@@ -15,14 +15,15 @@ tables are realistic too. The embedding model never reads these texts.
 The generation is written by the indexer's own code, in the order indexer/build.py uses:
 IndexDir (lock, work folder, publish, prune), GenerationWriter (add_document, set_file,
 all_vectors, commit with FTS optimize), indexer.vectors.build_vector_index with the kind
-choose_kind picks for N (exact flat up to 200k vectors, IVF-SQ8 above), write_manifest. It lives in
+choose_kind picks for N (exact flat up to 200k vectors, IVF-SQ8 above), the BM25 impact index
+of every passage (indexer.bm25.write_impact_index over GenerationWriter.keyword_rows), write_manifest. It lives in
 ~/.cache/statement-search/bench/scale-<N>/index and is reused by later runs (--rebuild: write it
 again; the build figures of the run that wrote it are kept beside it in build.json).
 
 Measured, each phase bounded by a deadline, progress on stderr:
 - build: time split into synthesis (texts + vectors), SQLite rows + FTS5 inserts, commit, FTS
-  optimize, reading the vectors back (as build.py does), FAISS training, FAISS add, writing the
-  FAISS file, publish (fsync + rename); peak RSS of the building process; files on disk and
+  optimize, reading the vectors back (as build.py does), FAISS training, FAISS add, the keyword
+  (impact) index, writing the FAISS file, publish (fsync + rename); peak RSS of the building process; files on disk and
   the SQLite file by table/index (dbstat).
 - recall: the 300 SciFact test queries (embedded once by the bundled model); recall@10 and
   @100 of the generation's FAISS index against exact search = numpy brute force over the vectors
@@ -34,9 +35,10 @@ Measured, each phase bounded by a deadline, progress on stderr:
   then in the Searcher's cache, so these are search without embedding; a query comes back only
   after the 299 others, so no mode finds its rows left in SQLite's cache by another), FAISS alone
   (k=100 as the Searcher asks, and k=10), and the two halves of hybrid alone (Searcher._dense;
-  the keyword half, Searcher.keywords.search).
-- profile (--profile, or by itself when keyword or hybrid p50 is over 20 ms): where FTS5 time
-  goes (EXPLAIN QUERY PLAN, matched rows against time, count-only against ranked, per-term
+  the keyword half, Searcher.keywords.search: the impact index, or FTS5 for a generation
+  without one).
+- profile (--profile, or by itself when keyword or hybrid p50 is over 20 ms): where the FTS5
+  fallback's time goes (EXPLAIN QUERY PLAN, matched rows against time, count-only against ranked, per-term
   document frequency) and what cheap options would give (FTS5's rank column, mmap, dropping
   very frequent terms), plus a cProfile of hybrid searches.
 
@@ -256,6 +258,7 @@ def build_generation(index: Path, base: Base, n: int, deadline: Deadline) -> dic
     import faiss
 
     from indexer import __version__
+    from indexer.bm25 import write_impact_index
     from indexer.build import _fingerprint, _meta_hash
     from indexer.chunking import ChunkingParams
     from indexer.documents import SUPPORTED_SUFFIXES
@@ -263,6 +266,7 @@ def build_generation(index: Path, base: Base, n: int, deadline: Deadline) -> dic
     from indexer.store import (
         FAISS,
         INDEX_FORMAT,
+        KEYWORDS,
         FileRecord,
         GenerationWriter,
         IndexDir,
@@ -331,7 +335,12 @@ def build_generation(index: Path, base: Base, n: int, deadline: Deadline) -> dic
             t["faiss_add"] = time.perf_counter() - t0 - t["faiss_train"]
             del ids, vectors
             deadline.check()
-            log(f"build: vector index {vector_info} in {time.perf_counter() - t0:.1f} s; committing SQLite")
+            log(f"build: vector index {vector_info} in {time.perf_counter() - t0:.1f} s; BM25 impact index")
+            t0 = time.perf_counter()
+            keyword_info = write_impact_index(writer.keyword_rows(), workdir / KEYWORDS)
+            t["keyword_index"] = time.perf_counter() - t0
+            deadline.check()
+            log(f"build: impact index of {keyword_info['postings']:,} postings in {t['keyword_index']:.1f} s; committing SQLite")
             t0 = time.perf_counter()
             writer.db.commit()  # GenerationWriter.commit's first step, timed on its own
             t["sqlite_commit"] = time.perf_counter() - t0
@@ -349,6 +358,7 @@ def build_generation(index: Path, base: Base, n: int, deadline: Deadline) -> dic
                     "model": {"name": MODEL_NAME, "dimension": dimension},
                     "fingerprint": _fingerprint(MODEL_NAME, ChunkingParams()),
                     "vector_index": vector_info,
+                    "keywords": keyword_info,
                     "counts": counts,
                     "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "code_version": __version__,
@@ -377,11 +387,13 @@ def build_generation(index: Path, base: Base, n: int, deadline: Deadline) -> dic
 
 def disk_figures(gen_path: Path, dimension: int, deadline: Deadline) -> dict:
     """Sizes of the generation's files, and of the SQLite file by table and index (dbstat)."""
-    from indexer.store import FAISS, SQLITE
+    from indexer.store import FAISS, KEYWORDS, SQLITE
 
     files = {name: (gen_path / name).stat().st_size for name in (SQLITE, FAISS)}
+    keywords = sum(f.stat().st_size for f in (gen_path / KEYWORDS).glob("*"))
     out = {"sqlite_mb": round(files[SQLITE] / 2**20, 1), "faiss_mb": round(files[FAISS] / 2**20, 1),
-           "total_mb": round(sum(f.stat().st_size for f in gen_path.iterdir()) / 2**20, 1)}
+           "keywords_mb": round(keywords / 2**20, 1),
+           "total_mb": round((sum(f.stat().st_size for f in gen_path.iterdir() if f.is_file()) + keywords) / 2**20, 1)}
     if deadline.passed:
         return out
     conn = sqlite3.connect(f"file:{(gen_path / SQLITE).as_posix()}?mode=ro&immutable=1", uri=True)
@@ -489,6 +501,7 @@ def child_main(job_path: Path) -> None:
     t0 = time.perf_counter()
     generation = Generation.open(Path(job["generation"]))
     out["open_ms"] = round(1000 * (time.perf_counter() - t0), 1)
+    out["keyword_engine"] = "FTS5" if generation.keyword_index is None else "impact index"
     out["memory_mb"]["after_open"] = memory_mb()
     searcher = Searcher(generation, make_embedder("minilm"))
     searcher.embed_query("warm the model up")
@@ -691,13 +704,13 @@ def page_cache_mb(gen_path: Path) -> dict | None:
     """How much of each file the page cache holds (util-linux fincore), MB; None without fincore."""
     if shutil.which("fincore") is None:
         return None
-    files = sorted(str(f) for f in gen_path.iterdir())
+    files = sorted(str(f) for f in gen_path.rglob("*") if f.is_file())
     proc = subprocess.run(["fincore", "--bytes", "--noheadings", "--raw", "--output", "RES,FILE", *files],
                           check=False, capture_output=True, text=True, timeout=60)
     out = {}
     for line in proc.stdout.splitlines():
         res, name = line.split(" ", 1)
-        out[Path(name).name] = round(int(res) / 2**20, 1)
+        out[Path(name).relative_to(gen_path).as_posix()] = round(int(res) / 2**20, 1)
     return out
 
 
@@ -719,8 +732,10 @@ def print_table(r: dict) -> None:
     p(f"    synthesise texts+vectors {sec['synthesise']:.1f} | SQLite rows+FTS {sec['sqlite_rows_fts']:.1f} | "
       f"commit {sec['sqlite_commit']:.1f} | FTS optimize {sec['fts_optimize']:.1f}")
     p(f"    read vectors back {sec['read_vectors_back']:.1f} | FAISS train {sec['faiss_train']:.1f} | "
-      f"FAISS add {sec['faiss_add']:.1f} | write FAISS {sec['write_faiss']:.1f} | publish (fsync) {sec['publish_fsync']:.1f}")
-    p(f"  disk: index.sqlite {d['sqlite_mb']:,.0f} MB + vectors.faiss {d['faiss_mb']:,.0f} MB = {d['total_mb']:,.0f} MB")
+      f"FAISS add {sec['faiss_add']:.1f} | keyword index {sec.get('keyword_index', float('nan')):.1f} | "
+      f"write FAISS {sec['write_faiss']:.1f} | publish (fsync) {sec['publish_fsync']:.1f}")
+    p(f"  disk: index.sqlite {d['sqlite_mb']:,.0f} MB + vectors.faiss {d['faiss_mb']:,.0f} MB + keywords/ "
+      f"{d.get('keywords_mb', 0):,.0f} MB = {d['total_mb']:,.0f} MB")
     if "sqlite_by_object_mb" in d:
         p("    sqlite: " + ", ".join(f"{k} {v:,.0f}" for k, v in d["sqlite_by_object_mb"].items() if v >= 1)
           + f" MB (of which float32 vector blobs ~{d['vector_blobs_mb']:,.0f} MB)")
@@ -753,7 +768,7 @@ def print_table(r: dict) -> None:
                 ("hybrid", "Searcher.search hybrid k=10"), ("embed", "query embedding (ONNX MiniLM)"),
                 ("hybrid_with_embedding", "hybrid incl. embedding"), ("faiss_k100", "FAISS only, k=100"),
                 ("faiss_k10", "FAISS only, k=10"), ("dense_part", "dense half alone (Searcher._dense, k=100)"),
-                ("keyword_part", "keyword half alone (FTS5, k=100)")]
+                ("keyword_part", f"keyword half alone ({s.get('keyword_engine', 'FTS5')}, k=100)")]
         for key, label in rows:
             if lat[key]["n"]:
                 p(f"    {label:<44} {lat[key]['p50_ms']:7.2f} {lat[key]['p95_ms']:7.2f}" + (
@@ -763,7 +778,7 @@ def print_table(r: dict) -> None:
     prof = s.get("profile")
     if prof:
         md = prof["median"]
-        p(f"  profile of the FTS5 query, median over {prof['queries']} test queries: {md['terms']:.0f} OR terms, "
+        p(f"  profile of the FTS5 (fallback) query, median over {prof['queries']} test queries: {md['terms']:.0f} OR terms, "
           f"{md['matched']:,.0f} rows matched ({100 * md['matched_share']:.1f}% of chunks), sum of term df {md['sum_df']:,.0f}")
         p(f"    all terms OR'd (fts_query), bm25 in SELECT and ORDER BY, LIMIT 100: {md['ranked_ms']:.1f} ms | only finding the "
           f"matches (count(*)) {md['count_ms']:.1f} ms | matches + bm25 per row, no sort {md['bm25_no_sort_ms']:.1f} ms | "
@@ -813,6 +828,7 @@ def main() -> None:
         parser.error("--n must be positive")
     out_path = args.out or ROOT / "bench" / "results" / ("scale.json" if args.n == N_DEFAULT else f"scale-{args.n}.json")
 
+    from indexer.bm25 import keyword_index_current
     from indexer.embedder import make_embedder
     from indexer.generation import open_current, read_manifest
     from indexer.store import IndexDir
@@ -831,7 +847,7 @@ def main() -> None:
         record = json.loads(build_record.read_text())
         syn = manifest.get("synthetic", {})
         if (record.get("build", {}).get("generation") == current.name and syn.get("n") == args.n
-                and syn.get("synth_version") == SYNTH_VERSION):
+                and syn.get("synth_version") == SYNTH_VERSION and keyword_index_current(manifest.get("keywords"))):
             reused = True
     if reused:
         log(f"reusing {current} (--rebuild to write it again)")
