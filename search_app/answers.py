@@ -51,8 +51,9 @@ _NUMBER_WORD = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|bin|van|de|[A-Z]\.))+")
 _WORD = re.compile(r"\w+")
-# A heading or slide title ends without a sentence's closing punctuation.
+# "What does X stand for?": the question asks for an acronym's long form.
 _DEFINITION = re.compile(r"\b(stand for|stands for|abbreviat\w*|acronym|mean|means|meaning|full (name|form))\b", re.I)
+# A heading or slide title ends without a sentence's closing punctuation.
 _CLOSED = re.compile(r"[.!?;\"'”’]$")
 
 
