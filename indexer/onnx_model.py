@@ -25,6 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from .config import available_cores
+from .embedder import pool_spans, unit_rows
 from .errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -144,10 +145,10 @@ class OnnxEmbedder:
         tokens = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
                                          "token_type_ids": np.zeros_like(ids)})[0]
         weights = mask[..., None].astype(np.float32)
-        pooled = _unit((tokens * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None))
+        pooled = unit_rows((tokens * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None))
         if spans is None:
             return pooled
-        return pooled, [_pool_spans(tokens[row], encodings[row].offsets, spans[row]) for row in range(len(texts))]
+        return pooled, [pool_spans(tokens[row], encodings[row].offsets, spans[row]) for row in range(len(texts))]
 
     def embed_documents(self, texts: Sequence[str], progress=None) -> np.ndarray:
         return self.embed_with_spans(texts, None, progress)[0]
@@ -178,21 +179,3 @@ class OnnxEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self._encode([text])[0]
 
-
-def _unit(rows: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(rows, axis=-1, keepdims=True)
-    return (rows / np.clip(norms, 1e-12, None)).astype(np.float32, copy=False)
-
-
-def _pool_spans(states: np.ndarray, offsets, spans: Sequence[tuple[int, int]]) -> np.ndarray:
-    """Mean of the token states inside each character span (special and padding tokens
-    have empty offsets and never count)."""
-    starts = np.array([a for a, _ in offsets], dtype=np.int64)
-    ends = np.array([b for _, b in offsets], dtype=np.int64)
-    real = ends > starts
-    out = np.zeros((len(spans), states.shape[-1]), dtype=np.float32)
-    for k, (a, b) in enumerate(spans):
-        inside = real & (starts >= a) & (ends <= b)
-        if inside.any():
-            out[k] = states[: len(offsets)][inside].mean(axis=0)
-    return _unit(out)  # a zero row stays zero

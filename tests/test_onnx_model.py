@@ -94,3 +94,14 @@ def test_a_sentence_past_the_encoders_cut_gets_a_zero_vector(onnx):
     _, sentences = onnx.embed_with_spans([text], [[(0, 79), (len(text) - 79, len(text))]])
     assert np.linalg.norm(sentences[0][0]) == pytest.approx(1.0, abs=1e-5)
     assert not sentences[0][1].any()
+
+
+def test_both_backends_pool_the_same_sentence_vectors(onnx):
+    texts = ["Meeting title\nThe Co-Chairs met in Dhaka. Trafficking courts were set up in 2020.", TEXTS[-1], "JCLEC"]
+    spans = [[(14, 40), (41, len(texts[0]))], [(0, 79), (len(TEXTS[-1]) - 79, len(TEXTS[-1]))], []]
+    vectors, sentences = onnx.embed_with_spans(texts, spans)
+    torch_vectors, torch_sentences = SentenceTransformerEmbedder().embed_with_spans(texts, spans)
+    np.testing.assert_allclose(torch_vectors, vectors, atol=1e-5)
+    for ours, theirs in zip(sentences, torch_sentences):
+        assert ours.shape == theirs.shape
+        np.testing.assert_allclose(theirs, ours, atol=1e-5)
