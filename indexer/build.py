@@ -44,6 +44,9 @@ from .vectors import build_vector_index, choose_kind, read_vector_index, update_
 METADATA_FILE = "metadata.json"
 # Bump when embedding_text() changes what the encoder reads: every vector is then stale.
 EMBED_TEXT_VERSION = 1
+# Generations store each chunk's sentence vectors (the answer picker reads them) since
+# version 1; an index built before has none, and its next build re-embeds everything once.
+SENTENCE_VECTORS_VERSION = 1
 
 
 @dataclass
@@ -109,6 +112,7 @@ def _fingerprint(model_name: str, params: ChunkingParams) -> dict:
         "model": model_name,
         "chunking": params.as_dict(),
         "embed_text_version": EMBED_TEXT_VERSION,
+        "sentence_vectors": SENTENCE_VECTORS_VERSION,
     }
 
 
@@ -161,7 +165,7 @@ def _build_locked(corpus, index_dir: IndexDir, embedder, params, full, progress,
             report.warnings.append(f"previous generation unusable, rebuilding everything: {exc}")
             previous, prev_manifest, prev_files = None, None, {}
         if prev_manifest is not None and prev_manifest.get("fingerprint") != fingerprint:
-            report.note = "model or chunking settings changed since the last build: rebuilding everything"
+            report.note = "model, chunking or stored-vector settings changed since the last build: rebuilding everything"
             previous, prev_manifest, prev_files = None, None, {}
     if full:
         previous = None

@@ -119,3 +119,17 @@ def test_a_definition_is_the_answer_only_when_the_question_asks_for_one():
 def test_a_demonym_names_its_country():
     assert _mentions(_stems("Ambassador Lynn Bell from Australia"), "Australian")
     assert not _mentions(_stems("Ambassador Tri Tharyat from Indonesia"), "Australian")
+
+
+def test_an_index_from_before_sentence_vectors_is_rebuilt_once(tiny_corpus, tmp_path, fake_embedder):
+    import json
+
+    build_index(tiny_corpus, tmp_path / "index", fake_embedder)
+    generation = open_current(tmp_path / "index")
+    manifest_path = generation.path / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["fingerprint"]["sentence_vectors"]  # as written by a build before they existed
+    manifest_path.write_text(json.dumps(manifest))
+    report = build_index(tiny_corpus, tmp_path / "index", fake_embedder)
+    assert report.full and report.chunks_reused == 0 and "rebuilding everything" in report.note
+    assert build_index(tiny_corpus, tmp_path / "index", fake_embedder).generation is None  # then nothing to do
