@@ -1,7 +1,7 @@
 """Fit the answer picker of search_app/answers.py on our own questions: which sentence answers
 (SELECTION) and whether to answer at all (CALIBRATION).
 
-    .venv/bin/python bench/calibrate_answers.py
+    .venv/bin/python bench/calibrate_answers.py [--rank-l2 0.05]
 
 For every question in bench/questions.jsonl, the top passages of a hybrid search give candidate
 sentences with their features (answers.SentenceFeatures).
@@ -18,6 +18,7 @@ reports them.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -42,7 +43,7 @@ CALIBRATING = ("passage_cosine", "coverage", "passage_coverage", "kind_match", "
 PRIOR = (1.0, 0.5, 0.3, 0.3, 0.5, -0.1, 0.5, 0.5, -0.5)
 # L2 strengths: with ~75 questions, keep the weights modest so one odd question cannot swing
 # them. The ranker is pulled towards PRIOR, not towards zero.
-RANK_L2 = float(sys.argv[1]) if len(sys.argv) > 1 else 0.05
+RANK_L2 = 0.05
 C = 10.0
 FOLDS = 5
 
@@ -64,7 +65,7 @@ def collect(searcher: Searcher) -> list[Question]:
     return out
 
 
-def fit_selection(questions: list[Question]) -> np.ndarray:
+def fit_selection(questions: list[Question], rank_l2: float = RANK_L2) -> np.ndarray:
     from scipy.optimize import minimize
 
     usable = [q for q in questions if q.gold.any() and not q.gold.all()]
@@ -82,13 +83,19 @@ def fit_selection(questions: list[Question]) -> np.ndarray:
             grad += p @ q.rank_x - (p[q.gold] @ q.rank_x[q.gold]) / gold_mass
         n = max(1, len(usable))
         d = w - prior
-        return total / n + RANK_L2 * d @ d, grad / n + 2 * RANK_L2 * d
+        return total / n + rank_l2 * d @ d, grad / n + 2 * rank_l2 * d
 
     return minimize(loss, prior, jac=True, method="L-BFGS-B").x
 
 
 def chosen(q: Question, w: np.ndarray) -> int | None:
     return int(np.argmax(q.rank_x @ w)) if len(q.rank_x) else None
+
+
+def picked_right(q: Question, w: np.ndarray) -> bool:
+    """Whether the ranker's sentence holds the expected answer (whether or not we answer)."""
+    i = chosen(q, w)
+    return q.answerable and i is not None and bool(q.gold[i])
 
 
 def fit_calibration(questions: list[Question], w: np.ndarray) -> tuple[float, ...]:
@@ -118,23 +125,25 @@ def judge(questions: list[Question], w: np.ndarray, calibration: tuple[float, ..
     return out
 
 
-def cross_validate(questions: list[Question]) -> tuple[list[str], int]:
+def cross_validate(questions: list[Question], rank_l2: float) -> tuple[list[str], int]:
     outcomes: list[str] = [""] * len(questions)
     picked = 0
     folds = np.arange(len(questions)) % FOLDS
     for fold in range(FOLDS):
         train = [q for q, f in zip(questions, folds) if f != fold]
-        w = fit_selection(train)
+        w = fit_selection(train, rank_l2)
         calibration = fit_calibration(train, w)
         test_at = [i for i, f in enumerate(folds) if f == fold]
         for i, outcome in zip(test_at, judge([questions[i] for i in test_at], w, calibration)):
             outcomes[i] = outcome
-            q = questions[i]
-            picked += bool(q.answerable and len(q.rank_x) and q.gold[chosen(q, w)])
+            picked += picked_right(questions[i], w)
     return outcomes, picked
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rank-l2", type=float, default=RANK_L2, help=f"the ranker's pull towards PRIOR (default {RANK_L2})")
+    args = parser.parse_args()
     embedder = make_embedder("minilm")
     searcher = Searcher(open_current(seed_index(embedder)), embedder)
     questions = collect(searcher)
@@ -142,13 +151,11 @@ def main() -> None:
     reachable = sum(bool(q.gold.any()) for q in questions)
 
     prior = np.array(PRIOR, dtype=float)
-    before, before_picked = judge(questions, prior, fit_calibration(questions, prior)), sum(
-        bool(q.answerable and len(q.rank_x) and q.gold[chosen(q, prior)]) for q in questions)
-    cv, cv_picked = cross_validate(questions)
-    w = fit_selection(questions)
+    before = judge(questions, prior, fit_calibration(questions, prior))
+    cv, cv_picked = cross_validate(questions, args.rank_l2)
+    w = fit_selection(questions, args.rank_l2)
     calibration = fit_calibration(questions, w)
     fitted = judge(questions, w, calibration)
-    picked = sum(bool(q.answerable and len(q.rank_x) and q.gold[chosen(q, w)]) for q in questions)
 
     def figures(outcomes: list[str], right: int) -> dict:
         return {
@@ -163,8 +170,8 @@ def main() -> None:
         "answer_in_top_passages": reachable,
         "selection": dict(zip(RANKING, (round(float(x), 3) for x in w))),
         "calibration": dict(zip(("bias", *CALIBRATING), (round(x, 3) for x in calibration))),
-        "prior_selection_in_sample": figures(before, before_picked),
-        "fitted_in_sample": figures(fitted, picked),
+        "prior_selection_in_sample": figures(before, sum(picked_right(q, prior) for q in questions)),
+        "fitted_in_sample": figures(fitted, sum(picked_right(q, w) for q in questions)),
         f"fitted_{FOLDS}_fold_cross_validated": figures(cv, cv_picked),
     }
     print(json.dumps(result, indent=2))

@@ -28,9 +28,10 @@ START_DEADLINE_S = 180.0
 POLL_S = 0.05
 
 
-def load_scifact(scifact: Path, split: str) -> tuple[dict[str, str], dict[str, set[str]]]:
-    """(queries, qrels) in queries.jsonl order. `test`: the claims in qrels/test.tsv with their
-    relevant documents; `dev`: the other claims, labelled by their own evidence annotations."""
+def load_scifact(scifact: Path, split: str, limit: int = 0) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """(queries, qrels) in queries.jsonl order, the first `limit` only if given. `test`: the
+    claims in qrels/test.tsv with their relevant documents; `dev`: the other claims, labelled
+    by their own evidence annotations."""
     test: dict[str, set[str]] = {}
     with open(scifact / "qrels" / "test.tsv", encoding="utf-8") as fh:
         next(fh)
@@ -47,6 +48,8 @@ def load_scifact(scifact: Path, split: str) -> tuple[dict[str, str], dict[str, s
             elif split == "dev" and q["_id"] not in test and q.get("metadata"):
                 # Evidence annotations of non-test claims: labels for tuning only, never retriever input.
                 queries[q["_id"]], qrels[q["_id"]] = q["text"], set(q["metadata"])
+            if limit and len(queries) == limit:
+                break
     return queries, qrels
 
 

@@ -194,9 +194,7 @@ def main() -> None:
     results: dict = {"split": args.split}
 
     if not args.skip_scifact:
-        queries, qrels = load_scifact(args.scifact, args.split)
-        if args.limit:
-            queries = dict(list(queries.items())[: args.limit])
+        queries, qrels = load_scifact(args.scifact, args.split, args.limit)
         searcher = Searcher(open_current(scifact_index(args.scifact, embedder)), embedder)
         results["scifact"] = evaluate_scifact(searcher, queries, qrels, modes)
 

@@ -93,9 +93,7 @@ def main() -> None:
     args = parser.parse_args()
 
     embedder = make_embedder("minilm")
-    queries, qrels = load_scifact(args.scifact, "dev")
-    if args.limit:
-        queries = dict(list(queries.items())[: args.limit])
+    queries, qrels = load_scifact(args.scifact, "dev", args.limit)
     scifact = DenseMemoSearcher(open_current(scifact_index(args.scifact, embedder)), embedder)
     seed = DenseMemoSearcher(open_current(seed_index(embedder)), embedder)
     questions = load_questions()

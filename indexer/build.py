@@ -283,8 +283,8 @@ def _write_generation(corpus, workdir, previous, prev_manifest, prev_files, todo
         # Each chunk's sentences, as character ranges of what the encoder reads (the chunk
         # text comes last in it, after the title and heading).
         sentences = [split_sentences(chunk_texts[h]) for h in missing]
-        shifted = [[(len(t) - len(chunk_texts[h]) + a, len(t) - len(chunk_texts[h]) + b) for a, b in spans]
-                   for h, t, spans in zip(missing, texts, sentences)]
+        leads = [len(missing[h]) - len(chunk_texts[h]) for h in missing]
+        shifted = [[(lead + a, lead + b) for a, b in spans] for spans, lead in zip(sentences, leads)]
         vectors, sentence_vectors = _embed_with_progress(embedder, texts, shifted, progress)
         report.chunks_embedded = len(texts)
         for h, v, spans, sv in zip(missing.keys(), vectors, sentences, sentence_vectors):

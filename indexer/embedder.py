@@ -36,8 +36,8 @@ Spans = Sequence[Sequence[tuple[int, int]]]
 
 def embed_with_spans(embedder, texts: Sequence[str], spans: Spans, progress=None) -> tuple[np.ndarray, list[np.ndarray]]:
     """Vectors of `texts` and, for each text, of its character `spans` (its sentences): in one
-    pass where the embedder can pool them from its token states (ONNX), else by embedding
-    the span texts as well (sentence-transformers)."""
+    pass where the embedder pools them from its token states (ONNX, sentence-transformers,
+    the fake), else by embedding the span texts as well."""
     native = getattr(embedder, "embed_with_spans", None)
     if native is not None:
         return native(texts, spans, progress)

@@ -73,6 +73,7 @@ class Generation:
         self.vector_index = vector_index
         self.keyword_index = keyword_index
         self._local = threading.local()
+        self._tables: frozenset[str] | None = None  # read on first has_table()
 
     @classmethod
     def open(cls, path: Path, expect_model: str | None = None, expect_dimension: int | None = None) -> "Generation":
@@ -142,10 +143,9 @@ class Generation:
 
     def has_table(self, name: str) -> bool:
         """Whether this generation's database has a table (older generations lack newer ones)."""
-        tables = getattr(self, "_tables", None)
-        if tables is None:
-            tables = self._tables = frozenset(r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
-        return name in tables
+        if self._tables is None:
+            self._tables = frozenset(r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        return name in self._tables
 
     def documents(self) -> list[DocumentInfo]:
         rows = self.db.execute(

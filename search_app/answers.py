@@ -159,9 +159,10 @@ def answer_candidates(searcher: Searcher, question: str, hits: list[Hit]) -> lis
     terms = list(dict.fromkeys(w for t in query_terms(question) for w in _WORD.findall(t)))
     weights = {t: searcher.term_weight(t) for t in terms}
     kind = expected_kind(question)
-    entities = [e for e in question_entities(question) if e.isdigit() or searcher.term_weight(e) >= COMMON_ENTITY_WEIGHT]
+    named_in_question = question_entities(question)
+    entities = [e for e in named_in_question if e.isdigit() or searcher.term_weight(e) >= COMMON_ENTITY_WEIGHT]
     # "Who founded the Walk Free Foundation?": the names may be there while "founded" is not.
-    named = {_stem(w) for e in question_entities(question) for w in _WORD.findall(e)}
+    named = {_stem(w) for e in named_in_question for w in _WORD.findall(e)}
     predicates = [t for t in terms if _stem(t) not in named]
     # A question about an acronym is answered by the sentence that spells it out.
     long_forms = [e.lower() for e in searcher.expansions(question)] if asks_for_definition(question) else []

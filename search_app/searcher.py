@@ -178,21 +178,18 @@ class Searcher:
     def sentence_vectors(self, sentences: list[str]) -> np.ndarray:
         """Vectors of passage sentences the index does not hold, embedded in one batch on
         first sight and remembered: the same top passages come back for many questions."""
-        with self._cache_lock:
-            missing = [t for t in dict.fromkeys(sentences) if t not in self._sentence_cache]
-        if missing:
-            vectors = np.asarray(self.embedder.embed_documents(missing), dtype=np.float32)
-            with self._cache_lock:
-                self._sentence_cache.update(zip(missing, vectors))
-                while len(self._sentence_cache) > SENTENCE_CACHE_SIZE:
-                    self._sentence_cache.popitem(last=False)
-        with self._cache_lock:
-            found = [self._sentence_cache.get(t) for t in sentences]
         if not sentences:
             return np.zeros((0, self.generation.dimension), np.float32)
-        # A sentence pushed out of the cache by another thread meanwhile is embedded again.
-        return np.stack([v if v is not None else np.asarray(self.embedder.embed_query(t), dtype=np.float32)
-                         for t, v in zip(sentences, found)])
+        with self._cache_lock:
+            known = {t: self._sentence_cache[t] for t in sentences if t in self._sentence_cache}
+        missing = [t for t in dict.fromkeys(sentences) if t not in known]
+        if missing:
+            known.update(zip(missing, np.asarray(self.embedder.embed_documents(missing), dtype=np.float32)))
+            with self._cache_lock:
+                self._sentence_cache.update((t, known[t]) for t in missing)
+                while len(self._sentence_cache) > SENTENCE_CACHE_SIZE:
+                    self._sentence_cache.popitem(last=False)
+        return np.stack([known[t] for t in sentences])
 
     def expansions(self, query: str) -> tuple[str, ...]:
         return self.keywords.expansions(query)
