@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 
 class IndexerError(Exception):
@@ -81,3 +86,40 @@ class IndexWriteFailed(IndexerError):
             f"could not write the index in {self.path}: {reason}; nothing was published "
             "(the live index, if any, is unchanged); fix that and run the build again"
         )
+
+
+# Why a write fails, as a person would say it (the errno name alone means little to most).
+_WRITE_PROBLEMS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+
+
+def describe_write_error(exc: BaseException) -> str:
+    """One line saying why writing the index failed: OSError from Python, sqlite3.Error from
+    SQLite, RuntimeError from FAISS (whose text ends in the C library's strerror)."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        problem = _WRITE_PROBLEMS.get(exc.errno) or exc.strerror or str(exc)
+        return f"{problem} ({exc.filename})" if exc.filename else problem
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    source = "SQLite" if isinstance(exc, sqlite3.Error) else "FAISS" if isinstance(exc, RuntimeError) else "OS"
+    for code, problem in _WRITE_PROBLEMS.items():
+        if os.strerror(code) in text:
+            return f"{problem} ({source}: {text[-160:]})"
+    if "disk is full" in text or "readonly database" in text:  # SQLite's own wording
+        problem = "the disk is full" if "full" in text else "the file system is read-only"
+        return f"{problem} ({source}: {text})"
+    return f"{source}: {text[-200:]}"
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Around code that writes the index folder: a failed write becomes IndexWriteFailed
+    naming the cause, instead of a traceback from three different libraries."""
+    try:
+        yield
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        raise IndexWriteFailed(path, describe_write_error(exc)) from exc

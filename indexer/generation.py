@@ -1,4 +1,6 @@
-"""The read side of the index: open a published generation, verify it, answer lookups.
+"""The read side of the index: open a published generation, verify it, and answer every
+lookup the search app, the builder and the benchmarks need. This module and store.py (the
+writer) are the only ones that speak SQL to an index; vectors.py the only one that speaks FAISS.
 
 The search app holds one Generation at a time and swaps to a newer one when CURRENT moves.
 """
@@ -8,45 +10,21 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
-from .bm25 import ImpactIndex, keyword_index_readable
+import numpy as np
+
+from .bm25 import BM25Params, ImpactIndex, KeywordRow, keyword_index_readable
 from .errors import CorruptIndex, NoIndex
-from .models import Document, Section
-from .store import FAISS, INDEX_FORMAT, KEYWORDS, MANIFEST, SQLITE, IndexDir
-from .vectors import read_vector_index
+from .layout import FAISS, INDEX_FORMAT, KEYWORDS, MANIFEST, SQLITE, IndexDir
+from .models import ChunkFilter, ChunkSpan, Document, DocumentInfo, FileRecord, Section, StoredChunk
+from .vectors import read_vector_index, search_vectors
 
-
-@dataclass(frozen=True)
-class StoredChunk:
-    id: int
-    doc_id: str
-    ordinal: int
-    start: int
-    end: int
-    page: int | None
-    heading: str | None
-    text: str
-
-    @property
-    def chunk_id(self) -> str:
-        return f"{self.doc_id}:{self.ordinal}"
-
-
-@dataclass(frozen=True)
-class DocumentInfo:
-    """A document's metadata without its text (listings, citations)."""
-
-    doc_id: str
-    source: str
-    title: str
-    date: str | None
-    kind: str
-    external_id: str | None
-    chunks: int
-
-
+# SQLite allows 999 bound parameters in older builds; lookups by id go in parts of this size.
+ID_BATCH = 500
+# The FTS5 fallback weighs a chunk's text, heading and title as the impact index does.
+FTS_WEIGHTS = tuple(BM25Params().weights().values())
 
 
 def read_manifest(gen_path: Path) -> dict:
@@ -59,6 +37,96 @@ def read_manifest(gen_path: Path) -> dict:
     if not isinstance(manifest, dict) or manifest.get("format") != INDEX_FORMAT:
         raise CorruptIndex(gen_path, f"manifest.json has format {manifest.get('format')!r}, expected {INDEX_FORMAT}")
     return manifest
+
+
+def connect_read_only(gen_path: Path) -> sqlite3.Connection:
+    # immutable=1: a published generation never changes, so SQLite may skip locking.
+    uri = f"file:{(Path(gen_path) / SQLITE).as_posix()}?mode=ro&immutable=1"
+    return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+
+def read_file_records(gen_path: Path) -> dict[str, FileRecord]:
+    """The files table of a generation: what its build read, by corpus-relative path."""
+    conn = connect_read_only(gen_path)
+    try:
+        rows = conn.execute("SELECT path, sha256, size, meta_hash, doc_ids, skipped FROM files").fetchall()
+    finally:
+        conn.close()
+    return {r[0]: FileRecord(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5]) for r in rows}
+
+
+def cached_vectors(gen_path: Path, embed_hashes: list[str]) -> dict[str, np.ndarray]:
+    """Vectors a generation holds for these embedding inputs (any document's), when it holds
+    their sentences' vectors too (a chunk from an index that predates those is embedded again)."""
+    conn = connect_read_only(gen_path)
+    found: dict[str, np.ndarray] = {}
+    try:
+        for lo in range(0, len(embed_hashes), ID_BATCH):
+            part = embed_hashes[lo : lo + ID_BATCH]
+            for h, blob in conn.execute(
+                f"SELECT c.embed_hash, c.vector FROM chunks c WHERE c.embed_hash IN ({','.join('?' * len(part))}) "
+                "AND EXISTS (SELECT 1 FROM sentences s WHERE s.embed_hash = c.embed_hash)", part
+            ):
+                found[h] = np.frombuffer(blob, dtype=np.float32)
+    except sqlite3.OperationalError as exc:  # no sentences table: an index from before them
+        if "no such table" not in str(exc):
+            raise
+    finally:
+        conn.close()
+    return found
+
+
+def read_keyword_rows(db: sqlite3.Connection) -> Iterator[KeywordRow]:
+    """Every chunk with its heading and document title, by ascending id (the keyword index's
+    input); rows are read as they are consumed."""
+    rows = db.execute(
+        "SELECT c.id, c.text, c.heading, d.title FROM chunks c JOIN documents d ON d.doc_id = c.doc_id ORDER BY c.id"
+    )
+    return (KeywordRow(*r) for r in rows)
+
+
+def read_all_vectors(db: sqlite3.Connection, dimension: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) of every chunk, by ascending id."""
+    rows = db.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dimension)
+    return ids, vectors
+
+
+def _verify_files(path: Path, manifest: dict) -> None:
+    for name, size in manifest.get("files", {}).items():
+        try:
+            actual = (path / name).stat().st_size
+        except FileNotFoundError:
+            raise CorruptIndex(path, f"{name} is missing") from None
+        if actual != size:
+            raise CorruptIndex(path, f"{name} has {actual} bytes, the manifest says {size} (truncated?)")
+
+
+def _open_vectors(path: Path, manifest: dict):
+    try:
+        vector_index = read_vector_index(path / FAISS, manifest.get("vector_index", {}))
+    except Exception as exc:  # faiss raises RuntimeError with C++ text
+        raise CorruptIndex(path, f"vectors.faiss cannot be read ({str(exc).splitlines()[0][:200]})") from None
+    dimension = manifest.get("model", {}).get("dimension")
+    if vector_index.d != dimension:
+        raise CorruptIndex(path, f"vectors.faiss holds {vector_index.d}-dimensional vectors, the manifest says {dimension}")
+    return vector_index
+
+
+def _open_keywords(path: Path, manifest: dict) -> ImpactIndex | None:
+    # Generations built before the impact index (or with another version of it) are
+    # searched with FTS5, which every generation has.
+    if not keyword_index_readable(manifest.get("keywords")):
+        return None
+    try:
+        keyword_index = ImpactIndex.load(path / KEYWORDS)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CorruptIndex(path, f"keywords/ cannot be read ({str(exc)[:200]})") from None
+    expected = manifest.get("counts", {}).get("chunks")
+    if keyword_index.chunk_count != expected:
+        raise CorruptIndex(path, f"keywords/ holds {keyword_index.chunk_count} chunks, the manifest says {expected}")
+    return keyword_index
 
 
 class Generation:
@@ -84,54 +152,24 @@ class Generation:
             raise CorruptIndex(path, f"built with model {model.get('name')!r}, this server uses {expect_model!r}")
         if expect_dimension and model.get("dimension") != expect_dimension:
             raise CorruptIndex(path, f"vectors have dimension {model.get('dimension')}, expected {expect_dimension}")
-        for name, size in manifest.get("files", {}).items():
-            try:
-                actual = (path / name).stat().st_size
-            except FileNotFoundError:
-                raise CorruptIndex(path, f"{name} is missing") from None
-            if actual != size:
-                raise CorruptIndex(path, f"{name} has {actual} bytes, the manifest says {size} (truncated?)")
+        _verify_files(path, manifest)
+        vector_index = _open_vectors(path, manifest)
+        generation = cls(path, manifest, vector_index, _open_keywords(path, manifest))
         try:
-            vector_index = read_vector_index(path / FAISS, manifest.get("vector_index", {}))
-        except Exception as exc:  # faiss raises RuntimeError with C++ text
-            raise CorruptIndex(path, f"vectors.faiss cannot be read ({str(exc).splitlines()[0][:200]})") from None
-        if vector_index.d != model.get("dimension"):
-            raise CorruptIndex(
-                path, f"vectors.faiss holds {vector_index.d}-dimensional vectors, the manifest says {model.get('dimension')}"
-            )
-        keyword_index = None
-        # Generations built before the impact index (or with another version of it) are
-        # searched with FTS5, which every generation has.
-        if keyword_index_readable(manifest.get("keywords")):
-            try:
-                keyword_index = ImpactIndex.load(path / KEYWORDS)
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise CorruptIndex(path, f"keywords/ cannot be read ({str(exc)[:200]})") from None
-            if keyword_index.chunk_count != manifest.get("counts", {}).get("chunks"):
-                raise CorruptIndex(path, f"keywords/ holds {keyword_index.chunk_count} chunks, the manifest says "
-                                         f"{manifest.get('counts', {}).get('chunks')}")
-        generation = cls(path, manifest, vector_index, keyword_index)
-        try:
-            db = generation.db
-            n_chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-            db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'a'").fetchone()
+            n_chunks = generation.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            generation.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'a'").fetchone()
         except sqlite3.DatabaseError as exc:
             raise CorruptIndex(path, f"index.sqlite cannot be read ({exc})") from None
         expected = manifest.get("counts", {}).get("chunks")
         if n_chunks != expected or vector_index.ntotal != expected:
-            raise CorruptIndex(
-                path, f"{n_chunks} chunks and {vector_index.ntotal} vectors, the manifest says {expected}"
-            )
+            raise CorruptIndex(path, f"{n_chunks} chunks and {vector_index.ntotal} vectors, the manifest says {expected}")
         return generation
 
     @property
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "db", None)
         if conn is None:
-            # immutable=1: a published generation never changes, so SQLite may skip locking.
-            uri = f"file:{(self.path / SQLITE).as_posix()}?mode=ro&immutable=1"
-            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            self._local.db = conn
+            conn = self._local.db = connect_read_only(self.path)
         return conn
 
     @property
@@ -141,11 +179,17 @@ class Generation:
     def counts(self) -> dict:
         return dict(self.manifest.get("counts", {}))
 
+    @property
+    def chunk_count(self) -> int:
+        return int(self.manifest.get("counts", {}).get("chunks", 0))
+
     def has_table(self, name: str) -> bool:
         """Whether this generation's database has a table (older generations lack newer ones)."""
         if self._tables is None:
             self._tables = frozenset(r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
         return name in self._tables
+
+    # ------------------------------------------------------------ documents
 
     def documents(self) -> list[DocumentInfo]:
         rows = self.db.execute(
@@ -178,18 +222,31 @@ class Generation:
             extra=json.loads(row[9]),
         )
 
+    def text_span(self, doc_id: str, start: int, end: int) -> str:
+        """document_text[start:end] without reading the whole text ("" for an unknown document)."""
+        # SQLite's substr counts characters, as Python's offsets do.
+        row = self.db.execute(
+            "SELECT substr(text, ?, ?) FROM documents WHERE doc_id = ?", (start + 1, max(0, end - start), doc_id)
+        ).fetchone()
+        return row[0] if row else ""
+
+    # ------------------------------------------------------------ chunks
+
     def chunks(self, ids) -> dict[int, StoredChunk]:
+        """Chunks with their text, by id."""
+        return {r[0]: StoredChunk(*r) for r in self._by_ids(
+            'SELECT id, doc_id, ordinal, start, "end", page, heading, text FROM chunks WHERE id IN ({})', ids)}
+
+    def chunk_spans(self, ids) -> dict[int, ChunkSpan]:
+        """Where each chunk sits, by id, without reading texts."""
+        return {r[0]: ChunkSpan(*r) for r in self._by_ids(
+            'SELECT id, doc_id, ordinal, start, "end", page, heading FROM chunks WHERE id IN ({})', ids)}
+
+    def _by_ids(self, sql: str, ids) -> Iterator[tuple]:
         ids = [int(i) for i in ids]
-        out: dict[int, StoredChunk] = {}
-        for lo in range(0, len(ids), 500):
-            part = ids[lo : lo + 500]
-            marks = ",".join("?" * len(part))
-            for r in self.db.execute(
-                f'SELECT id, doc_id, ordinal, start, "end", page, heading, text FROM chunks WHERE id IN ({marks})',
-                part,
-            ):
-                out[r[0]] = StoredChunk(*r)
-        return out
+        for lo in range(0, len(ids), ID_BATCH):
+            part = ids[lo : lo + ID_BATCH]
+            yield from self.db.execute(sql.format(",".join("?" * len(part))), part)
 
     def document_chunks(self, doc_id: str) -> list[StoredChunk]:
         rows = self.db.execute(
@@ -197,6 +254,81 @@ class Generation:
             (doc_id,),
         )
         return [StoredChunk(*r) for r in rows]
+
+    def chunk_run(self, doc_id: str, first: int, last: int) -> list[ChunkSpan]:
+        """Chunks `first`..`last` (ordinals) of a document, in order; fewer when some are missing."""
+        rows = self.db.execute(
+            'SELECT id, doc_id, ordinal, start, "end", page, heading FROM chunks '
+            "WHERE doc_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal", (doc_id, first, last),
+        )
+        return [ChunkSpan(*r) for r in rows]
+
+    def chunk_vectors(self, doc_id: str, first: int, last: int) -> np.ndarray:
+        """The stored vectors of chunks `first`..`last` of a document (rows x dimension)."""
+        rows = self.db.execute(
+            "SELECT vector FROM chunks WHERE doc_id = ? AND ordinal BETWEEN ? AND ?", (doc_id, first, last)
+        ).fetchall()
+        if not rows:
+            return np.zeros((0, self.dimension), np.float32)
+        return np.frombuffer(b"".join(r[0] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+
+    def sentence_vectors(self, doc_id: str, first: int, last: int) -> dict[tuple[int, int], np.ndarray]:
+        """The vectors the indexer stored for the sentences of chunks `first`..`last`, by their
+        (start, end) in the document; empty for an index built before it stored them."""
+        if not self.has_table("sentences"):
+            return {}
+        rows = self.db.execute(
+            'SELECT c.start + s.start, c.start + s."end", s.vector FROM chunks c '
+            "JOIN sentences s ON s.embed_hash = c.embed_hash WHERE c.doc_id = ? AND c.ordinal BETWEEN ? AND ?",
+            (doc_id, first, last),
+        ).fetchall()
+        return {(a, b): np.frombuffer(v, dtype=np.float16).astype(np.float32) for a, b, v in rows}
+
+    def allowed_ids(self, chunk_filter: ChunkFilter) -> np.ndarray:
+        """Chunk ids of the documents a filter leaves."""
+        where, params = chunk_filter.sql()
+        rows = self.db.execute(
+            f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}", params
+        ).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        return read_all_vectors(self.db, self.dimension)
+
+    def keyword_rows(self) -> Iterator[KeywordRow]:
+        return read_keyword_rows(self.db)
+
+    # ------------------------------------------------------------ searching
+
+    def search_vectors(self, vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk ids, inner products) of the n nearest chunks, best first, among `allowed`
+        ids when given."""
+        return search_vectors(self.vector_index, vector, n, allowed)
+
+    def fts_search(self, match: str, n: int, chunk_filter: ChunkFilter = ChunkFilter()) -> dict[int, float]:
+        """Chunk id -> BM25 score of the best n chunks for an FTS5 MATCH expression, with the
+        impact index's field weights (the keyword search of generations built before it)."""
+        weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+        sql = f"SELECT f.rowid, -bm25(chunks_fts, {weights}) FROM chunks_fts f"
+        params: list = [match]
+        if chunk_filter:
+            where, fparams = chunk_filter.sql()
+            sql += f" JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.doc_id = c.doc_id WHERE chunks_fts MATCH ? AND {where}"
+            params += fparams
+        else:
+            sql += " WHERE chunks_fts MATCH ?"
+        sql += f" ORDER BY bm25(chunks_fts, {weights}) LIMIT ?"
+        params.append(n)
+        return {int(r[0]): float(r[1]) for r in self.db.execute(sql, params)}
+
+    def fts_count(self, match: str) -> int:
+        """How many chunks an FTS5 MATCH expression matches."""
+        return self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (match,)).fetchone()[0]
+
+    def fts_texts(self, match: str, limit: int) -> list[str]:
+        """Texts of up to `limit` chunks an FTS5 MATCH expression matches (in index order)."""
+        rows = self.db.execute("SELECT text FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?", (match, limit))
+        return [r[0] for r in rows]
 
     def close(self) -> None:
         conn = getattr(self._local, "db", None)
@@ -207,8 +339,7 @@ class Generation:
 
 def open_current(index_path: Path, expect_model: str | None = None, expect_dimension: int | None = None) -> Generation:
     """The live generation, verified; NoIndex/CorruptIndex say what is wrong."""
-    index_dir = IndexDir(index_path)
-    current = index_dir.current_path()
+    current = IndexDir(index_path).current_path()
     if current is None:
         raise NoIndex(index_path)
     if not current.is_dir():

@@ -1,4 +1,5 @@
-"""The small typed values that flow through the indexer and out to the search app."""
+"""The small typed values that flow through the indexer and out to the search app: documents
+and chunks as read and chunked, and as a generation stores them."""
 
 from __future__ import annotations
 
@@ -64,3 +65,78 @@ class Chunk:
     @property
     def chunk_id(self) -> str:
         return f"{self.doc_id}:{self.ordinal}"
+
+
+@dataclass(frozen=True)
+class ChunkSpan:
+    """Where a chunk sits, without its text (ranking needs only this)."""
+
+    id: int
+    doc_id: str
+    ordinal: int
+    start: int
+    end: int
+    page: int | None
+    heading: str | None
+
+    @property
+    def chunk_id(self) -> str:
+        return f"{self.doc_id}:{self.ordinal}"
+
+
+@dataclass(frozen=True)
+class StoredChunk(ChunkSpan):
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A document's metadata without its text (listings, citations)."""
+
+    doc_id: str
+    source: str
+    title: str
+    date: str | None
+    kind: str
+    external_id: str | None
+    chunks: int
+
+
+@dataclass(frozen=True)
+class ChunkFilter:
+    """Which documents a search may return: these ids (none: all), dated within [date_from,
+    date_to] (ISO dates; None: open)."""
+
+    docs: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.docs or self.date_from or self.date_to)
+
+    def sql(self) -> tuple[str, list]:
+        """A WHERE clause over chunks `c` joined with documents `d`, and its parameters."""
+        clauses, params = [], []
+        if self.docs:
+            clauses.append(f"c.doc_id IN ({','.join('?' * len(self.docs))})")
+            params.extend(self.docs)
+        if self.date_from:
+            clauses.append("d.date >= ?")
+            params.append(self.date_from)
+        if self.date_to:
+            clauses.append("d.date <= ?")
+            params.append(self.date_to)
+        return " AND ".join(clauses) or "1", params
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """A corpus file as the last build saw it: its hash, its metadata's hash, the documents it
+    gave, and why it was skipped (None when it was read)."""
+
+    path: str
+    sha256: str
+    size: int
+    meta_hash: str
+    doc_ids: tuple[str, ...]
+    skipped: str | None = None

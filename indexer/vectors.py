@@ -91,10 +91,19 @@ def use_one_search_thread() -> None:
     _faiss().omp_set_num_threads(1)
 
 
-def search_vectors(index, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, scores) of the k nearest rows by inner product; missing slots are dropped."""
-    if index.ntotal == 0 or k <= 0:
+def search_vectors(index, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, scores) of the k nearest rows by inner product, among the `allowed` ids when
+    given; missing slots are dropped."""
+    if index.ntotal == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
         return np.empty(0, np.int64), np.empty(0, np.float32)
-    scores, ids = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), min(k, index.ntotal))
+    query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+    if allowed is None:
+        scores, ids = index.search(query, min(k, index.ntotal))
+    else:
+        faiss = _faiss()
+        selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+        inner = faiss.extract_index_ivf(index) if isinstance(index, faiss.IndexIVF) else None
+        params = faiss.SearchParametersIVF(sel=selector, nprobe=inner.nprobe) if inner else faiss.SearchParameters(sel=selector)
+        scores, ids = index.search(query, min(k, len(allowed)), params=params)
     keep = ids[0] >= 0
     return ids[0][keep], scores[0][keep]
