@@ -10,16 +10,16 @@ import sys
 from pathlib import Path
 
 from .build import BuildReport, build_index
-from .config import IndexerConfig
-from .embedder import make_embedder
-from .errors import IndexerError, NothingToIndex
+from .embedders import make_embedder
+from .errors import ConfigError, IndexerError, NothingToIndex
 from .generation import open_current
-from .store import IndexDir
+from .layout import IndexDir
+from .settings import Settings
 
 EXIT_OK, EXIT_NOTHING_USABLE, EXIT_ERROR = 0, 1, 2
 
 
-def make_parser(config: IndexerConfig) -> argparse.ArgumentParser:
+def make_parser(config: Settings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m indexer", description="Build and inspect the statement-search index.")
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="index corpus/ (incrementally unless --full) and publish a generation")
@@ -35,7 +35,11 @@ def make_parser(config: IndexerConfig) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    config = IndexerConfig.from_env()
+    try:
+        config = Settings.from_env()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     args = make_parser(config).parse_args(argv)
     try:
         if args.command == "build":
@@ -51,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def run_build(args, config: IndexerConfig) -> int:
+def run_build(args, config: Settings) -> int:
     # The model path is fixed by the bundled package; HF_HUB_OFFLINE keeps any library from
     # reaching for a hub even by accident.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -72,7 +76,8 @@ def format_report(report: BuildReport) -> str:
     lines = []
     if report.note:
         lines.append(report.note)
-    for label, items in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
+    for label, items in (("added", report.added), ("changed", report.changed), ("re-read", report.reread),
+                         ("removed", report.removed)):
         for rel in items:
             lines.append(f"  {label:9} {rel}")
     for rel, reason in report.skipped:
@@ -81,7 +86,9 @@ def format_report(report: BuildReport) -> str:
         lines.append(f"  warning   {warning}")
     outcome = f"published {report.generation}" if report.published else "nothing changed; the live index is up to date"
     lines.append(
-        f"{outcome}: {len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed, "
+        f"{outcome}: {len(report.added)} added, {len(report.changed)} changed, "
+        + (f"{len(report.reread)} re-read (new or changed reader), " if report.reread else "")
+        + f"{len(report.removed)} removed, "
         f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; {report.documents} documents, "
         f"{report.chunks} chunks ({report.chunks_embedded} embedded, {report.chunks_reused} reused) "
         f"in {report.seconds:.1f} s"

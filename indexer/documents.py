@@ -9,6 +9,7 @@ UnreadableDocument with a one-line reason; partial problems go to `warn`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.errors import UnreadableDocument
@@ -25,24 +26,44 @@ from indexer.readers.word import read_docx
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_JSONL_BYTES",
+    "READERS",
     "SUPPORTED_SUFFIXES",
     "doc_id_for",
     "load_metadata",
     "read_documents",
+    "reader_labels",
 ]
 
-Reader = Callable[[bytes, Path, Callable[[str], None]], Extraction]
+ReadFile = Callable[[bytes, Path, Callable[[str], None]], Extraction]
 
-_READERS: dict[str, Reader] = {
-    ".txt": read_text,
-    ".md": read_markdown,
-    ".markdown": read_markdown,
-    ".html": read_html,
-    ".htm": read_html,
-    ".pdf": read_pdf,
-    ".docx": read_docx,
+
+@dataclass(frozen=True)
+class Reader:
+    """One format's reader. Bump `version` whenever what it makes of a file changes: the next
+    build then reads that format's files again (their unchanged chunks keep their vectors)."""
+
+    name: str
+    version: int
+    read: ReadFile | None = None  # None: the format is streamed by its own function (jsonl)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+_TEXT, _MARKDOWN, _HTML = Reader("text", 1, read_text), Reader("markdown", 1, read_markdown), Reader("html", 1, read_html)
+READERS: dict[str, Reader] = {
+    ".txt": _TEXT,
+    ".md": _MARKDOWN,
+    ".markdown": _MARKDOWN,
+    ".html": _HTML,
+    ".htm": _HTML,
+    ".pdf": Reader("pdf", 1, read_pdf),
+    ".docx": Reader("docx", 1, read_docx),
+    ".jsonl": Reader("jsonl", 1),
 }
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset({*_READERS, ".jsonl"})
+# The suffixes the readers above take (READERS is the registry a build consults).
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(READERS)
 # Whole files are read into memory; a statement is far smaller than this. A .jsonl file is
 # streamed line by line and holds a whole corpus, so it may be much larger.
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -61,11 +82,9 @@ def read_documents(
     warn = warn or _ignore
     relpath = relative_source(path, corpus_root)
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
+    if suffix not in READERS:
         shown = f"'{suffix}'" if suffix else "without an extension"
-        raise UnreadableDocument(
-            path, f"unsupported file type {shown} (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})"
-        )
+        raise UnreadableDocument(path, f"unsupported file type {shown} (supported: {', '.join(sorted(READERS))})")
     entry = (metadata or {}).get(relpath, {})
     size = _file_size(path)
     limit = MAX_JSONL_BYTES if suffix == ".jsonl" else MAX_FILE_BYTES
@@ -81,7 +100,7 @@ def read_documents(
         raise UnreadableDocument(path, exc.strerror or str(exc)) from exc
     if not data.strip():
         raise UnreadableDocument(path, "empty file")
-    found = _READERS[suffix](data, path, warn)
+    found = READERS[suffix].read(data, path, warn)
     described = describe(relpath, entry, found.title, found.date or find_date(found.text))
     return [
         Document(
@@ -124,3 +143,9 @@ def _megabytes(size: int) -> str:
 
 def _ignore(message: str) -> None:
     pass
+
+
+def reader_labels() -> dict[str, str]:
+    """Which reader (and version) each supported suffix gets: recorded in every generation's
+    manifest, so that a file whose reader is new or changed is read again."""
+    return {suffix: reader.label for suffix, reader in sorted(READERS.items())}
