@@ -24,9 +24,10 @@ from typing import Sequence
 
 import numpy as np
 
-from .config import available_cores
-from .embedder import pool_spans, unit_rows
+from .embedder import BATCH_SIZE, BatchEmbedder
 from .errors import ConfigError
+from .pooling import mean_pool, pool_spans
+from .host import available_cores
 
 log = logging.getLogger(__name__)
 
@@ -88,10 +89,10 @@ def export_onnx(model_path: Path, target: Path) -> Path:
     return target
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(BatchEmbedder):
     """all-MiniLM-L6-v2 through ONNX Runtime: the Embedder protocol, unit-norm float32 rows."""
 
-    def __init__(self, model_path: Path, cache_dir: Path, name: str, batch_size: int = 32,
+    def __init__(self, model_path: Path, cache_dir: Path, name: str, batch_size: int = BATCH_SIZE,
                  threads: int | None = None):
         import onnxruntime
         from tokenizers import Tokenizer
@@ -132,9 +133,9 @@ class OnnxEmbedder:
             export_onnx(self.model_path, target)
             return onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
 
-    def _encode(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]] | None = None):
-        """Unit-norm mean-pooled vectors of `texts`; given `spans` (character ranges of each
-        text), also each span's vector pooled from the same token states."""
+    def encode_batch(self, texts: list[str], spans: list[Sequence[tuple[int, int]]] | None):
+        """Mean-pooled vectors of `texts`; given `spans`, each span's vector pooled from the
+        same token states: a sentence read in its passage's context, at no extra encoder cost."""
         encodings = self.tokenizer.encode_batch(list(texts))
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
@@ -144,38 +145,7 @@ class OnnxEmbedder:
             mask[row, : len(e.ids)] = 1
         tokens = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
                                          "token_type_ids": np.zeros_like(ids)})[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = unit_rows((tokens * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None))
+        pooled = mean_pool(tokens, mask)
         if spans is None:
-            return pooled
+            return pooled, None
         return pooled, [pool_spans(tokens[row], encodings[row].offsets, spans[row]) for row in range(len(texts))]
-
-    def embed_documents(self, texts: Sequence[str], progress=None) -> np.ndarray:
-        return self.embed_with_spans(texts, None, progress)[0]
-
-    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]] | None,
-                         progress=None) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Each text's vector, exactly as embed_documents gives it, and for each text the
-        vectors of its character `spans` (its sentences) pooled from the same pass's token
-        states: a sentence read in its passage's context, at no extra encoder cost. A span
-        the 256-token cut leaves without tokens gets a zero row."""
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        span_vectors: list[np.ndarray] = [np.zeros((0, self.dimension), np.float32)] * len(texts)
-        # Longest first, so each batch holds texts of similar length and pads little.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for lo in range(0, len(order), self.batch_size):
-            rows = order[lo : lo + self.batch_size]
-            batch = [texts[i] for i in rows]
-            if spans is None:
-                out[rows] = self._encode(batch)
-            else:
-                out[rows], pooled = self._encode(batch, [spans[i] for i in rows])
-                for i, vectors in zip(rows, pooled):
-                    span_vectors[i] = vectors
-            if progress is not None:
-                progress(len(rows))
-        return out, span_vectors
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self._encode([text])[0]
-

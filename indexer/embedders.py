@@ -1,0 +1,80 @@
+"""The registry of embedder kinds: which backend a setting (STATEMENT_SEARCH_EMBEDDER) names.
+
+    minilm        the bundled all-MiniLM-L6-v2 on ONNX Runtime (exported once into the model cache)
+    minilm-torch  the same model on sentence-transformers: the same vectors (to ~1e-7) under the
+                  same name, so an index built by one is searched by the other
+    fake          deterministic hashing, no model (tests and demos)
+
+A new backend registers itself with `@embedder_kind("name", MODEL)` on a factory; backends are
+imported only when a factory runs, so naming a kind never loads torch or ONNX Runtime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .embedder import BATCH_SIZE, MODEL_NAME, Embedder, FakeEmbedder, LazyEmbedder, bundled_model_path
+from .errors import ConfigError
+from .host import model_cache_dir
+
+
+@dataclass(frozen=True)
+class EmbedderOptions:
+    batch_size: int = BATCH_SIZE
+    model_cache: Path | None = None  # where derived model files (the ONNX export) are kept
+    threads: int | None = None  # encoder threads (default: all cores), for processes sharing them
+
+
+@dataclass(frozen=True)
+class EmbedderKind:
+    name: str  # the model name indexes record; kinds with one name give the same vectors
+    factory: Callable[[EmbedderOptions], Embedder]
+
+
+_KINDS: dict[str, EmbedderKind] = {}
+
+
+def embedder_kind(kind: str, model_name: str):
+    """Register a factory under `kind` (decorator)."""
+
+    def register(factory: Callable[[EmbedderOptions], Embedder]):
+        _KINDS[kind] = EmbedderKind(model_name, factory)
+        return factory
+
+    return register
+
+
+@embedder_kind("minilm", MODEL_NAME)
+def _onnx(options: EmbedderOptions) -> Embedder:
+    from .onnx_model import OnnxEmbedder
+
+    cache = options.model_cache or model_cache_dir({})
+    return OnnxEmbedder(bundled_model_path(), cache, MODEL_NAME, batch_size=options.batch_size, threads=options.threads)
+
+
+@embedder_kind("minilm-torch", MODEL_NAME)
+def _torch(options: EmbedderOptions) -> Embedder:
+    from .torch_model import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(batch_size=options.batch_size)
+
+
+@embedder_kind("fake", FakeEmbedder.name)
+def _fake(options: EmbedderOptions) -> Embedder:
+    return FakeEmbedder()
+
+
+def embedder_kinds() -> tuple[str, ...]:
+    return tuple(_KINDS)
+
+
+def make_embedder(kind: str, batch_size: int = BATCH_SIZE, model_cache: Path | None = None,
+                  threads: int | None = None) -> LazyEmbedder:
+    """The embedder a setting names, not yet loaded."""
+    found = _KINDS.get(kind)
+    if found is None:
+        raise ConfigError(f"unknown embedder {kind!r} (STATEMENT_SEARCH_EMBEDDER must be one of {', '.join(_KINDS)})")
+    options = EmbedderOptions(batch_size, model_cache, threads)
+    return LazyEmbedder(lambda: found.factory(options), found.name)
