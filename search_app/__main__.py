@@ -11,10 +11,9 @@ import os
 import sys
 from pathlib import Path
 
-from indexer.config import ENV_PREFIX
 from indexer.errors import ConfigError
-
-from .settings import Settings
+from indexer.host import ENV_PREFIX
+from indexer.settings import Settings
 
 # h11's default (16 KiB) answers a long GET query with a bare 400 before the app sees it; with
 # room for a 100 kB query the API can refuse it in its own error shape, naming `q`.
