@@ -1,7 +1,12 @@
-"""Words to index terms, the same for a passage and a query: what the BM25 impact index
-(indexer/bm25.py) stores, and what a keyword query looks up.
+"""What a word is, in one place: for the BM25 impact index (indexer/bm25.py), a keyword query,
+the answer picker's word overlap, highlighting and acronyms.
 
-It mirrors the FTS5 tokenizer the keyword search used before ('porter unicode61
+    query_words(query)  a query's content words in order, lower case, hyphenated compounds whole
+    light_stem(word)    a light suffix fold ("convictions" -> "convict"), what the answer picker's
+                        fitted weights were fitted with (search_app/answer_model.json)
+    extract_terms(text) index terms: stems without stopwords, plus each hyphenated compound
+
+Index terms mirror the FTS5 tokenizer the keyword search used before ('porter unicode61
 remove_diacritics 2'): lower case, runs of letters and digits, diacritics removed, English
 stemming (Snowball "english", the successor of FTS5's Porter). Stopwords are left out, and a
 hyphenated term ("TEG-RR") is kept whole as well as in its parts, so that a query for it
@@ -11,6 +16,7 @@ it as a phrase; an impact index has no positions).
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -28,6 +34,8 @@ STOPWORDS = frozenset(
 # Stems remembered across calls: a corpus repeats its words, and stemming is most of the cost.
 STEM_CACHE_SIZE = 500_000
 
+# Word characters as the answer picker has always split on them.
+_ANY_WORD = re.compile(r"\w+")
 # Runs of letters and digits (not "_", which unicode61 also splits on); the same joined by
 # hyphens of any kind.
 _WORD = re.compile(r"[^\W_]+")
@@ -63,6 +71,10 @@ class _Stems:
 _STEMS = _Stems()
 
 
+# A query's words as typed, hyphenated or with an apostrophe inside ("TEG-RR", "Côte d'Ivoire").
+_QUERY_WORD = re.compile(r"[^\W_]+(?:[-'’‐‑][^\W_]+)*")
+
+
 def fold_text(text: str) -> str:
     """Lower case without diacritics ("Timor-Leste" -> "timor-leste", "café" -> "cafe")."""
     text = text.lower()
@@ -86,3 +98,33 @@ def extract_terms(text: str) -> list[str]:
                 for compound in _COMPOUND.findall(piece):
                     out.append("-".join(memo.get(p) or stem(p) for p in _WORD.findall(compound)))
     return out
+
+
+def query_words(query: str) -> list[str]:
+    """A query's content words in lower case (diacritics kept: highlighting finds them as
+    typed), in order, without duplicates; a hyphenated word stays whole ("teg-rr"). A query of
+    stopwords only keeps them."""
+    found = [_POSSESSIVE.sub("", w) for w in _QUERY_WORD.findall(query.lower())]
+    content = [w for w in found if w not in STOPWORDS]
+    return list(dict.fromkeys(content or found))
+
+
+# The answer picker's word overlap folds suffixes lightly rather than by Snowball: its weights in
+# search_app/answer_model.json were fitted with this, and refitting them with Snowball stems
+# changed the held-out figures (bench/calibrate_answers.py; noted in issue 11's close).
+_LIGHT_SUFFIXES = ("ings", "ing", "ions", "ion", "ies", "ied", "ed", "es", "s")
+
+
+@functools.lru_cache(maxsize=65536)  # the hot spot of answer picking: the same words come back all the time
+def light_stem(word: str) -> str:
+    """Enough folding for "convictions"/"conviction", "trafficked"/"trafficking"."""
+    word = word.lower()
+    for suffix in _LIGHT_SUFFIXES:
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def light_stems(text: str) -> set[str]:
+    """light_stem of every word of a text (letters, digits and underscores, as the picker reads them)."""
+    return {light_stem(w) for w in _ANY_WORD.findall(text)}

@@ -7,7 +7,8 @@ thing asked for (a date, a number, a name), whether it names what the question n
 embedding's similarity to the question and its passage's, and whether it is only a heading. A
 linear ranker over them picks the sentence; a logistic model over the winner's features decides
 whether to answer at all. Both are fitted by bench/calibrate_answers.py on our own development
-questions (bench/questions.jsonl), never on benchmark test queries or the held-out questions.
+questions (bench/questions.jsonl), never on benchmark test queries or the held-out questions,
+and kept in answer_model.json. The picker reads the question's evidence (evidence.py) only.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from indexer.chunking import split_sentences
+from indexer.terms import STOPWORDS, light_stem, light_stems, query_words
 
-from .keywords import STOPWORDS, query_terms
-from .searcher import Citation, Hit, Searcher, SearchRequest
+from .answer_model import AnswerModel, load_answer_model
+from .evidence import AnswerEvidence
+from .requests import SearchRequest
+from .results import Citation, Hit
 
 # Passages whose sentences compete for the answer.
 ANSWER_PASSAGES = 3
@@ -32,18 +35,13 @@ MIN_ANSWER_WORDS = 4
 HEADING_CAPITALS = 0.6
 # A question word that most chunks contain ("Bali", "Process") names the whole corpus, not
 # what the question is about: it is not an entity an answer must repeat. In units of
-# Searcher.term_weight, log(1 + N / (1 + df)): below this, more than about half the chunks hold it.
+# WordStats.term_weight, log(1 + N / (1 + df)): below this, more than about half the chunks hold it.
 COMMON_ENTITY_WEIGHT = 1.1
-# The sentence ranker: weights for SentenceFeatures.ranking() in order (coverage, context gain,
-# kind match, entity share, passage cosine, position, defines, sentence cosine, heading-like),
-# fitted by bench/calibrate_answers.py on bench/questions.jsonl.
-SELECTION = (2.233, 0.269, 1.297, 0.743, 0.555, -0.866, 0.806, 1.098, -0.593)
-# Logistic calibration, fitted by bench/calibrate_answers.py on bench/questions.jsonl: weights
-# for (bias, *SentenceFeatures.calibration()) = passage cosine, sentence coverage, passage
-# coverage, kind match, missing name or number, sentence cosine, predicate coverage.
-CALIBRATION = (-4.197, 3.217, 2.115, -0.223, -0.939, -4.465, 6.055, 3.091)
-# Below this probability that the statements answer the question, we say so instead of guessing.
-MIN_CONFIDENCE = 0.5
+# The features the sentence ranker and the calibration read, in answer_model.json's terms.
+RANKING = ("coverage", "context_gain", "kind_match", "entity_share", "passage_cosine", "position",
+           "defines", "sentence_cosine", "heading")
+CALIBRATING = ("passage_cosine", "coverage", "passage_coverage", "kind_match", "missing_entity",
+               "sentence_cosine", "predicate_coverage")
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
@@ -55,6 +53,11 @@ _WORD = re.compile(r"\w+")
 _DEFINITION = re.compile(r"\b(stand for|stands for|abbreviat\w*|acronym|mean|means|meaning|full (name|form))\b", re.I)
 # A heading or slide title ends without a sentence's closing punctuation.
 _CLOSED = re.compile(r"[.!?;\"'”’]$")
+
+
+def default_answer_model() -> AnswerModel:
+    """answer_model.json beside this module, checked against the features this code computes."""
+    return load_answer_model(ranking=RANKING, calibrating=CALIBRATING)
 
 
 @dataclass(frozen=True)
@@ -92,12 +95,10 @@ class SentenceFeatures:
     missing_entity: float  # 1 if a name or number of the question is nowhere in the passage or its document's title and date
 
     def ranking(self) -> tuple[float, ...]:
-        return (self.coverage, self.context_gain, self.kind_match, self.entity_share, self.passage_cosine,
-                self.position, self.defines, self.sentence_cosine, self.heading)
+        return tuple(getattr(self, name) for name in RANKING)
 
     def calibration(self) -> tuple[float, ...]:
-        return (self.passage_cosine, self.coverage, self.passage_coverage, self.kind_match,
-                self.missing_entity, self.sentence_cosine, self.predicate_coverage)
+        return tuple(getattr(self, name) for name in CALIBRATING)
 
 
 @dataclass(frozen=True)
@@ -114,109 +115,119 @@ class Candidate:
         return self.hit.text[self.start : self.end]
 
 
-def answer_question(searcher: Searcher, request: SearchRequest) -> AskResult:
+@dataclass(frozen=True)
+class QuestionView:
+    """What the picker reads off a question once, before looking at any sentence."""
+
+    terms: list[str]  # its content words, word by word
+    weights: dict[str, float]  # each term's inverse document frequency
+    kind: str | None  # what sort of thing it asks for
+    entities: list[str]  # names and numbers it is specifically about
+    predicates: list[str]  # its other terms ("founded" in "Who founded the Walk Free Foundation?")
+    long_forms: list[str]  # what its acronyms stand for, when it asks that
+    vector: object  # its embedding
+
+
+def answer_question(searcher, request: SearchRequest, model: AnswerModel) -> AskResult:
     """Search, then pick the answering sentence from the top passages (or abstain)."""
     started = time.perf_counter()
     result = searcher.search(request)
-    answer = extract_answer(searcher, request.query, result.hits)
+    answer = extract_answer(searcher.evidence, request.query, result.hits, model)
     took = (time.perf_counter() - started) * 1000
     return AskResult(result.query, round(took, 2), answer, result.hits, result.generation, result.total)
 
 
-def extract_answer(searcher: Searcher, question: str, hits: list[Hit]) -> Answer | None:
-    candidate = best_candidate(searcher, question, hits)
+def extract_answer(evidence: AnswerEvidence, question: str, hits: list[Hit], model: AnswerModel) -> Answer | None:
+    candidate = best_candidate(evidence, question, hits, model.selection_weights(RANKING))
     if candidate is None:
         return None
-    confidence = calibrated_confidence(candidate.features.calibration())
-    if confidence < MIN_CONFIDENCE:
+    confidence = calibrated_confidence(candidate.features.calibration(), model.calibration_weights(CALIBRATING))
+    if confidence < model.min_confidence:
         return None
-    hit, c = candidate.hit, candidate.hit.citation
+    c = candidate.hit.citation
     citation = Citation(c.doc_id, c.title, c.date, c.source, c.page, c.section,
                         c.start + candidate.start, c.start + candidate.end, c.url)
     return Answer(candidate.text, round(confidence, 3), citation)
 
 
-def calibrated_confidence(features: tuple[float, ...], weights: tuple[float, ...] = CALIBRATION) -> float:
+def calibrated_confidence(features: tuple[float, ...], weights: tuple[float, ...]) -> float:
     z = weights[0] + sum(w * f for w, f in zip(weights[1:], features))
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def selection_score(features: SentenceFeatures, weights: tuple[float, ...] = SELECTION) -> float:
+def selection_score(features: SentenceFeatures, weights: tuple[float, ...]) -> float:
     return sum(w * f for w, f in zip(weights, features.ranking()))
 
 
-def best_candidate(searcher: Searcher, question: str, hits: list[Hit],
-                   weights: tuple[float, ...] = SELECTION) -> Candidate | None:
-    candidates = answer_candidates(searcher, question, hits)
+def best_candidate(evidence: AnswerEvidence, question: str, hits: list[Hit],
+                   weights: tuple[float, ...]) -> Candidate | None:
+    candidates = answer_candidates(evidence, question, hits)
     return max(candidates, key=lambda c: selection_score(c.features, weights), default=None)
 
 
-def answer_candidates(searcher: Searcher, question: str, hits: list[Hit]) -> list[Candidate]:
+def view_question(evidence: AnswerEvidence, question: str) -> QuestionView:
+    # Word-level terms: "co-chairs" must meet "Co-Chairs" split into words in the sentence.
+    terms = list(dict.fromkeys(w for t in query_words(question) for w in _WORD.findall(t)))
+    named_in_question = question_entities(question)
+    # "Who founded the Walk Free Foundation?": the names may be there while "founded" is not.
+    named = {light_stem(w) for e in named_in_question for w in _WORD.findall(e)}
+    return QuestionView(
+        terms=terms,
+        weights={t: evidence.term_weight(t) for t in terms},
+        kind=expected_kind(question),
+        entities=[e for e in named_in_question if e.isdigit() or evidence.term_weight(e) >= COMMON_ENTITY_WEIGHT],
+        predicates=[t for t in terms if light_stem(t) not in named],
+        # A question about an acronym is answered by the sentence that spells it out.
+        long_forms=[e.lower() for e in evidence.expansions(question)] if asks_for_definition(question) else [],
+        vector=evidence.query_vector(question),
+    )
+
+
+def answer_candidates(evidence: AnswerEvidence, question: str, hits: list[Hit]) -> list[Candidate]:
     """Every sentence of the top passages that could be an answer, with its features."""
     if not hits:
         return []
-    # Word-level terms: "co-chairs" must meet "Co-Chairs" split into words in the sentence.
-    terms = list(dict.fromkeys(w for t in query_terms(question) for w in _WORD.findall(t)))
-    weights = {t: searcher.term_weight(t) for t in terms}
-    kind = expected_kind(question)
-    named_in_question = question_entities(question)
-    entities = [e for e in named_in_question if e.isdigit() or searcher.term_weight(e) >= COMMON_ENTITY_WEIGHT]
-    # "Who founded the Walk Free Foundation?": the names may be there while "founded" is not.
-    named = {_stem(w) for e in named_in_question for w in _WORD.findall(e)}
-    predicates = [t for t in terms if _stem(t) not in named]
-    # A question about an acronym is answered by the sentence that spells it out.
-    long_forms = [e.lower() for e in searcher.expansions(question)] if asks_for_definition(question) else []
-    query_vector = searcher.query_vector(question)
+    view = view_question(evidence, question)
     out: list[Candidate] = []
     for position, hit in enumerate(hits[:ANSWER_PASSAGES]):
-        cosine = hit.dense_score if hit.dense_score is not None else searcher.cosine(question, hit)
-        passage_words = _stems(hit.text)
-        passage_coverage = _coverage(terms, weights, passage_words)
-        # "the 2016 meeting" is a 2016 statement even if no sentence repeats the year.
-        described = passage_words | _stems(f"{hit.citation.title} {hit.citation.date or ''}")
-        missing_entity = float(not all(_mentions(described, e) for e in entities))
-        spans, previous = [], set()
-        for start, end in split_sentences(hit.text):
-            sentence = hit.text[start:end]
-            words = _stems(sentence)
-            # "Penalties for these offenses..." answers about the Act the sentence before
-            # names: the previous sentence lends its words.
-            context, previous = words | previous, words
-            if len(sentence.split()) < MIN_ANSWER_WORDS:
-                continue
-            coverage = _coverage(terms, weights, words)
-            features = dict(
-                coverage=coverage,
-                context_gain=_coverage(terms, weights, context) - coverage,
-                kind_match=_kind_match(kind, sentence),
-                entity_share=sum(_mentions(context, e) for e in entities) / len(entities) if entities else 1.0,
-                passage_cosine=cosine, position=float(position),
-                defines=float(any(form in sentence.lower() for form in long_forms)),
-                heading=float(is_heading(sentence)),
-                passage_coverage=passage_coverage, missing_entity=missing_entity,
-                predicate_coverage=_coverage(predicates, weights, context) if predicates else 1.0,
-            )
-            spans.append((start, end, features))
-        if not spans:
-            continue
-        for (start, end, features), vector in zip(spans, _sentence_vectors(searcher, hit, spans)):
-            sentence_cosine = float(vector @ query_vector)
-            out.append(Candidate(hit, start, end, SentenceFeatures(sentence_cosine=sentence_cosine, **features)))
+        out.extend(_passage_candidates(evidence, view, question, hit, position))
     return out
 
 
-def _sentence_vectors(searcher: Searcher, hit: Hit, spans) -> list:
-    """Each sentence's vector: as the indexer stored it (pooled in its passage's context),
-    else embedded now."""
-    stored = searcher.stored_sentence_vectors(hit)
-    base = hit.citation.start
-    vectors = [stored.get((base + a, base + b)) for a, b, _ in spans]
-    missing = [i for i, v in enumerate(vectors) if v is None or not v.any()]
-    if missing:
-        embedded = searcher.sentence_vectors([hit.text[spans[i][0] : spans[i][1]] for i in missing])
-        for i, vector in zip(missing, embedded):
-            vectors[i] = vector
-    return vectors
+def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: str, hit: Hit,
+                        position: int) -> list[Candidate]:
+    terms, weights, entities = view.terms, view.weights, view.entities
+    cosine = evidence.passage_cosine(question, hit)
+    passage_words = light_stems(hit.text)
+    passage_coverage = _coverage(terms, weights, passage_words)
+    # "the 2016 meeting" is a 2016 statement even if no sentence repeats the year.
+    described = passage_words | light_stems(f"{hit.citation.title} {hit.citation.date or ''}")
+    missing_entity = float(not all(_mentions(described, e) for e in entities))
+    spans, previous = [], set()
+    for start, end in split_sentences(hit.text):
+        sentence = hit.text[start:end]
+        words = light_stems(sentence)
+        # "Penalties for these offenses..." answers about the Act the sentence before
+        # names: the previous sentence lends its words.
+        context, previous = words | previous, words
+        if len(sentence.split()) < MIN_ANSWER_WORDS:
+            continue
+        coverage = _coverage(terms, weights, words)
+        features = dict(
+            coverage=coverage,
+            context_gain=_coverage(terms, weights, context) - coverage,
+            kind_match=_kind_match(view.kind, sentence),
+            entity_share=sum(_mentions(context, e) for e in entities) / len(entities) if entities else 1.0,
+            passage_cosine=cosine, position=float(position),
+            defines=float(any(form in sentence.lower() for form in view.long_forms)),
+            heading=float(is_heading(sentence)),
+            passage_coverage=passage_coverage, missing_entity=missing_entity,
+            predicate_coverage=_coverage(view.predicates, weights, context) if view.predicates else 1.0,
+        )
+        spans.append((start, end, features))
+    vectors = evidence.sentence_vectors(hit, [(a, b) for a, b, _ in spans]) if spans else []
+    return [Candidate(hit, start, end, SentenceFeatures(sentence_cosine=float(vector @ view.vector), **features))
+            for (start, end, features), vector in zip(spans, vectors)]
 
 
 def question_entities(question: str) -> list[str]:
@@ -260,7 +271,7 @@ def is_heading(sentence: str) -> bool:
 def asks_for_definition(question: str) -> bool:
     """A bare acronym ("TEG-RR"), or a question about what one stands for: the sentence that
     spells it out is the answer. An acronym merely mentioned in a longer question is context."""
-    return len(query_terms(question)) <= 3 or bool(_DEFINITION.search(question))
+    return len(query_words(question)) <= 3 or bool(_DEFINITION.search(question))
 
 
 def _kind_match(kind: str | None, sentence: str) -> float:
@@ -277,29 +288,15 @@ def _kind_match(kind: str | None, sentence: str) -> float:
     return 1.0 if found else -1.0
 
 
-@lru_cache(maxsize=65536)  # the hot spot of answer picking: the same words come back all the time
-def _stem(word: str) -> str:
-    # Light suffix folding, enough for "convictions"/"conviction", "trafficked"/"trafficking".
-    word = word.lower()
-    for suffix in ("ings", "ing", "ions", "ion", "ies", "ied", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
 def _mentions(words: set[str], entity: str) -> bool:
     """Whether stemmed `words` name `entity`; "Australian" names "Australia" (a shared stem of
     five letters or more)."""
-    stem = _stem(entity)
-    if stem in words:
+    root = light_stem(entity)
+    if root in words:
         return True
-    return len(stem) >= 5 and any(len(w) >= 5 and (w.startswith(stem) or stem.startswith(w)) for w in words)
-
-
-def _stems(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(text)}
+    return len(root) >= 5 and any(len(w) >= 5 and (w.startswith(root) or root.startswith(w)) for w in words)
 
 
 def _coverage(terms: list[str], weights: dict[str, float], words: set[str]) -> float:
     total = sum(weights[t] for t in terms) or 1.0
-    return sum(weights[t] for t in terms if _stem(t) in words) / total
+    return sum(weights[t] for t in terms if light_stem(t) in words) / total
