@@ -14,13 +14,26 @@ reverse order "TFPP (Task Force on Planning and Preparedness)" is accepted too.
 from __future__ import annotations
 
 import re
+import threading
+from collections import Counter
 from dataclasses import dataclass
+
+from indexer.terms import query_words
 
 # A token with two or more capitals (TEG-RR, CTiP, JCLEC), short: a candidate acronym.
 _ACRONYM = re.compile(r"\b(?=(?:\w*[A-Z]){2})[A-Za-z][\w&-]{1,11}\b")
 _WORDS = re.compile(r"\S+")
 # Words before "(" that may hold a long form: Schwartz & Hearst's min(|A| + 5, 2|A|).
 _EXTRA_WORDS = 5
+# Acronym long forms looked up per query: at most this many definitions are read, and a
+# generation remembers this many acronyms.
+ACRONYM_SCAN_CHUNKS = 50
+ACRONYM_CACHE_SIZE = 4096
+# A query with more content words than this carries its own context: its acronyms are not
+# expanded (SciFact claims outside the test set: 0.879 expanding all, 0.880 with this bound;
+# our own questions: no change).
+EXPAND_MAX_TERMS = 8
+_LETTERS_OR_DIGITS = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -88,3 +101,40 @@ def find_definitions(acronym: str, text: str) -> list[str]:
         if long_form and _letters(inside[0])[:1] == _letters(acronym)[:1]:
             found.append(long_form)
     return list(dict.fromkeys(found))
+
+
+class AcronymExpander:
+    """Long forms one generation's statements give for the acronyms in a query ("TEG-RR" ->
+    "Technical Experts Group on Returns and Reintegration"), most used first; remembered per
+    acronym. Thread-safe."""
+
+    def __init__(self, generation):
+        self.generation = generation
+        self._cache: dict[str, tuple[str, ...]] = {}
+        self._lock = threading.Lock()
+
+    def expansions(self, query: str) -> tuple[str, ...]:
+        if len(query_words(query)) > EXPAND_MAX_TERMS:
+            return ()
+        out: list[str] = []
+        for acronym in query_acronyms(query):
+            key = acronym.lower()
+            with self._lock:
+                known = self._cache.get(key)
+            if known is None:
+                known = self._define(acronym)
+                with self._lock:
+                    if len(self._cache) >= ACRONYM_CACHE_SIZE:
+                        self._cache.clear()
+                    self._cache[key] = known
+            out.extend(known)
+        return tuple(dict.fromkeys(out))
+
+    def _define(self, acronym: str) -> tuple[str, ...]:
+        words = _LETTERS_OR_DIGITS.findall(acronym)
+        if not words:
+            return ()
+        texts = self.generation.fts_texts('"' + " ".join(words) + '"', ACRONYM_SCAN_CHUNKS)
+        counts = Counter(form for text in texts for form in find_definitions(acronym, text))
+        # Two at most: an acronym with more meanings than that is not worth expanding.
+        return tuple(form for form, _ in counts.most_common(2))

@@ -11,13 +11,14 @@ from __future__ import annotations
 import hmac
 import json
 import threading
+from pathlib import Path
 
 import anyio
 from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 
-from indexer.build import BuildReport, NothingToIndex, build_index
-from indexer.errors import BuildLocked, IndexerError, IndexWriteFailed
+from indexer.build import BuildReport, build_index
+from indexer.errors import BuildLocked, IndexerError, IndexWriteFailed, NothingToIndex
 
 from .display import public_source
 from .errors import BuildBusy, BuildFailed, InvalidParameter, InvalidUpload, Unauthorized
@@ -50,23 +51,26 @@ REINDEX_BODY = {
 }
 
 
-def make_admin_router(settings, embedder, live_index) -> APIRouter:
-    router = APIRouter(prefix="/api/admin", tags=["admin"])
-    expected = settings.admin_token.encode("utf-8")
-    build_lock = threading.Lock()  # this server's own builds queue rather than collide
+class Admin:
+    """The token check and this server's builds (queued: one at a time within the server)."""
 
-    def check_token(request: Request) -> None:
+    def __init__(self, settings, embedder, live_index):
+        self.settings, self.embedder, self.live_index = settings, embedder, live_index
+        self.expected = settings.admin_token.encode("utf-8")
+        self.build_lock = threading.Lock()
+
+    def check_token(self, request: Request) -> None:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("this route needs an 'Authorization: Bearer <token>' header")
-        if not hmac.compare_digest(token.strip().encode("utf-8"), expected):
+        if not hmac.compare_digest(token.strip().encode("utf-8"), self.expected):
             raise Unauthorized("the bearer token is not the admin token")
 
-    def run_build(full: bool) -> BuildReport:
-        with build_lock:
+    def run_build(self, full: bool) -> BuildReport:
+        with self.build_lock:
             try:
-                report = build_index(settings.corpus, settings.index, embedder, full=full)
+                report = build_index(self.settings.corpus, self.settings.index, self.embedder, full=full)
             except BuildLocked as exc:
                 raise BuildBusy(str(exc)) from None
             except NothingToIndex as exc:
@@ -76,32 +80,42 @@ def make_admin_router(settings, embedder, live_index) -> APIRouter:
             except IndexerError as exc:  # corpus or index folder unusable: the server's set-up
                 raise BuildFailed(500, "build_failed", str(exc)) from None
             # Serve the new generation now rather than at the watcher's next look.
-            live_index.refresh()
+            self.live_index.refresh()
             return report
+
+
+async def receive_upload(request: Request, settings) -> tuple[Path, bool, str]:
+    """Save the multipart field `file` into the corpus: (path, whether it is new, its name)."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > settings.max_upload_bytes + MULTIPART_OVERHEAD:
+        raise InvalidUpload(413, "too_large", f"the upload is larger than the {settings.max_upload_mb:g} MB limit")
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except Exception as exc:  # malformed multipart: the client's fault, never a 500
+        raise InvalidUpload(400, "bad_upload", f"the body is not a valid multipart upload ({exc})") from None
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidUpload(422, "invalid_parameter", "send the document as a multipart field named 'file'")
+        name = safe_filename(upload.filename)
+        path, is_new = await anyio.to_thread.run_sync(save_upload, upload.file, settings.corpus, name,
+                                                      settings.max_upload_bytes)
+    finally:
+        await form.close()
+    return path, is_new, name
+
+
+def make_admin_router(settings, embedder, live_index) -> APIRouter:
+    router = APIRouter(prefix="/api/admin", tags=["admin"])
+    admin = Admin(settings, embedder, live_index)
 
     @router.post("/documents", response_model=UploadOut, openapi_extra=UPLOAD_BODY,
                  responses=error_responses(400, 401, 409, 413, 415, 422, 500, 507),
                  summary="Upload a document into the corpus and index it")
     async def upload_document(request: Request):
-        check_token(request)
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_upload_bytes + MULTIPART_OVERHEAD:
-            raise InvalidUpload(413, "too_large", f"the upload is larger than the {settings.max_upload_mb:g} MB limit")
-        try:
-            form = await request.form(max_files=1, max_fields=10)
-        except Exception as exc:  # malformed multipart: the client's fault, never a 500
-            raise InvalidUpload(400, "bad_upload", f"the body is not a valid multipart upload ({exc})") from None
-        try:
-            upload = form.get("file")
-            if not isinstance(upload, UploadFile):
-                raise InvalidUpload(422, "invalid_parameter", "send the document as a multipart field named 'file'")
-            name = safe_filename(upload.filename)
-            path, is_new = await anyio.to_thread.run_sync(
-                save_upload, upload.file, settings.corpus, name, settings.max_upload_bytes
-            )
-        finally:
-            await form.close()
-        report = await anyio.to_thread.run_sync(run_build, False)
+        admin.check_token(request)
+        path, is_new, name = await receive_upload(request, settings)
+        report = await anyio.to_thread.run_sync(admin.run_build, False)
         skipped = dict(report.skipped).get(name)
         if skipped is not None:
             if is_new:
@@ -113,9 +127,9 @@ def make_admin_router(settings, embedder, live_index) -> APIRouter:
     @router.post("/reindex", response_model=BuildReportOut, openapi_extra=REINDEX_BODY,
                  responses=error_responses(401, 409, 422, 500, 507), summary="Rebuild the index (incremental unless full)")
     async def reindex(request: Request):
-        check_token(request)
+        admin.check_token(request)
         full = parse_reindex_body(await request.body())
-        report = await anyio.to_thread.run_sync(run_build, full)
+        report = await anyio.to_thread.run_sync(admin.run_build, full)
         return report_json(report)
 
     return router

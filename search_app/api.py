@@ -12,37 +12,29 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from .answers import AskResult, answer_question
+from .answers import answer_question
 from .errors import SearchError, UnknownDocument
 from .live_index import LiveIndex
 from .params import parse_search_request
+from .requests import DEFAULT_ASK_K
 from .schemas import (
     AskBody,
     AskOut,
+    AskParams,
     DocumentListOut,
     DocumentOut,
     HealthOut,
     SearchBody,
     SearchOut,
+    SearchParams,
     error_responses,
 )
-from .searcher import MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MODES, Citation, Hit, SearchResult
-from .display import public_source
 
 router = APIRouter(prefix="/api", tags=["search"])
 
 SEARCH_ERRORS = error_responses(404, 422, 503)
 # Names the index generation that answered a search or ask (the whole response comes from it).
 GENERATION_HEADER = "X-Index-Generation"
-
-# Query parameters, documented with the limits SearchRequest enforces.
-Q = Annotated[str, Query(description=f"The question or search words, 1-{MAX_QUERY_CHARS} characters.",
-                         json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS})]
-Offset = Annotated[int, Query(description="Results to skip (paging).", json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET})]
-Doc = Annotated[list[str] | None, Query(description="Only this document id; repeat for several.")]
-DateFrom = Annotated[str | None, Query(description="Only documents dated on or after (YYYY-MM-DD).", json_schema_extra={"format": "date"})]
-DateTo = Annotated[str | None, Query(description="Only documents dated on or before (YYYY-MM-DD).", json_schema_extra={"format": "date"})]
-Mode = Annotated[str, Query(description="Retrieval mode.", json_schema_extra={"enum": list(MODES)})]
 
 
 def error_response(status: int, code: str, message: str, parameter: str | None = None, headers=None) -> JSONResponse:
@@ -66,71 +58,29 @@ def _live_index(request: Request) -> LiveIndex:
     return request.app.state.live_index
 
 
-# ------------------------------------------------------------------ shaping
-
-
-def citation_json(c: Citation) -> dict:
-    return {
-        "doc_id": c.doc_id, "title": c.title, "date": c.date, "source": public_source(c.source),
-        "page": c.page, "section": c.section, "start": c.start, "end": c.end, "url": c.url,
-    }
-
-
-def hit_json(hit: Hit) -> dict:
-    return {"rank": hit.rank, "score": hit.score, "chunk_id": hit.chunk_id, "text": hit.text,
-            "citation": citation_json(hit.citation)}
-
-
-def search_json(result: SearchResult) -> dict:
-    return {"query": result.query, "mode": result.mode, "took_ms": result.took_ms, "total": result.total,
-            "results": [hit_json(h) for h in result.hits]}
-
-
-def ask_json(result: AskResult) -> dict:
-    answer = result.answer
-    return {
-        "query": result.query,
-        "took_ms": result.took_ms,
-        "answer": None if answer is None else {
-            "text": answer.text, "confidence": answer.confidence, "citation": citation_json(answer.citation),
-        },
-        "passages": [hit_json(h) for h in result.passages],
-    }
-
-
 # ------------------------------------------------------------------ search and ask
 
 
-def run_search(request: Request, response: Response, fields: dict) -> dict:
+def run_search(request: Request, response: Response, fields: dict) -> SearchOut:
     search_request = parse_search_request(**fields)
     # Taken once: the results and the header come from the same generation.
     live = _live_index(request).current()
     result = live.searcher.search(search_request)
     response.headers[GENERATION_HEADER] = live.generation.name
-    return search_json(result)
+    return SearchOut.model_validate(result)
 
 
-def run_ask(request: Request, response: Response, fields: dict) -> dict:
-    search_request = parse_search_request(**fields, default_k=5)
+def run_ask(request: Request, response: Response, fields: dict) -> AskOut:
+    search_request = parse_search_request(**fields, default_k=DEFAULT_ASK_K)
     live = _live_index(request).current()
-    result = answer_question(live.searcher, search_request)
+    result = answer_question(live.searcher, search_request, request.app.state.answer_model)
     response.headers[GENERATION_HEADER] = live.generation.name
-    return ask_json(result)
+    return AskOut.model_validate(result)
 
 
 @router.get("/search", response_model=SearchOut, responses=SEARCH_ERRORS, summary="Ranked, cited passages")
-def search_get(
-    request: Request,
-    response: Response,
-    q: Q,
-    k: Annotated[int, Query(description="How many results.", json_schema_extra={"minimum": 1, "maximum": MAX_K})] = 10,
-    offset: Offset = 0,
-    doc: Doc = None,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    mode: Mode = "hybrid",
-):
-    return run_search(request, response, dict(q=q, k=k, offset=offset, doc=doc, date_from=date_from, date_to=date_to, mode=mode))
+def search_get(request: Request, response: Response, params: Annotated[SearchParams, Query()]):
+    return run_search(request, response, params.model_dump())
 
 
 @router.post("/search", response_model=SearchOut, responses=SEARCH_ERRORS, summary="Ranked, cited passages (JSON body)")
@@ -139,18 +89,8 @@ def search_post(request: Request, response: Response, body: SearchBody):
 
 
 @router.get("/ask", response_model=AskOut, responses=SEARCH_ERRORS, summary="An answer with its citation, or null")
-def ask_get(
-    request: Request,
-    response: Response,
-    q: Q,
-    k: Annotated[int, Query(description="How many passages.", json_schema_extra={"minimum": 1, "maximum": MAX_K})] = 5,
-    offset: Offset = 0,
-    doc: Doc = None,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    mode: Mode = "hybrid",
-):
-    return run_ask(request, response, dict(q=q, k=k, offset=offset, doc=doc, date_from=date_from, date_to=date_to, mode=mode))
+def ask_get(request: Request, response: Response, params: Annotated[AskParams, Query()]):
+    return run_ask(request, response, params.model_dump())
 
 
 @router.post("/ask", response_model=AskOut, responses=SEARCH_ERRORS, summary="An answer with its citation, or null (JSON body)")
@@ -163,13 +103,8 @@ def ask_post(request: Request, response: Response, body: AskBody):
 
 @router.get("/documents", response_model=DocumentListOut, responses=error_responses(503), summary="All documents")
 def list_documents(request: Request):
-    live = _live_index(request).current()
-    docs = [
-        {"doc_id": d.doc_id, "title": d.title, "date": d.date, "kind": d.kind,
-         "source": public_source(d.source), "chunks": d.chunks}
-        for d in live.documents
-    ]
-    return {"total": len(docs), "documents": docs}
+    documents = _live_index(request).current().documents
+    return DocumentListOut(total=len(documents), documents=documents)
 
 
 @router.get("/documents/{doc_id:path}", response_model=DocumentOut, responses=error_responses(404, 503),
@@ -180,11 +115,8 @@ def get_document(request: Request, doc_id: str):
     document = live.generation.document(doc_id) if info else None
     if document is None:
         raise UnknownDocument(doc_id)
-    return {
-        "doc_id": document.doc_id, "title": document.title, "date": document.date, "kind": document.kind,
-        "source": public_source(document.source), "chunks": info.chunks, "text": document.text,
-        "sections": [{"start": s.start, "title": s.title, "level": s.level} for s in document.sections],
-    }
+    return DocumentOut(doc_id=document.doc_id, title=document.title, date=document.date, kind=document.kind,
+                       source=document.source, chunks=info.chunks, text=document.text, sections=document.sections)
 
 
 @router.get("/health", response_model=HealthOut, summary="Status, counts and the live generation")

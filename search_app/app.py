@@ -21,15 +21,19 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Match
 
 from indexer import __version__
-from indexer.embedder import make_embedder
+from indexer.embedders import make_embedder
+from indexer.settings import Settings
+from indexer.vectors import use_one_search_thread
 
 from . import api, pages
 from .admin import make_admin_router
+from .answers import default_answer_model
+from .encoder import QueryEncoder
 from .errors import IndexUnavailable, SearchError
 from .headers import SecurityHeaders
 from .live_index import LiveIndex
+from .searcher import Stages
 from .params import as_parameter, echo
-from .settings import Settings
 
 log = logging.getLogger("search_app")
 # Keyword searches running at once, each beside one request's query encoding.
@@ -56,14 +60,53 @@ _VALIDATION_MESSAGES = {
 }
 
 
-def create_app(settings: Settings, embedder=None) -> FastAPI:
+def create_app(settings: Settings, embedder=None, stages: Stages = Stages()) -> FastAPI:
+    """The app over `settings`; `embedder` and `stages` replace the configured ones (tests)."""
     if embedder is None:
         embedder = make_embedder(settings.embedder, model_cache=settings.model_cache,
                                  threads=settings.encoder_threads)
+    # Checked before serving: a fitted-parameter file that does not fit the code stops start-up.
+    answer_model = default_answer_model()
+    # A server searches one query vector per call; OpenMP's spinning workers would fight the
+    # encoder for the cores (indexer/vectors.py).
+    use_one_search_thread()
     # Hybrid searches run their keyword half here, beside the query encoding (bench/http_speed.py).
     keyword_pool = ThreadPoolExecutor(max_workers=KEYWORD_THREADS, thread_name_prefix="keyword")
-    live_index = LiveIndex(settings.index, embedder, settings.reload_interval, executor=keyword_pool)
+    live_index = LiveIndex(settings.index, embedder, settings.reload_interval, executor=keyword_pool,
+                           stages=stages, encoder=QueryEncoder(embedder))
 
+    lifespan = make_lifespan(embedder, live_index, keyword_pool)
+    app = FastAPI(
+        title="statement-search",
+        version=__version__,
+        description="Semantic search and question answering over official statements, with citations. "
+        "Every /api error has one shape: `{\"error\": {status, code, parameter, message}}`.",
+        lifespan=lifespan,
+        docs_url=None,  # pages.py serves a local /docs (no CDN, no inline script)
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.embedder = embedder
+    app.state.live_index = live_index
+    app.state.answer_model = answer_model
+    app.state.templates = pages.make_templates()
+
+    app.include_router(api.router)
+    if settings.admin_token:
+        app.include_router(make_admin_router(settings, embedder, live_index))
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    add_error_handlers(app)
+    document_error_shape(app)
+
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type"], max_age=600)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so it sees every response
+    return app
+
+
+def make_lifespan(embedder, live_index: LiveIndex, keyword_pool: ThreadPoolExecutor):
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         # Model first, index second: with the torch backend, torch and faiss each bring an
@@ -80,38 +123,7 @@ def create_app(settings: Settings, embedder=None) -> FastAPI:
             live_index.stop()
             keyword_pool.shutdown(wait=False, cancel_futures=True)
 
-    app = FastAPI(
-        title="statement-search",
-        version=__version__,
-        description="Semantic search and question answering over official statements, with citations. "
-        "Every /api error has one shape: `{\"error\": {status, code, parameter, message}}`.",
-        lifespan=lifespan,
-        docs_url=None,  # pages.py serves a local /docs (no CDN, no inline script)
-        redoc_url=None,
-    )
-    app.state.settings = settings
-    app.state.embedder = embedder
-    app.state.live_index = live_index
-    app.state.templates = pages.make_templates()
-
-    app.include_router(api.router)
-    if settings.admin_token:
-        app.include_router(make_admin_router(settings, embedder, live_index))
-    app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    add_error_handlers(app)
-    document_error_shape(app)
-
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=list(settings.cors_origins),
-            allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type"],
-            max_age=600,
-        )
-    app.add_middleware(SecurityHeaders)  # added last: outermost, so it sees every response
-    return app
+    return lifespan
 
 
 def document_error_shape(app: FastAPI) -> None:

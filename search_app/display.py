@@ -10,7 +10,7 @@ import re
 
 from markupsafe import Markup, escape
 
-from .keywords import query_terms
+from indexer.terms import query_words
 
 # Citations name the file as it sits in the corpus folder (DESIGN.md section 4).
 SOURCE_PREFIX = "corpus/"
@@ -26,7 +26,7 @@ def term_pattern(query: str) -> re.Pattern | None:
     """Matches the query's content words in a text, with their inflections (victim ->
     victims), case-insensitively."""
     alternatives = []
-    for term in query_terms(query):
+    for term in query_words(query):
         body = re.escape(term)
         alternatives.append(body + r"\w*" if len(term) >= MIN_PREFIX_TERM else body + r"\b")
     if not alternatives:

@@ -18,7 +18,6 @@ CONVEX_DENSE_WEIGHT = 0.5
 RRF_K = 60
 DENSE_WEIGHT = 1.0
 KEYWORD_WEIGHT = 1.5
-FUSIONS = ("rrf", "convex")
 
 
 def fuse_rrf(dense: dict[int, float], keyword: dict[int, float], k: float = RRF_K,
@@ -46,3 +45,23 @@ def fuse_convex(dense: dict[int, float], keyword: dict[int, float], dense_weight
         for cid, score in scores.items():
             fused[cid] = fused.get(cid, 0.0) + weight * ((score - low) / span if span > 0 else 1.0)
     return fused
+
+
+class ConvexFusion:
+    """The product's fusion: `fuse_convex` at a dense share."""
+
+    def __init__(self, dense_weight: float = CONVEX_DENSE_WEIGHT):
+        self.dense_weight = dense_weight
+
+    def fuse(self, dense: dict[int, float], keyword: dict[int, float]) -> dict[int, float]:
+        return fuse_convex(dense, keyword, self.dense_weight)
+
+
+class RrfFusion:
+    """Reciprocal rank fusion, kept selectable (bench/tune_fusion.py compares the two)."""
+
+    def __init__(self, k: float = RRF_K, keyword_weight: float = KEYWORD_WEIGHT):
+        self.k, self.keyword_weight = k, keyword_weight
+
+    def fuse(self, dense: dict[int, float], keyword: dict[int, float]) -> dict[int, float]:
+        return fuse_rrf(dense, keyword, self.k, self.keyword_weight)

@@ -1,11 +1,10 @@
-"""The keyword side of retrieval: BM25 over one generation's chunks, with acronyms expanded.
+"""The keyword side of retrieval, and the word statistics the answer picker reads.
 
-A generation built with a BM25 impact index (indexer/bm25.py, `keywords/` in the generation
-folder) is searched there: a query adds up the stored scores of its terms. An older generation
-without one falls back to SQLite FTS5, with the query made safe and a bound on the rows scored
-at any index size. Acronyms are looked up in FTS5 either way (a phrase query, once per acronym).
-
-Also the word statistics the answer picker reads (inverse document frequency).
+A generation built with a BM25 impact index (indexer/bm25.py) is searched there by
+ImpactRetriever: a query adds up the stored scores of its terms. An older generation without
+one is searched by FtsRetriever over SQLite FTS5, with the query made safe and a bound on the
+rows scored at any index size. Both take the prepared query (its acronyms' long forms count
+at EXPANSION_WEIGHT) and return chunk id -> score.
 """
 
 from __future__ import annotations
@@ -13,18 +12,13 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections import Counter
-
-import numpy as np
 
 from indexer.bm25 import ImpactIndex
 from indexer.generation import Generation
-from indexer.terms import STOPWORDS, extract_terms
+from indexer.terms import STOPWORDS, extract_terms, query_words
 
-from .acronyms import find_definitions, query_acronyms
+from .query import PreparedQuery, Scope
 
-# FTS5 fallback: BM25 column weights (passage text, section heading, document title).
-FTS_WEIGHTS = (1.0, 0.2, 0.1)
 # FTS5 fallback: FTS5 scores every row an OR query matches, about 1 µs a row (bench/scale.py:
 # 110 ms for a typical query at 250k passages). On an index this large or larger, the commonest
 # words of a query are left to the dense side until what remains matches at most this many
@@ -37,25 +31,8 @@ KEYWORD_ROW_BUDGET = 20_000
 # own questions hybrid hit@1 0.733 / 0.767 / 0.767.
 EXPANSION_WEIGHT = 0.5
 DF_CACHE_SIZE = 100_000
-# Acronym long forms looked up per query: at most this many definitions are read, and a
-# generation remembers this many acronyms.
-ACRONYM_SCAN_CHUNKS = 50
-ACRONYM_CACHE_SIZE = 4096
-# A query with more content words than this carries its own context: its acronyms are not
-# expanded (SciFact claims outside the test set: 0.879 expanding all, 0.880 with this bound;
-# our own questions: no change).
-EXPAND_MAX_TERMS = 8
 
-_TERM = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
 _WORD = re.compile(r"\w+")
-
-
-def query_terms(query: str) -> list[str]:
-    """Lower-cased content words of a query, in order, without duplicates."""
-    # "Bangladesh's" is about Bangladesh: drop the possessive.
-    terms = [re.sub(r"['’]s$", "", t.lower()) for t in _TERM.findall(query)]
-    content = [t for t in terms if t not in STOPWORDS]
-    return list(dict.fromkeys(content or terms))
 
 
 def fts_parts(query: str, phrases: tuple[str, ...] = ()) -> list[str]:
@@ -63,42 +40,19 @@ def fts_parts(query: str, phrases: tuple[str, ...] = ()) -> list[str]:
     to be a syntax error: user text like `"` or `AND OR NOT (` is only ever words. `phrases`
     (long forms of the query's acronyms) join as whole phrases."""
     parts = ['"' + " ".join(_WORD.findall(p)) + '"' for p in phrases if _WORD.search(p)]
-    for term in query_terms(query):
-        words = [w for w in re.split(r"[-'’]", term) if w]
+    for term in query_words(query):
+        words = [w for w in re.split(r"[-'’‐‑]", term) if w]
         if len(words) > 1:  # TEG-RR: the phrase, and each part that is not a stopword
             parts.append('"' + " ".join(words) + '"')
             words = [w for w in words if w not in STOPWORDS] or words
         parts.extend(f'"{w}"' for w in words)
-    # Terms come from \w+ runs, so they never contain a quote that could end the string.
+    # Terms come from \w runs, so they never contain a quote that could end the string.
     return list(dict.fromkeys(parts))
 
 
 def fts_query(query: str, phrases: tuple[str, ...] = ()) -> str | None:
     parts = fts_parts(query, phrases)
     return " OR ".join(parts) if parts else None
-
-
-def filter_sql(request) -> tuple[str, list]:
-    clauses, params = [], []
-    if request.docs:
-        clauses.append(f"c.doc_id IN ({','.join('?' * len(request.docs))})")
-        params.extend(request.docs)
-    if request.date_from:
-        clauses.append("d.date >= ?")
-        params.append(request.date_from.isoformat())
-    if request.date_to:
-        clauses.append("d.date <= ?")
-        params.append(request.date_to.isoformat())
-    return " AND ".join(clauses) or "1", params
-
-
-def allowed_ids(generation: Generation, request) -> np.ndarray:
-    """Chunk ids of the documents a filtered request leaves."""
-    where, params = filter_sql(request)
-    rows = generation.db.execute(
-        f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}", params
-    ).fetchall()
-    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
 
 def impact_weights(query: str, expansions: tuple[str, ...] = ()) -> dict[str, float]:
@@ -111,55 +65,41 @@ def impact_weights(query: str, expansions: tuple[str, ...] = ()) -> dict[str, fl
     return weights
 
 
-class KeywordIndex:
-    """Keyword searches and word statistics of one Generation: its BM25 impact index when it
-    has one (`impact`, default the generation's), else FTS5; with per-generation caches.
-    Thread-safe: requests share the index and the caches across threads."""
+class ImpactRetriever:
+    """BM25 over a generation's impact index."""
+
+    name = "keyword"
 
     def __init__(self, generation: Generation, impact: ImpactIndex | None = None):
         self.generation = generation
         self.impact = impact if impact is not None else generation.keyword_index
-        self._acronym_cache: dict[str, tuple[str, ...]] = {}
-        self._df_cache: dict[str, int] = {}
-        self._lock = threading.Lock()
 
-    def search(self, request, n: int, expansions: tuple[str, ...] = (), allowed: np.ndarray | None = None) -> dict[int, float]:
-        """Chunk id -> BM25 score of the best n chunks for the request's query. `allowed`: the
-        chunk ids the request's filters leave, when the caller has them already."""
-        if self.impact is None:
-            return self._search_fts(request, n, expansions)
-        if request.filtered and allowed is None:
-            allowed = allowed_ids(self.generation, request)
-        ids, scores = self.impact.search(impact_weights(request.query, expansions), n, allowed)
+    def retrieve(self, query: PreparedQuery, n: int, scope: Scope) -> dict[int, float]:
+        ids, scores = self.impact.search(impact_weights(query.text, query.expansions), n, scope.ids)
         return dict(zip(ids.tolist(), scores.tolist()))
 
-    def _search_fts(self, request, n: int, expansions: tuple[str, ...]) -> dict[int, float]:
-        parts = fts_parts(request.query, expansions)
-        if self._chunk_count() > KEYWORD_ROW_BUDGET:
+
+class FtsRetriever:
+    """BM25 over FTS5, for generations built before the impact index."""
+
+    name = "keyword"
+
+    def __init__(self, generation: Generation, stats: "WordStats"):
+        self.generation = generation
+        self.stats = stats
+
+    def retrieve(self, query: PreparedQuery, n: int, scope: Scope) -> dict[int, float]:
+        parts = fts_parts(query.text, query.expansions)
+        if self.generation.chunk_count > KEYWORD_ROW_BUDGET:
             parts = self._within_budget(parts)
         if not parts:
             return {}
-        match = " OR ".join(parts)
-        weights = ", ".join(str(w) for w in FTS_WEIGHTS)
-        sql = f"SELECT f.rowid, -bm25(chunks_fts, {weights}) FROM chunks_fts f"
-        params: list = [match]
-        if request.filtered:
-            where, fparams = filter_sql(request)
-            sql += f" JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.doc_id = c.doc_id WHERE chunks_fts MATCH ? AND {where}"
-            params += fparams
-        else:
-            sql += " WHERE chunks_fts MATCH ?"
-        sql += f" ORDER BY bm25(chunks_fts, {weights}) LIMIT ?"
-        params.append(n)
-        return {int(r[0]): float(r[1]) for r in self.generation.db.execute(sql, params)}
-
-    def _chunk_count(self) -> int:
-        return int(self.generation.counts().get("chunks", 0))
+        return self.generation.fts_search(" OR ".join(parts), n, scope.filter)
 
     def _within_budget(self, parts: list[str]) -> list[str]:
         """The rarest parts whose matches add up to at most KEYWORD_ROW_BUDGET rows (at least
         one part is always kept)."""
-        dfs = {part: self.document_frequency(part) for part in parts}
+        dfs = {part: self.stats.document_frequency(part) for part in parts}
         kept, total = [], 0
         for part in sorted(parts, key=lambda p: dfs[p]):
             if kept and total + dfs[part] > KEYWORD_ROW_BUDGET:
@@ -168,10 +108,21 @@ class KeywordIndex:
             total += dfs[part]
         return kept
 
+
+class WordStats:
+    """How many chunks of a generation hold a word, and the inverse document frequency the
+    answer picker weighs words by. From the impact index when there is one, else counted by
+    FTS5 once per word. Thread-safe."""
+
+    def __init__(self, generation: Generation):
+        self.generation = generation
+        self.impact = generation.keyword_index
+        self._df_cache: dict[str, int] = {}
+        self._lock = threading.Lock()
+
     def document_frequency(self, part: str) -> int:
-        """Chunks holding a word, or a quoted FTS5 word or phrase. From the impact index when
-        there is one (a phrase: its rarest word, an upper bound), else counted by FTS5 once per
-        generation (counting costs a tenth of scoring)."""
+        """Chunks holding a word, or a quoted FTS5 word or phrase (a phrase: its rarest word's
+        count when the impact index answers, an upper bound)."""
         if self.impact is not None:
             terms = extract_terms(part)
             if terms:
@@ -186,7 +137,7 @@ class KeywordIndex:
         with self._lock:
             df = self._df_cache.get(part)
         if df is None:
-            df = self.generation.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (part,)).fetchone()[0]
+            df = self.generation.fts_count(part)
             with self._lock:
                 if len(self._df_cache) >= DF_CACHE_SIZE:
                     self._df_cache.clear()
@@ -196,36 +147,10 @@ class KeywordIndex:
     def term_weight(self, term: str) -> float:
         """Inverse document frequency of a term over chunks (rare words weigh more)."""
         df = self.document_frequency(term) if _WORD.search(term) else 0
-        n = max(1, self._chunk_count())
+        n = max(1, self.generation.chunk_count)
         return math.log(1.0 + n / (1.0 + df))
 
-    def expansions(self, query: str) -> tuple[str, ...]:
-        """Long forms the statements give for the acronyms in a query ("TEG-RR" ->
-        "Technical Experts Group on Returns and Reintegration"), most used first."""
-        out: list[str] = []
-        if len(query_terms(query)) > EXPAND_MAX_TERMS:
-            return ()
-        for acronym in query_acronyms(query):
-            key = acronym.lower()
-            with self._lock:
-                known = self._acronym_cache.get(key)
-            if known is None:
-                known = self._define(acronym)
-                with self._lock:
-                    if len(self._acronym_cache) >= ACRONYM_CACHE_SIZE:
-                        self._acronym_cache.clear()
-                    self._acronym_cache[key] = known
-            out.extend(known)
-        return tuple(dict.fromkeys(out))
 
-    def _define(self, acronym: str) -> tuple[str, ...]:
-        words = _WORD.findall(acronym)
-        if not words:
-            return ()
-        rows = self.generation.db.execute(
-            "SELECT text FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?",
-            ('"' + " ".join(words) + '"', ACRONYM_SCAN_CHUNKS),
-        ).fetchall()
-        counts = Counter(form for (text,) in rows for form in find_definitions(acronym, text))
-        # Two at most: an acronym with more meanings than that is not worth expanding.
-        return tuple(form for form, _ in counts.most_common(2))
+def keyword_retriever(generation: Generation, stats: WordStats):
+    """The keyword retriever a generation supports: its impact index, else FTS5."""
+    return ImpactRetriever(generation) if generation.keyword_index is not None else FtsRetriever(generation, stats)

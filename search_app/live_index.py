@@ -16,10 +16,10 @@ from pathlib import Path
 
 from indexer.errors import CorruptIndex, IndexerError
 from indexer.generation import DocumentInfo, Generation
-from indexer.store import IndexDir
+from indexer.layout import IndexDir
 
 from .errors import IndexUnavailable
-from .searcher import Searcher
+from .searcher import Searcher, Stages
 
 log = logging.getLogger("search_app")
 
@@ -50,10 +50,15 @@ class Problem:
 class LiveIndex:
     """Holds the live pair; `refresh()` looks at index/CURRENT and swaps when it moved."""
 
-    def __init__(self, index_path: Path, embedder, interval: float = 0.5, executor=None):
+    def __init__(self, index_path: Path, embedder, interval: float = 0.5, executor=None,
+                 stages: Stages = Stages(), encoder=None):
         self.index_dir = IndexDir(Path(index_path))
         self.embedder = embedder
-        self.executor = executor  # handed to each Searcher (keyword half of hybrid search)
+        # Handed to each generation's Searcher: the pool for the keyword half of hybrid search,
+        # the search stages, and the query encoder (its cache outlives a generation).
+        self.executor = executor
+        self.stages = stages
+        self.encoder = encoder
         self.interval = interval
         self.live: Live | None = None
         # Why nothing is served (no live pair), or why the newest generation was refused.
@@ -91,15 +96,19 @@ class LiveIndex:
                     if fallback is not None:
                         log.error("refused index generation %s: %s (serving the older %s instead)",
                                   name, exc, fallback.name)
-                        self.live = Live(fallback, Searcher(fallback, self.embedder, executor=self.executor))
+                        self.live = self._live(fallback)
                         return True
                 kept = f"still serving {self.live.generation.name}" if self.live else "nothing to serve"
                 log.error("refused index generation %s: %s (%s)", name, exc, kept)
                 return False
-            self.live = Live(generation, Searcher(generation, self.embedder, executor=self.executor))
+            self.live = self._live(generation)
             self.problem = None
             log.info("serving index generation %s (%s)", name, generation.counts())
             return True
+
+    def _live(self, generation: Generation) -> Live:
+        searcher = Searcher(generation, self.embedder, self.stages, executor=self.executor, encoder=self.encoder)
+        return Live(generation, searcher)
 
     def _open(self, name: str) -> Generation:
         path = self.index_dir.path / name

@@ -17,7 +17,7 @@ from .display import highlight, public_source, split_at
 from .errors import UnknownDocument
 from .live_index import Live
 from .params import parse_search_request
-from .searcher import MODES, SearchRequest
+from .requests import MODES, SearchRequest
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PAGE_SIZE = 10
@@ -72,7 +72,7 @@ def search_context(request: Request, action: str) -> dict:
         q, k=PAGE_SIZE + 1, offset=params.get("offset"), doc=filters["doc"],
         date_from=filters["date_from"], date_to=filters["date_to"], mode=filters["mode"],
     )
-    hits, answer = run_page_search(live, search_request)
+    hits, answer = run_page_search(live, search_request, request.app.state.answer_model)
     offset = search_request.offset
     query = {"q": q, "doc": filters["doc"], "date_from": filters["date_from"],
              "date_to": filters["date_to"], "mode": filters["mode"]}
@@ -87,11 +87,11 @@ def search_context(request: Request, action: str) -> dict:
     return context
 
 
-def run_page_search(live: Live, search_request: SearchRequest):
+def run_page_search(live: Live, search_request: SearchRequest, answer_model):
     """The passages, and on the first page the answer: the same functions /api/search and
     /api/ask call."""
     if search_request.offset == 0:
-        ask = answer_question(live.searcher, search_request)
+        ask = answer_question(live.searcher, search_request, answer_model)
         return ask.passages, ask.answer
     return live.searcher.search(search_request).hits, None
 

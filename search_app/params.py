@@ -10,7 +10,7 @@ import re
 from datetime import date
 
 from .errors import InvalidParameter, echo
-from .searcher import MODES, SearchRequest
+from .requests import DEFAULT_K, MODES, SearchRequest
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # A JSON key the client made up is echoed as an error's `parameter` only when it looks like a
@@ -81,7 +81,7 @@ def parse_search_request(
     date_from: str | None = None,
     date_to: str | None = None,
     mode: str | None = None,
-    default_k: int = 10,
+    default_k: int = DEFAULT_K,
 ) -> SearchRequest:
     """A validated SearchRequest, or InvalidParameter naming the first bad value."""
     if q is None:

@@ -31,9 +31,21 @@ class Hit:
     keyword_score: float | None = None
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A chunk on its way through the stages: its row id (also its FAISS id), its score so
+    far, and each retriever's own score (None when that retriever did not find it)."""
+
+    chunk: int
+    score: float
+    dense: float | None = None
+    keyword: float | None = None
+
+
 @dataclass
 class Passage:
-    """One ranked passage: a chunk, or consecutive overlapping chunks merged."""
+    """One ranked passage: a chunk, trimmed of what better-ranked chunks already show. A
+    citation may also name a run of chunks (`doc:3-4`), which find_passage resolves."""
 
     doc_id: str
     first: int  # ordinals of the first and last chunk
@@ -52,7 +64,7 @@ class Passage:
 
 
 def chunk_key(doc_id: str, first: int, last: int | None = None) -> str:
-    """`doc:3` for one chunk, `doc:3-4` for merged chunks 3 and 4."""
+    """`doc:3` for one chunk, `doc:3-4` for the run of chunks 3 and 4."""
     return f"{doc_id}:{first}" if last is None or last == first else f"{doc_id}:{first}-{last}"
 
 

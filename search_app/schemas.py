@@ -9,45 +9,64 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
-from .searcher import MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MODES
+from .display import public_source
+from .requests import DEFAULT_ASK_K, DEFAULT_K, MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MODES
 
 # ------------------------------------------------------------------ requests
 
 
-def _q_field():
-    return Field(
-        description=f"The question or search words, 1-{MAX_QUERY_CHARS} characters.",
-        json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS},
-    )
+class SearchParams(BaseModel):
+    """The parameters of /api/search, declared once: GET reads them from the query string
+    (this model), POST from a JSON body (SearchBody: the same fields, strict)."""
 
+    model_config = ConfigDict(extra="ignore")
 
-class SearchBody(BaseModel):
-    """POST body of /api/search: the same fields as the GET query parameters."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    q: str = _q_field()
-    # Strict: JSON `true` is not k=1.
-    k: StrictInt = Field(10, description="How many results.", json_schema_extra={"minimum": 1, "maximum": MAX_K})
-    offset: StrictInt = Field(0, description="Results to skip (paging).", json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET})
-    doc: list[str] | str | None = Field(None, description="Only these document ids (one id or a list).")
-    date_from: str | None = Field(None, description="Only documents dated on or after (YYYY-MM-DD).", json_schema_extra={"format": "date"})
-    date_to: str | None = Field(None, description="Only documents dated on or before (YYYY-MM-DD).", json_schema_extra={"format": "date"})
+    q: str = Field(description=f"The question or search words, 1-{MAX_QUERY_CHARS} characters.",
+                   json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS})
+    k: int = Field(DEFAULT_K, description="How many results.", json_schema_extra={"minimum": 1, "maximum": MAX_K})
+    offset: int = Field(0, description="Results to skip (paging).", json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET})
+    doc: list[str] | str | None = Field(None, description="Only this document id; repeat (or send a list) for several.")
+    date_from: str | None = Field(None, description="Only documents dated on or after (YYYY-MM-DD).",
+                                  json_schema_extra={"format": "date"})
+    date_to: str | None = Field(None, description="Only documents dated on or before (YYYY-MM-DD).",
+                                json_schema_extra={"format": "date"})
     mode: str = Field("hybrid", description="Retrieval mode.", json_schema_extra={"enum": list(MODES)})
 
 
-class AskBody(SearchBody):
+# A JSON body is strict (`true` is not k=1) and names no unknown field.
+_BODY = ConfigDict(extra="forbid", strict=True)
+
+
+class SearchBody(SearchParams):
+    """POST body of /api/search."""
+
+    model_config = _BODY
+
+
+class AskParams(SearchParams):
+    """The parameters of /api/ask: those of search, with fewer passages by default."""
+
+    k: int = Field(DEFAULT_ASK_K, description="How many passages.", json_schema_extra={"minimum": 1, "maximum": MAX_K})
+
+
+class AskBody(AskParams):
     """POST body of /api/ask."""
 
-    k: StrictInt = Field(5, description="How many passages.", json_schema_extra={"minimum": 1, "maximum": MAX_K})
+    model_config = _BODY
 
 
 # ------------------------------------------------------------------ responses
+# Built from the core's dataclasses by attribute (from_attributes): the models say what the
+# JSON holds, and api.py does not shape it again by hand.
+
+_FROM = ConfigDict(from_attributes=True)
 
 
 class CitationOut(BaseModel):
+    model_config = _FROM
+
     doc_id: str
     title: str
     date: str | None = Field(description="YYYY-MM-DD, or null when the document has no date.")
@@ -58,8 +77,15 @@ class CitationOut(BaseModel):
     end: int = Field(description="End offset: text == document_text[start:end].")
     url: str = Field(description="The passage in place: /documents/<doc_id>?chunk=<chunk_id>#passage")
 
+    @field_validator("source")
+    @classmethod
+    def _in_corpus(cls, source: str) -> str:
+        return public_source(source)
+
 
 class ResultOut(BaseModel):
+    model_config = _FROM
+
     rank: int
     score: float
     chunk_id: str
@@ -68,20 +94,26 @@ class ResultOut(BaseModel):
 
 
 class SearchOut(BaseModel):
+    model_config = _FROM
+
     query: str
     mode: Literal["hybrid", "semantic", "keyword"]
     took_ms: float
     total: int = Field(description="How many passages match in all (for paging).")
-    results: list[ResultOut]
+    results: list[ResultOut] = Field(validation_alias=AliasChoices("results", "hits"))
 
 
 class AnswerOut(BaseModel):
+    model_config = _FROM
+
     text: str = Field(description="The sentence(s) that answer; citation start/end point at them.")
     confidence: float
     citation: CitationOut
 
 
 class AskOut(BaseModel):
+    model_config = _FROM
+
     query: str
     took_ms: float
     answer: AnswerOut | None = Field(description="null when nothing in the statements answers: no guessing.")
@@ -89,12 +121,19 @@ class AskOut(BaseModel):
 
 
 class DocumentSummaryOut(BaseModel):
+    model_config = _FROM
+
     doc_id: str
     title: str
     date: str | None
     kind: str
     source: str
     chunks: int
+
+    @field_validator("source")
+    @classmethod
+    def _in_corpus(cls, source: str) -> str:
+        return public_source(source)
 
 
 class DocumentListOut(BaseModel):
@@ -103,6 +142,8 @@ class DocumentListOut(BaseModel):
 
 
 class SectionOut(BaseModel):
+    model_config = _FROM
+
     start: int
     title: str
     level: int

@@ -1,0 +1,61 @@
+"""What the answer picker may know about a question and the passages a search returned, from
+one object: word weights, the query's vector and acronyms, each passage's and each sentence's
+similarity to the question. The picker reads only this, never the searcher's insides."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indexer.generation import Generation
+
+from .encoder import QueryEncoder
+from .keywords import WordStats
+from .query import QueryPreparer
+from .results import Hit, parse_chunk_key
+
+
+class AnswerEvidence:
+    """Evidence over one generation. Thread-safe, as its parts are."""
+
+    def __init__(self, generation: Generation, encoder: QueryEncoder, preparer: QueryPreparer, stats: WordStats):
+        self.generation = generation
+        self.encoder = encoder
+        self.preparer = preparer
+        self.stats = stats
+
+    def term_weight(self, term: str) -> float:
+        """Inverse document frequency of a word over the generation's chunks."""
+        return self.stats.term_weight(term)
+
+    def expansions(self, question: str) -> tuple[str, ...]:
+        """Long forms the statements give for the question's acronyms."""
+        return self.preparer.prepare(question).expansions
+
+    def query_vector(self, question: str) -> np.ndarray:
+        """The question's vector as dense search embeds it (acronyms spelled out); cached."""
+        return self.encoder.query(self.preparer.prepare(question).dense_text)
+
+    def passage_cosine(self, question: str, hit: Hit) -> float:
+        """The question's similarity to a hit's chunk: dense search's own score, else (a hit
+        only the keyword side found) from the stored vector."""
+        if hit.dense_score is not None:
+            return hit.dense_score
+        key = parse_chunk_key(hit.chunk_id)
+        if key is None:
+            return 0.0
+        vectors = self.generation.chunk_vectors(*key)
+        return float((vectors @ self.query_vector(question)).max()) if len(vectors) else 0.0
+
+    def sentence_vectors(self, hit: Hit, spans: list[tuple[int, int]]) -> list[np.ndarray]:
+        """Each sentence's vector (`spans`: offsets inside hit.text): as the indexer stored it,
+        pooled in its passage's context, else embedded now (an index from before those)."""
+        key = parse_chunk_key(hit.chunk_id)
+        stored = self.generation.sentence_vectors(*key) if key else {}
+        base = hit.citation.start
+        vectors = [stored.get((base + a, base + b)) for a, b in spans]
+        missing = [i for i, v in enumerate(vectors) if v is None or not v.any()]
+        if missing:
+            texts = [hit.text[spans[i][0] : spans[i][1]] for i in missing]
+            for i, vector in zip(missing, self.encoder.sentences(texts, self.generation.dimension)):
+                vectors[i] = vector
+        return vectors
