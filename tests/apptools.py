@@ -16,7 +16,7 @@ from indexer.build import build_index
 from indexer.embedder import FakeEmbedder
 from search_app.__main__ import MAX_REQUEST_HEAD_BYTES
 from search_app.app import create_app
-from search_app.settings import Settings
+from indexer.settings import Settings
 
 TOKEN = "test-admin-token-123"
 
@@ -32,8 +32,9 @@ def make_settings(corpus: Path, index: Path, **overrides) -> Settings:
 
 
 @contextmanager
-def app_client(corpus: Path, index: Path, **overrides):
-    app = create_app(make_settings(corpus, index, **overrides), embedder=FakeEmbedder())
+def app_client(corpus: Path, index: Path, stages=None, **overrides):
+    extra = {} if stages is None else {"stages": stages}
+    app = create_app(make_settings(corpus, index, **overrides), embedder=FakeEmbedder(), **extra)
     with TestClient(app) as client:
         yield client
 

@@ -52,8 +52,8 @@ def _searcher(tmp_path, fake_embedder, files: dict[str, str]):
 
 
 def test_a_bare_acronym_query_finds_and_answers_with_its_definition(tmp_path, fake_embedder):
-    from search_app.answers import best_candidate
-    from search_app.searcher import SearchRequest
+    from search_app.answers import RANKING, best_candidate, default_answer_model
+    from search_app.requests import SearchRequest
 
     searcher = _searcher(tmp_path, fake_embedder, {
         "2023-01-01-a.txt": "Members praised the Task Force on Planning and Preparedness (TFPP) for its annual "
@@ -61,10 +61,10 @@ def test_a_bare_acronym_query_finds_and_answers_with_its_definition(tmp_path, fa
         "2023-02-01-b.txt": "The TFPP met again. The TFPP met again in March. Planning continues for the TFPP. "
                             "Delegates discussed the weather and the venue at length before lunch.",
     })
-    assert searcher.expansions("TFPP") == ("Task Force on Planning and Preparedness",)
-    assert searcher.expansions("tfpp") == ("Task Force on Planning and Preparedness",)
-    assert searcher.expansions("What did the delegates discuss?") == ()
+    assert searcher.evidence.expansions("TFPP") == ("Task Force on Planning and Preparedness",)
+    assert searcher.evidence.expansions("tfpp") == ("Task Force on Planning and Preparedness",)
+    assert searcher.evidence.expansions("What did the delegates discuss?") == ()
     hits = searcher.search(SearchRequest("TFPP", k=5)).hits
     assert hits[0].citation.source == "2023-01-01-a.txt"
-    candidate = best_candidate(searcher, "TFPP", hits)
+    candidate = best_candidate(searcher.evidence, "TFPP", hits, default_answer_model().selection_weights(RANKING))
     assert "Task Force on Planning and Preparedness (TFPP)" in candidate.hit.text[candidate.start:candidate.end]

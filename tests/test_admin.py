@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.store import IndexDir
+from indexer.layout import IndexDir
 from search_app.errors import InvalidUpload
 from search_app.uploads import MAX_NAME_CHARS, safe_filename
 

@@ -16,10 +16,11 @@ from indexer.bm25 import BM25Params, KeywordRow, build_impact_index
 from indexer.build import build_index
 from indexer.errors import CorruptIndex
 from indexer.generation import open_current
-from indexer.store import KEYWORDS, MANIFEST, IndexDir
+from indexer.layout import KEYWORDS, MANIFEST, IndexDir
 from indexer.terms import extract_terms
-from search_app.keywords import KeywordIndex, impact_weights
-from search_app.searcher import SearchRequest, Searcher
+from search_app.keywords import ImpactRetriever, WordStats, impact_weights
+from search_app.requests import SearchRequest
+from search_app.searcher import Searcher
 
 TEG_DEFINED = "Members welcomed the Technical Experts Group on Returns and Reintegration (TEG-RR) and its work plan.\n"
 TEG_APART = "The teg of the rr: a note on returns, teg and rr, teg and rr again, with reintegration.\n"
@@ -71,6 +72,11 @@ def test_query_weights_count_each_term_once_and_expansions_less():
 # ------------------------------------------------------------------ built and searched
 
 
+def keyword_search(searcher: Searcher, request: SearchRequest, n: int = 10) -> dict[int, float]:
+    """The keyword retriever alone, on the request's prepared query and scope."""
+    return searcher.keyword.retrieve(searcher.preparer.prepare(request.query), n, searcher.scope(request))
+
+
 def test_a_build_writes_the_impact_index_and_keyword_search_uses_it(built, fake_embedder):
     corpus, index = built
     generation = open_current(index)
@@ -79,9 +85,9 @@ def test_a_build_writes_the_impact_index_and_keyword_search_uses_it(built, fake_
     assert info["params"] == BM25Params().as_dict() and info["postings"] > info["terms"] > 0
     assert {f"{KEYWORDS}/data.npy", f"{KEYWORDS}/vocab.json"} <= set(generation.manifest["files"])
     searcher = Searcher(generation, fake_embedder)
-    assert searcher.keywords.impact is generation.keyword_index
+    assert isinstance(searcher.keyword, ImpactRetriever) and searcher.keyword.impact is generation.keyword_index
     # The ids are the SQLite chunk ids (and FAISS ids) the rest of the searcher reads.
-    found = searcher.keywords.search(SearchRequest("trafficking", mode="keyword"), 10)
+    found = keyword_search(searcher, SearchRequest("trafficking", mode="keyword"))
     chunks = generation.chunks(found)
     assert found and all("traffick" in chunks[i].text.lower() for i in found)
     assert all(score > 0 for score in found.values())
@@ -104,9 +110,9 @@ def test_filters_hold_in_keyword_and_hybrid_mode(built, fake_embedder):
     assert set(keyword_hits(searcher, "TEG-RR", date_from=date(2023, 1, 1))) == {"2023-11-07-statement-b.md"}
     hybrid = searcher.search(SearchRequest("trafficking", k=10, docs=("2016-03-22-statement-a",)))
     assert {h.citation.doc_id for h in hybrid.hits} == {"2016-03-22-statement-a"}
-    # Called without the allowed ids, the keyword index finds them itself.
+    # The retriever alone keeps to the scope the filters leave.
     request = SearchRequest("trafficking", mode="keyword", docs=("2023-11-07-statement-b",))
-    ids = searcher.keywords.search(request, 10)
+    ids = keyword_search(searcher, request)
     assert ids and {c.doc_id for c in searcher.generation.chunks(ids).values()} == {"2023-11-07-statement-b"}
 
 
@@ -114,14 +120,14 @@ def test_filters_hold_in_keyword_and_hybrid_mode(built, fake_embedder):
 def test_a_query_with_no_known_words_finds_nothing_in_keyword_mode(built, fake_embedder, query):
     _, index = built
     searcher = Searcher(open_current(index), fake_embedder)
-    assert searcher.keywords.search(SearchRequest(query, mode="keyword"), 10) == {}
+    assert keyword_search(searcher, SearchRequest(query, mode="keyword")) == {}
     assert searcher.search(SearchRequest(query, k=5, mode="hybrid")).hits  # the dense side still answers
 
 
 def test_word_statistics_come_from_the_impact_index(built, fake_embedder):
     _, index = built
     generation = open_current(index)
-    keywords = KeywordIndex(generation)
+    keywords = WordStats(generation)
     holding = sum("trafficking" in c.text.lower() for d in generation.documents() for c in generation.document_chunks(d.doc_id))
     assert keywords.document_frequency("trafficking") == keywords.document_frequency('"trafficking"') == holding
     assert keywords.document_frequency("TEG-RR") == 1  # the whole term, not its parts
@@ -141,7 +147,7 @@ def test_a_generation_without_the_impact_index_is_searched_with_fts5(built, fake
     searcher = Searcher(generation, fake_embedder)
     assert keyword_hits(searcher, "TEG-RR")[0] == "2019-06-01-teg-defined.txt"
     assert set(keyword_hits(searcher, "trafficking", docs=("2023-11-07-statement-b",))) == {"2023-11-07-statement-b.md"}
-    assert searcher.keywords.document_frequency('"trafficking"') >= 2
+    assert searcher.stats.document_frequency('"trafficking"') >= 2
 
 
 def test_an_impact_index_of_another_format_is_left_to_fts5(built, fake_embedder):

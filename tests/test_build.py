@@ -11,7 +11,7 @@ from indexer.build import build_index
 from indexer.embedder import FakeEmbedder
 from indexer.errors import BuildLocked, CorpusNotFound, NothingToIndex, NotAnIndex
 from indexer.generation import open_current
-from indexer.store import IndexDir
+from indexer.layout import IndexDir
 
 
 def build(corpus: Path, index: Path, embedder, **kw):
@@ -184,3 +184,64 @@ def test_changed_chunking_settings_force_a_full_rebuild(tiny_corpus, tmp_path, f
     build(tiny_corpus, index, fake_embedder)
     report = build(tiny_corpus, index, FakeEmbedder(), params=ChunkingParams(max_words=80))
     assert report.published and report.full and "rebuilding everything" in report.note
+
+
+# ------------------------------------------------------------------ readers that appear or change
+
+
+def test_a_file_skipped_for_want_of_a_reader_is_read_once_a_reader_appears(tiny_corpus, tmp_path, fake_embedder, monkeypatch):
+    from indexer import documents
+    from indexer.documents import Reader
+    from indexer.readers.text import read_text
+
+    index = tmp_path / "index"
+    (tiny_corpus / "2024-02-02-notes.rtf").write_text("Notes on the Regional Support Office and its toolkit.\n")
+    first = build(tiny_corpus, index, fake_embedder)
+    assert dict(first.skipped)["2024-02-02-notes.rtf"].startswith("unsupported file type '.rtf'")
+    again = build(tiny_corpus, index, fake_embedder)
+    assert not again.published and "2024-02-02-notes.rtf" in dict(again.skipped)  # still remembered
+
+    monkeypatch.setitem(documents.READERS, ".rtf", Reader("rtf-as-text", 1, read_text))
+    embedder = FakeEmbedder()
+    report = build(tiny_corpus, index, embedder)
+    assert report.reread == ["2024-02-02-notes.rtf"] and not report.skipped
+    assert open_current(index).document("2024-02-02-notes") is not None
+    assert report.chunks_embedded == 1  # only the new file's chunk; nothing else was read
+
+
+def test_a_new_reader_version_reads_its_files_again_but_embeds_only_what_changed(tiny_corpus, tmp_path, fake_embedder, monkeypatch):
+    from indexer import documents
+    from indexer.documents import Reader
+
+    index = tmp_path / "index"
+    build(tiny_corpus, index, fake_embedder)
+    old = documents.READERS[".md"]
+
+    def read_and_shout(data, path, warn):
+        found = old.read(data, path, warn)
+        return type(found)(found.text.replace("Bangkok", "BANGKOK"), found.sections, found.page_starts,
+                           found.title, found.date, found.extra)
+
+    monkeypatch.setitem(documents.READERS, ".md", Reader(old.name, old.version + 1, read_and_shout))
+    monkeypatch.setitem(documents.READERS, ".markdown", documents.READERS[".md"])
+    embedder = FakeEmbedder()
+    report = build(tiny_corpus, index, embedder)
+    assert report.reread == ["2023-11-07-statement-b.md"] and report.unchanged == ["2016-03-22-statement-a.txt"]
+    assert 1 <= report.chunks_embedded < report.chunks and report.chunks_reused >= 1
+    assert "BANGKOK" in open_current(index).document("2023-11-07-statement-b").text
+    assert open_current(index).manifest["readers"][".md"] == f"{old.name}@{old.version + 1}"
+    assert not build(tiny_corpus, index, FakeEmbedder()).published  # and then it is up to date
+
+
+def test_an_index_without_reader_versions_reads_its_files_once_more_without_embedding(tiny_corpus, tmp_path, fake_embedder):
+    import json
+
+    index = tmp_path / "index"
+    build(tiny_corpus, index, fake_embedder)
+    manifest_path = open_current(index).path / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["readers"]  # as written before readers were recorded
+    manifest_path.write_text(json.dumps(manifest))
+    report = build(tiny_corpus, index, FakeEmbedder())
+    assert sorted(report.reread) == ["2016-03-22-statement-a.txt", "2023-11-07-statement-b.md"]
+    assert report.published and report.chunks_embedded == 0

@@ -23,7 +23,7 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    import indexer.build as build, indexer.store as store
+    import indexer.build as build, indexer.layout as layout, indexer.plan as plan
     from indexer.embedder import FakeEmbedder
 
     corpus, index, marker, phase = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
@@ -36,13 +36,13 @@ CHILD = textwrap.dedent(
         return wrapper
 
     if phase == "reading":
-        build.read_documents = stall(build.read_documents)
+        plan.read_documents = stall(plan.read_documents)
     elif phase == "embedding":
-        FakeEmbedder.embed_documents = stall(FakeEmbedder.embed_documents)
+        FakeEmbedder.encode_batch = stall(FakeEmbedder.encode_batch)
     elif phase == "writing":
         build.write_vector_index = stall(build.write_vector_index)
     elif phase == "publishing":
-        store._fsync_dir = stall(store._fsync_dir)  # after the rename, before CURRENT moves
+        layout._fsync_dir = stall(layout._fsync_dir)  # after the rename, before CURRENT moves
     build.build_index(corpus, index, FakeEmbedder())
     """
 )

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import cli, store
+from indexer import cli, errors, layout, store
 from indexer.build import build_index
 from indexer.embedder import FakeEmbedder
 from indexer.errors import CorruptIndex
@@ -94,16 +94,16 @@ def assert_next_build_succeeds(corpus: Path, index: Path) -> None:
 def plant_dev_full(monkeypatch, target: str) -> None:
     """When the build makes its work folder, put /dev/full where it will write `target`
     (a file in the work folder, or CURRENT's temporary file beside it)."""
-    new_workdir = store.IndexDir.new_workdir
+    new_workdir = layout.IndexDir.new_workdir
 
     def with_full_disk(self, name):
         work = new_workdir(self, name)
-        place = self.path / f"{store.CURRENT_FILE}.tmp-{os.getpid()}" if target == "CURRENT" else work / target
+        place = self.path / f"{layout.CURRENT_FILE}.tmp-{os.getpid()}" if target == "CURRENT" else work / target
         place.parent.mkdir(exist_ok=True)
         place.symlink_to(DEV_FULL)
         return work
 
-    monkeypatch.setattr(store.IndexDir, "new_workdir", with_full_disk)
+    monkeypatch.setattr(layout.IndexDir, "new_workdir", with_full_disk)
 
 
 needs_dev_full = pytest.mark.skipif(not DEV_FULL.exists(), reason="no /dev/full on this system")
@@ -135,7 +135,7 @@ def test_disk_full_at_each_write_publishes_nothing(served, monkeypatch, capsys, 
 def test_sqlite_running_out_of_room_publishes_nothing(served, monkeypatch, capsys, full):
     corpus, index = served
     # SQLITE_FULL, SQLite's own "database or disk is full": the file may not grow at all.
-    monkeypatch.setattr(store, "SCHEMA", store.SCHEMA + "\nPRAGMA max_page_count = 1;")
+    monkeypatch.setattr(store, "SCHEMA", layout.SCHEMA + "\nPRAGMA max_page_count = 1;")
     args = ["build", "--corpus", str(corpus), "--index", str(index), "--quiet"] + (["--full"] if full else [])
     status, stderr = run_cli(monkeypatch, capsys, *args)
     assert status == cli.EXIT_ERROR
@@ -146,11 +146,11 @@ def test_sqlite_running_out_of_room_publishes_nothing(served, monkeypatch, capsy
 
 
 def test_describe_write_error_says_what_a_person_would():
-    assert store.describe_write_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/i/x")) == "the disk is full (/i/x)"
-    assert store.describe_write_error(PermissionError(errno.EACCES, "Permission denied")) == "permission denied"
+    assert errors.describe_write_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/i/x")) == "the disk is full (/i/x)"
+    assert errors.describe_write_error(PermissionError(errno.EACCES, "Permission denied")) == "permission denied"
     faiss = RuntimeError("Error in faiss::write_index: write error in /i/v.faiss: 1 != 9 (No space left on device)")
-    assert store.describe_write_error(faiss).startswith("the disk is full (FAISS: ")
-    assert store.describe_write_error(sqlite3.OperationalError("attempt to write a readonly database")).startswith(
+    assert errors.describe_write_error(faiss).startswith("the disk is full (FAISS: ")
+    assert errors.describe_write_error(sqlite3.OperationalError("attempt to write a readonly database")).startswith(
         "the file system is read-only")
 
 
@@ -183,7 +183,7 @@ def forbid_writes_under(monkeypatch, root: Path) -> None:
 def test_a_folder_we_may_not_write_into_publishes_nothing(served, monkeypatch, capsys, fresh_lock):
     corpus, index = served
     if fresh_lock:
-        (index / store.LOCK_FILE).unlink()  # so the very first write, the lock file, is refused
+        (index / layout.LOCK_FILE).unlink()  # so the very first write, the lock file, is refused
     forbid_writes_under(monkeypatch, index)
     status, stderr = run_cli(monkeypatch, capsys, "build", "--corpus", str(corpus), "--index", str(index), "--quiet")
     assert status == cli.EXIT_ERROR

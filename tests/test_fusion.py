@@ -50,7 +50,8 @@ def test_hybrid_with_an_executor_ranks_exactly_as_without(tmp_path, fake_embedde
 
     from indexer.build import build_index
     from indexer.generation import open_current
-    from search_app.searcher import SearchRequest, Searcher
+    from search_app.requests import SearchRequest
+    from search_app.searcher import Searcher
 
     build_index(tiny_corpus, tmp_path / "index", fake_embedder)
     generation = open_current(tmp_path / "index")

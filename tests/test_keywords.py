@@ -11,8 +11,11 @@ def fts_searcher(index, embedder):
     from indexer.generation import open_current
     from search_app.searcher import Searcher
 
+    from search_app.keywords import FtsRetriever
+
     searcher = Searcher(open_current(index), embedder)
-    searcher.keywords.impact = None
+    searcher.keyword = FtsRetriever(searcher.generation, searcher.stats)
+    searcher.stats.impact = None
     return searcher
 
 
@@ -20,7 +23,8 @@ def test_a_large_index_leaves_its_commonest_query_words_to_the_dense_side(tmp_pa
     from indexer.build import build_index
     from indexer.generation import open_current
     from search_app import keywords
-    from search_app.searcher import SearchRequest, Searcher
+    from search_app.requests import SearchRequest
+    from search_app.searcher import Searcher
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -36,7 +40,7 @@ def test_a_large_index_leaves_its_commonest_query_words_to_the_dense_side(tmp_pa
     # The impact index scores every word at any size: no budget.
     assert len(Searcher(open_current(tmp_path / "index"), fake_embedder).search(request).hits) == 6
     searcher = fts_searcher(tmp_path / "index", fake_embedder)
-    assert searcher.keywords.document_frequency('"trafficking"') == 6
+    assert searcher.stats.document_frequency('"trafficking"') == 6
     hits = searcher.search(request).hits
     assert [h.citation.source for h in hits] == ["2020-01-04-s3.txt"]  # only the rare word was scored
     # A query of common words only still keeps its rarest word.

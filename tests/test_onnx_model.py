@@ -9,8 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from indexer.embedder import MODEL_NAME, SentenceTransformerEmbedder, bundled_model_path
+from indexer.embedder import MODEL_NAME, bundled_model_path
 from indexer.onnx_model import OnnxEmbedder, cached_model_file
+from indexer.torch_model import SentenceTransformerEmbedder
 
 pytestmark = pytest.mark.model
 
@@ -67,7 +68,7 @@ def test_embedding_from_the_cache_never_imports_torch(onnx, cache):
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from indexer.embedder import make_embedder\n"
+        "from indexer.embedders import make_embedder\n"
         f"e = make_embedder('minilm', model_cache=Path({str(cache)!r}))\n"
         "assert e.embed_query('trafficking').shape == (384,)\n"
         "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))\n"

@@ -7,10 +7,11 @@ import pytest
 
 from bench.quality import evaluate_questions, load_questions
 from indexer.build import build_index
-from indexer.embedder import make_embedder
+from indexer.embedders import make_embedder
 from indexer.generation import open_current
-from search_app.answers import answer_question
-from search_app.searcher import SearchRequest, Searcher
+from search_app.answers import answer_question, default_answer_model
+from search_app.requests import SearchRequest
+from search_app.searcher import Searcher
 
 from .conftest import SEED_CORPUS
 
@@ -58,11 +59,12 @@ def test_an_acronym_query_finds_it(searcher, term):
 
 @pytest.mark.parametrize("question", ["How do I bake sourdough bread?", "Who won the football world cup?"])
 def test_off_topic_questions_get_no_answer(searcher, question):
-    assert answer_question(searcher, SearchRequest(question, k=5)).answer is None
+    assert answer_question(searcher, SearchRequest(question, k=5), default_answer_model()).answer is None
 
 
 def test_a_plain_question_gets_a_cited_answer(searcher):
-    result = answer_question(searcher, SearchRequest("How many convictions did the Dhaka tribunal record?", k=5))
+    result = answer_question(searcher, SearchRequest("How many convictions did the Dhaka tribunal record?", k=5),
+                             default_answer_model())
     assert result.answer is not None and "78" in result.answer.text
     citation = result.answer.citation
     text = searcher.generation.document(citation.doc_id).text

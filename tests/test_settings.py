@@ -9,7 +9,7 @@ import pytest
 
 from indexer.errors import ConfigError
 from search_app.__main__ import main
-from search_app.settings import Settings
+from indexer.settings import Settings
 
 P = "STATEMENT_SEARCH_"
 
@@ -57,7 +57,7 @@ def test_model_cache_backend_and_workers(tmp_path, monkeypatch):
     assert Settings.from_env({P + "MODEL_CACHE": str(tmp_path)}).model_cache == tmp_path
     assert Settings.from_env({"XDG_CACHE_HOME": str(tmp_path)}).model_cache == tmp_path / "statement-search"
     assert Settings.from_env({P + "EMBEDDER": "minilm-torch"}).embedder == "minilm-torch"
-    monkeypatch.setattr("search_app.settings.available_cores", lambda: 2)
+    monkeypatch.setattr("indexer.settings.available_cores", lambda: 2)
     assert Settings.from_env({}).workers == 1 and Settings.from_env({}).encoder_threads == 2
     two = Settings.from_env({P + "WORKERS": "2"})
     assert two.workers == 2 and two.encoder_threads == 1
@@ -102,3 +102,18 @@ def test_two_worker_processes_serve(tmp_path, fake_embedder):
         proc.terminate()
         output = proc.communicate(timeout=30)[0]
     assert output.count("Started server process") == 2
+
+
+def test_every_setting_is_described_once():
+    described = Settings.describe()
+    names = [name for name, _, _ in described]
+    assert len(names) == len(set(names)) and P + "BATCH_SIZE" in names and P + "ADMIN_TOKEN" in names
+    assert dict((n, d) for n, d, _ in described)[P + "ADMIN_TOKEN"] == "unset"  # a secret's default is not shown
+    assert all(help_ for _, _, help_ in described)
+
+
+def test_the_indexer_reads_the_same_settings(tmp_path):
+    settings = Settings.from_env({P + "BATCH_SIZE": "8", P + "CORPUS": str(tmp_path)})
+    assert settings.batch_size == 8 and settings.corpus == tmp_path
+    with pytest.raises(ConfigError, match=P + "BATCH_SIZE must be a whole number"):
+        Settings.from_env({P + "BATCH_SIZE": "lots"})

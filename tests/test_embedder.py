@@ -1,0 +1,64 @@
+"""The embedder base every backend shares (longest first, batches, progress once per batch, span
+vectors with a fallback), and the registry of embedder kinds. The real backends: test_onnx_model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexer.embedder import BatchEmbedder, FakeEmbedder
+from indexer.embedders import embedder_kinds, make_embedder
+from indexer.errors import ConfigError
+
+
+class Recording(BatchEmbedder):
+    """A backend that cannot pool spans and records the batches it was given."""
+
+    name = "recording"
+    dimension = 8
+
+    def __init__(self, batch_size: int):
+        self.batch_size = batch_size
+        self.batches: list[list[str]] = []
+        self.fake = FakeEmbedder(self.dimension)
+
+    def encode_batch(self, texts, spans):
+        self.batches.append(list(texts))
+        return self.fake.encode_batch(texts, None)[0], None
+
+
+def test_texts_go_longest_first_in_batches_and_come_back_in_order():
+    texts = ["a", "bbbb bbbb", "cc", "ddd ddd ddd ddd", "ee"]
+    backend = Recording(batch_size=2)
+    ticks: list[int] = []
+    vectors = backend.embed_documents(texts, progress=ticks.append)
+    assert backend.batches == [["ddd ddd ddd ddd", "bbbb bbbb"], ["cc", "ee"], ["a"]]
+    assert ticks == [2, 2, 1]
+    fake = FakeEmbedder(8)
+    assert np.allclose(vectors, np.stack([fake.embed_query(t) for t in texts]))
+
+
+def test_a_backend_without_span_pooling_embeds_the_span_texts():
+    backend = Recording(batch_size=4)
+    text = "First sentence here. Second one there."
+    vectors, spans = backend.embed_with_spans([text, "x"], [[(0, 20), (21, len(text))], []])
+    assert vectors.shape == (2, 8) and [s.shape for s in spans] == [(2, 8), (0, 8)]
+    fake = FakeEmbedder(8)
+    assert np.allclose(spans[0][1], fake.embed_query("Second one there."))
+
+
+def test_the_registry_names_every_kind_and_refuses_others():
+    assert {"minilm", "minilm-torch", "fake"} <= set(embedder_kinds())
+    lazy = make_embedder("fake")
+    assert lazy.name == FakeEmbedder.name and lazy.embed_query("x").shape == (64,)
+    with pytest.raises(ConfigError, match="unknown embedder 'gpt'"):
+        make_embedder("gpt")
+
+
+def test_naming_a_kind_loads_nothing():
+    import sys
+
+    before = "onnxruntime" in sys.modules, "sentence_transformers" in sys.modules
+    lazy = make_embedder("minilm")
+    assert lazy.name == "sentence-transformers/all-MiniLM-L6-v2"
+    assert ("onnxruntime" in sys.modules, "sentence_transformers" in sys.modules) == before

@@ -1,0 +1,116 @@
+"""A search is a chain of stages: retrieve -> fuse -> rerank -> trim -> page -> cite. A new
+stage is one class and one line of wiring (Stages(rerankers=...)), in the library and in the app."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from indexer.build import build_index
+from indexer.generation import open_current
+from search_app.fusion import RrfFusion
+from search_app.requests import SearchRequest
+from search_app.results import Candidate
+from search_app.searcher import Searcher, Stages
+
+from .apptools import app_client
+
+
+class Reverse:
+    """A test stage: the fused ranking upside down."""
+
+    def rerank(self, query, candidates, generation):
+        return list(reversed(candidates))
+
+
+class BoostDocument:
+    """A test stage that reads the generation: chunks of one document first."""
+
+    def __init__(self, doc_id: str):
+        self.doc_id = doc_id
+        self.seen: list[str] = []
+
+    def rerank(self, query, candidates, generation):
+        self.seen.append(query.text)
+        spans = generation.chunk_spans([c.chunk for c in candidates])
+        boosted = [replace(c, score=c.score + 10) if spans[c.chunk].doc_id == self.doc_id else c for c in candidates]
+        return sorted(boosted, key=lambda c: -c.score)
+
+
+@pytest.fixture
+def generation(tiny_corpus, tmp_path, fake_embedder):
+    build_index(tiny_corpus, tmp_path / "index", fake_embedder)
+    return open_current(tmp_path / "index")
+
+
+def ranked(searcher: Searcher, query: str, mode: str = "hybrid") -> list[str]:
+    return [h.chunk_id for h in searcher.search(SearchRequest(query, k=100, mode=mode)).hits]
+
+
+def test_a_reranking_stage_is_one_class_and_one_line(generation, fake_embedder):
+    plain = Searcher(generation, fake_embedder)
+    reversed_ = Searcher(generation, fake_embedder, Stages(rerankers=(Reverse(),)))
+    request = SearchRequest("trafficking victims protection", mode="semantic")
+    fused = plain.candidates(plain.preparer.prepare(request.query), "semantic", 100, plain.scope(request))
+    worst = generation.chunk_spans([fused[-1].chunk])[fused[-1].chunk].chunk_id
+    before, after = ranked(plain, request.query, "semantic"), ranked(reversed_, request.query, "semantic")
+    assert before[0] != worst and after[0] == worst
+
+
+def test_stages_run_in_order_and_see_the_prepared_query(generation, fake_embedder):
+    boost = BoostDocument("2016-03-22-statement-a")
+    searcher = Searcher(generation, fake_embedder, Stages(rerankers=(boost, )))
+    hits = searcher.search(SearchRequest("Bangkok scam compounds", k=3)).hits
+    assert hits[0].citation.doc_id == "2016-03-22-statement-a"
+    assert boost.seen == ["Bangkok scam compounds"]
+    # Reverse after the boost puts the boosted document last.
+    both = Searcher(generation, fake_embedder, Stages(rerankers=(BoostDocument("2016-03-22-statement-a"), Reverse())))
+    assert both.search(SearchRequest("Bangkok scam compounds", k=100)).hits[-1].citation.doc_id == "2016-03-22-statement-a"
+
+
+def test_the_fusion_is_a_stage_too(generation, fake_embedder):
+    convex = Searcher(generation, fake_embedder)
+    rrf = Searcher(generation, fake_embedder, Stages(fusion=RrfFusion()))
+    request = SearchRequest("labour trafficking in the region", k=5)
+    assert [h.score for h in convex.search(request).hits] != [h.score for h in rrf.search(request).hits]
+    assert all(h.score < 0.1 for h in rrf.search(request).hits)  # reciprocal ranks are small
+
+
+def test_retrievers_can_be_wrapped(generation, fake_embedder):
+    searcher = Searcher(generation, fake_embedder)
+    calls = []
+    dense = searcher.dense
+
+    class Counting:
+        name = "dense"
+
+        def retrieve(self, query, n, scope):
+            calls.append((query.text, n, scope.ids is None))
+            return dense.retrieve(query, n, scope)
+
+    searcher.dense = Counting()
+    searcher.search(SearchRequest("trafficking", k=3))
+    searcher.search(SearchRequest("trafficking", k=3, docs=("2016-03-22-statement-a",)))
+    assert calls == [("trafficking", 100, True), ("trafficking", 100, False)]
+
+
+def test_a_candidate_carries_each_retrievers_own_score(generation, fake_embedder):
+    searcher = Searcher(generation, fake_embedder)
+    query = searcher.preparer.prepare("trafficking")
+    candidates = searcher.candidates(query, "hybrid", 100, searcher.scope(SearchRequest("trafficking")))
+    assert candidates == sorted(candidates, key=lambda c: (-c.score, c.chunk))
+    assert all(isinstance(c, Candidate) for c in candidates)
+    assert any(c.dense is not None and c.keyword is not None for c in candidates)
+
+
+def test_the_app_takes_its_stages(tiny_corpus, tmp_path):
+    index = tmp_path / "index"
+    from .apptools import build
+
+    build(tiny_corpus, index)
+    with app_client(tiny_corpus, index) as client:
+        plain = client.get("/api/search", params={"q": "trafficking", "k": 20, "mode": "semantic"}).json()["results"]
+    with app_client(tiny_corpus, index, stages=Stages(rerankers=(Reverse(),))) as client:
+        flipped = client.get("/api/search", params={"q": "trafficking", "k": 20, "mode": "semantic"}).json()["results"]
+    assert [r["chunk_id"] for r in flipped] != [r["chunk_id"] for r in plain]
