@@ -30,7 +30,7 @@ from bench.common import (
     stored_vectors,
     synthesise,
 )
-from indexer.embedder import make_embedder
+from indexer.embedders import make_embedder
 from indexer.generation import open_current
 from indexer.vectors import build_vector_index, choose_kind, search_vectors
 

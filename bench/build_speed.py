@@ -72,7 +72,7 @@ def profile_build(scifact: Path, n_docs: int, top: int = 20) -> None:
     import pstats
 
     from indexer.build import build_index
-    from indexer.embedder import make_embedder
+    from indexer.embedders import make_embedder
 
     with tempfile.TemporaryDirectory(prefix="ss-bench-profile-") as work:
         corpus = Path(work) / "corpus"

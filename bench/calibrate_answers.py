@@ -10,9 +10,10 @@ sentences with their features (answers.SentenceFeatures).
 - CALIBRATION: a logistic regression on the chosen sentence's features, learning whether the
   statements answer the question at all (answerable against unanswerable questions).
 
-It prints both weight tuples to paste into answers.py, and 5-fold cross-validated figures (each
-question judged by weights fitted without it): the honest estimate for questions we have not
-seen. The held-out questions (bench/questions-holdout.jsonl) are never read here; quality.py
+It writes both into search_app/answer_model.json (with the fit's provenance: the questions file
+and its hash, the commit, the figures; `--dry-run` only prints), and prints 5-fold
+cross-validated figures (each question judged by weights fitted without it): the honest
+estimate for questions we have not seen. The held-out questions (bench/questions-holdout.jsonl) are never read here; quality.py
 reports them.
 """
 
@@ -29,15 +30,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.quality import contains_answer, load_questions, seed_index  # noqa: E402
-from indexer.embedder import make_embedder  # noqa: E402
+from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
-from search_app.answers import MIN_CONFIDENCE, answer_candidates, calibrated_confidence  # noqa: E402
-from search_app.searcher import SearchRequest, Searcher  # noqa: E402
+from search_app.answer_model import MODEL_FILE, AnswerModel, save_answer_model  # noqa: E402
+from search_app.answers import CALIBRATING, RANKING, answer_candidates, calibrated_confidence  # noqa: E402
+from search_app.requests import SearchRequest  # noqa: E402
+from search_app.searcher import Searcher  # noqa: E402
 
-RANKING = ("coverage", "context_gain", "kind_match", "entity_share", "passage_cosine", "position",
-           "defines", "sentence_cosine", "heading")
-CALIBRATING = ("passage_cosine", "coverage", "passage_coverage", "kind_match", "missing_entity", "sentence_cosine",
-               "predicate_coverage")
+# Below this probability that the statements answer, the product says so (the model file keeps it).
+MIN_CONFIDENCE = 0.5
 # The hand-set ranker this fit starts from (and replaced): coverage counts most, then the
 # passage's similarity, the kind of answer and the names; later passages and headings lose.
 PRIOR = (1.0, 0.5, 0.3, 0.3, 0.5, -0.1, 0.5, 0.5, -0.5)
@@ -61,7 +62,7 @@ def collect(searcher: Searcher) -> list[Question]:
     out = []
     for q in load_questions():
         hits = searcher.search(SearchRequest(q["question"], k=10)).hits
-        out.append(Question(q, answer_candidates(searcher, q["question"], hits)))
+        out.append(Question(q, answer_candidates(searcher.evidence, q["question"], hits)))
     return out
 
 
@@ -140,9 +141,28 @@ def cross_validate(questions: list[Question], rank_l2: float) -> tuple[list[str]
     return outcomes, picked
 
 
+def provenance(result: dict, args) -> dict:
+    """Where a fit came from: enough to tell whether answer_model.json matches bench/results."""
+    import datetime
+    import hashlib
+    import subprocess
+
+    questions = ROOT / "bench" / "questions.jsonl"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return {
+        "fitted_by": "bench/calibrate_answers.py", "fitted_at": datetime.date.today().isoformat(), "commit": commit,
+        "fitted_on": f"bench/questions.jsonl ({result['answerable']} answerable, "
+                     f"{result['questions'] - result['answerable']} unanswerable)",
+        "questions_sha256": hashlib.sha256(questions.read_bytes()).hexdigest()[:16],
+        "rank_l2": args.rank_l2, "calibration_c": C,
+        "figures": {k: result[k] for k in result if k.startswith(("fitted", "prior"))},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rank-l2", type=float, default=RANK_L2, help=f"the ranker's pull towards PRIOR (default {RANK_L2})")
+    parser.add_argument("--dry-run", action="store_true", help=f"print the fit, do not write {MODEL_FILE.name}")
     args = parser.parse_args()
     embedder = make_embedder("minilm")
     searcher = Searcher(open_current(seed_index(embedder)), embedder)
@@ -175,10 +195,12 @@ def main() -> None:
         f"fitted_{FOLDS}_fold_cross_validated": figures(cv, cv_picked),
     }
     print(json.dumps(result, indent=2))
-    print("\nSELECTION = (" + ", ".join(f"{x:.3f}" for x in w) + ")")
-    print("CALIBRATION = (" + ", ".join(f"{x:.3f}" for x in calibration) + ")")
     out = ROOT / "bench" / "results" / "calibration.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
+    if not args.dry_run:
+        model = AnswerModel(result["selection"], result["calibration"], MIN_CONFIDENCE, provenance(result, args))
+        save_answer_model(model)
+        print(f"\nwritten to {MODEL_FILE} and {out}")
 
 
 if __name__ == "__main__":

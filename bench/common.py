@@ -87,8 +87,23 @@ def scifact_index(scifact: Path, embedder) -> Path:
 
 def stored_vectors(generation) -> np.ndarray:
     """Every chunk vector of an opened Generation, in chunk id order (n x dimension, float32)."""
-    rows = generation.db.execute("SELECT vector FROM chunks ORDER BY id").fetchall()
-    return np.frombuffer(b"".join(r[0] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+    return generation.all_vectors()[1]
+
+
+# ------------------------------------------------------------------ search stages
+
+
+class Remembered:
+    """A retriever stage that remembers each query's candidates: every variant fuses the same lists."""
+
+    def __init__(self, retriever):
+        self.retriever, self.name, self.memo = retriever, retriever.name, {}
+
+    def retrieve(self, query, n, scope):
+        key = (query.text, query.expansions, n, None if scope.ids is None else scope.ids.tobytes())
+        if key not in self.memo:
+            self.memo[key] = self.retriever.retrieve(query, n, scope)
+        return self.memo[key]
 
 
 # ------------------------------------------------------------------ synthetic vectors

@@ -52,10 +52,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import DEFAULT_SCIFACT, REQUEST_TIMEOUT_S, Server, load_scifact, scifact_index  # noqa: E402
-from indexer.embedder import bundled_model_path, make_embedder  # noqa: E402
+from indexer.embedder import bundled_model_path  # noqa: E402
+from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
-from search_app.answers import answer_question  # noqa: E402
-from search_app.searcher import SearchRequest, Searcher  # noqa: E402
+from indexer.vectors import use_one_search_thread  # noqa: E402
+from search_app.answers import answer_question, default_answer_model  # noqa: E402
+from search_app.requests import SearchRequest  # noqa: E402
+from search_app.searcher import Searcher  # noqa: E402
 
 K = 10
 ASK_K = 5
@@ -122,17 +125,19 @@ def measure_in_process(generation, embedder, warmup: list[str], queries: list[st
     """A fresh Searcher (empty query cache), warmed up on other queries, each query once."""
     searcher = Searcher(generation, embedder, executor=KEYWORD_POOL)  # as the server runs it
     if what == "ask":
+        model = default_answer_model()
+
         def one(q: str):
-            return answer_question(searcher, SearchRequest(q, k=ASK_K, mode="hybrid"))
+            return answer_question(searcher, SearchRequest(q, k=ASK_K, mode="hybrid"), model)
     else:
         def one(q: str):
             return searcher.search(SearchRequest(q, k=K, mode=what))
     for q in warmup:
         one(q)
-    cached_before = len(searcher._query_cache)
+    cached_before = searcher.encoder.cached_queries
     times = timed_loop(one, queries)
     # Every measured query had to be embedded: the cache grew by one per distinct query.
-    embedded = len(searcher._query_cache) - cached_before
+    embedded = searcher.encoder.cached_queries - cached_before
     return summary(times, embedded_queries=embedded)
 
 
@@ -253,6 +258,7 @@ def main() -> None:
     print("in process: Searcher.search and answer_question ...", file=sys.stderr)
     # The product's own encoder (ONNX Runtime, what the server runs), loaded as the server loads it.
     embedder = make_embedder("minilm")
+    use_one_search_thread()  # as create_app does in the server
     rows["encode_only_product"] = measure_encoder(embedder, warmup, queries)
     rows["inproc_search_hybrid"] = measure_in_process(generation, embedder, warmup, queries, "hybrid")
     rows["inproc_search_semantic"] = measure_in_process(generation, embedder, warmup, queries, "semantic")
@@ -276,7 +282,7 @@ def main() -> None:
                 server.stop()
 
     print("limit again, end of run ...", file=sys.stderr)
-    faiss.omp_set_num_threads(faiss_threads)  # Searcher set one thread for this process
+    faiss.omp_set_num_threads(faiss_threads)  # the in-process runs set one thread for this process
     rows["limit_end"] = measure_limit(model, generation.vector_index, warmup, queries)
 
     limit_p50 = rows["limit"].get("p50_ms")

@@ -7,7 +7,7 @@ DIR defaults to the SciFact bench index (built or upgraded through our indexer);
 ~/.cache/statement-search/bench/scale-1000000/index for the 1M generation of bench/scale.py.
 Queries are the SciFact test claims (speed only: nothing is tuned here), each searched for the
 100 candidates a hybrid search asks of the keyword side, with its acronym expansions:
-- impact: `KeywordIndex.search` on the generation's impact index (what serves now);
+- impact: `ImpactRetriever.retrieve` on the generation's impact index (what serves now);
 - fts5: the same call with the impact index taken away (the fallback; on a large index it
   drops the commonest query words to stay within KEYWORD_ROW_BUDGET);
 - bm25s: `bm25s.BM25.retrieve` over the very same impact matrix and query terms (its own
@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import DEFAULT_SCIFACT, load_scifact, scifact_index  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
-from search_app.keywords import KeywordIndex, impact_weights  # noqa: E402
-from search_app.searcher import SearchRequest  # noqa: E402
+from search_app.keywords import FtsRetriever, ImpactRetriever, WordStats, impact_weights  # noqa: E402
+from search_app.query import QueryPreparer, Scope  # noqa: E402
 
 CANDIDATES = 100
 
@@ -71,22 +71,23 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.index is None:
-        from indexer.embedder import make_embedder
+        from indexer.embedders import make_embedder
 
         args.index = scifact_index(args.scifact, make_embedder("minilm"))
     generation = open_current(args.index)
-    keywords = KeywordIndex(generation)
-    if keywords.impact is None:
+    if generation.keyword_index is None:
         sys.exit(f"{generation.path} has no impact index: build it with the current indexer first")
-    fts = KeywordIndex(generation)
-    fts.impact = None
+    keywords = ImpactRetriever(generation)
+    fts = FtsRetriever(generation, WordStats(generation))
+    preparer = QueryPreparer(generation)
     queries = list(load_scifact(args.scifact, "test")[0].values())[: args.queries]
-    expansions = {q: keywords.expansions(q) for q in queries}
-    requests = {q: SearchRequest(q, k=10, mode="keyword") for q in queries}
+    prepared = {q: preparer.prepare(q) for q in queries}
+    expansions = {q: prepared[q].expansions for q in queries}
+    everywhere = Scope()
 
-    engines = {"impact": lambda q: keywords.search(requests[q], CANDIDATES, expansions[q])}
+    engines = {"impact": lambda q: keywords.retrieve(prepared[q], CANDIDATES, everywhere)}
     if not args.no_fts:
-        engines["fts5"] = lambda q: fts.search(requests[q], CANDIDATES, expansions[q])
+        engines["fts5"] = lambda q: fts.retrieve(prepared[q], CANDIDATES, everywhere)
     try:
         import bm25s  # noqa: F401  (not a dependency of the project: only this comparison uses it)
     except ImportError:
@@ -105,8 +106,8 @@ def main() -> None:
 
     overlap = []
     for q in queries[:50]:
-        a = list(keywords.search(requests[q], 10, expansions[q]))
-        b = list(fts.search(requests[q], 10, expansions[q]))
+        a = list(keywords.retrieve(prepared[q], 10, everywhere))
+        b = list(fts.retrieve(prepared[q], 10, everywhere))
         overlap.append(len(set(a) & set(b)) / max(1, len(b)))
 
     results: dict = {"generation": str(generation.path), "chunks": generation.counts().get("chunks"),

@@ -62,7 +62,7 @@ from bench.common import (  # noqa: E402
     scifact_index,
     tree_rss_mb,
 )
-from indexer.embedder import make_embedder  # noqa: E402
+from indexer.embedders import make_embedder  # noqa: E402
 
 ENDPOINTS = {
     "search": ("/api/search", {"k": 10, "mode": "hybrid"}),

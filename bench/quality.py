@@ -30,10 +30,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import CACHE, DEFAULT_SCIFACT, load_scifact, scifact_index  # noqa: E402
 from indexer.build import build_index  # noqa: E402
-from indexer.embedder import make_embedder  # noqa: E402
+from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
-from search_app.answers import answer_question  # noqa: E402
-from search_app.searcher import SearchRequest, Searcher  # noqa: E402
+from search_app.answers import answer_question, default_answer_model  # noqa: E402
+from search_app.requests import SearchRequest  # noqa: E402
+from search_app.searcher import Searcher  # noqa: E402
 
 QUESTIONS = ROOT / "bench" / "questions.jsonl"
 # Written by someone who never ran the system, and never tuned on: the honest figure.
@@ -135,7 +136,8 @@ def is_hit(hit, question: dict, documents: dict) -> bool:
     return hit.citation.start < at + len(question["evidence"]) and at < hit.citation.end
 
 
-def evaluate_questions(searcher: Searcher, questions: list[dict], mode: str = "hybrid") -> dict:
+def evaluate_questions(searcher: Searcher, questions: list[dict], mode: str = "hybrid", model=None) -> dict:
+    model = model or default_answer_model()
     documents = {}
     for info in searcher.generation.documents():
         documents[info.doc_id] = searcher.generation.document(info.doc_id).text
@@ -144,7 +146,7 @@ def evaluate_questions(searcher: Searcher, questions: list[dict], mode: str = "h
     hit1 = hit5 = rr = correct = wrongly_abstained = 0
     misses = []
     for q in answerable:
-        result = answer_question(searcher, SearchRequest(q["question"], k=10, mode=mode))
+        result = answer_question(searcher, SearchRequest(q["question"], k=10, mode=mode), model)
         ranks = [i for i, h in enumerate(result.passages, start=1) if is_hit(h, q, documents)]
         first = ranks[0] if ranks else None
         hit1 += first == 1
@@ -161,7 +163,7 @@ def evaluate_questions(searcher: Searcher, questions: list[dict], mode: str = "h
             misses.append((q["id"], f"first relevant passage at {first}", q["question"]))
     abstained = 0
     for q in unanswerable:
-        result = answer_question(searcher, SearchRequest(q["question"], k=10, mode=mode))
+        result = answer_question(searcher, SearchRequest(q["question"], k=10, mode=mode), model)
         if result.answer is None:
             abstained += 1
         else:

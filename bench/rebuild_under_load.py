@@ -39,7 +39,6 @@ import json
 import os
 import platform
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -54,7 +53,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import Server, install_sigterm_exit, tree_rss_mb  # noqa: E402
-from indexer.store import SQLITE, IndexDir  # noqa: E402
+from indexer.generation import Generation  # noqa: E402
+from indexer.layout import SQLITE, IndexDir  # noqa: E402
 from search_app.results import parse_chunk_key  # noqa: E402
 
 GENERATION_HEADER = "X-Index-Generation"
@@ -163,9 +163,10 @@ class Snapshots:
         for name in self.index_dir.generation_names():
             if name in self.copied or name in self.missed:
                 continue
-            target = self.into / f"{name}.sqlite"
+            target = self.into / name  # a folder holding just the generation's SQLite file
             try:
-                shutil.copyfile(self.index_dir.path / name / SQLITE, target)
+                target.mkdir(exist_ok=True)
+                shutil.copyfile(self.index_dir.path / name / SQLITE, target / SQLITE)
             except FileNotFoundError:  # pruned before we saw it
                 self.missed.append(name)
                 continue
@@ -312,30 +313,28 @@ class Checker:
 
     def __init__(self, snapshots: dict[str, Path]):
         self.snapshots = snapshots
-        self.dbs: dict[str, sqlite3.Connection] = {}
+        self.generations: dict[str, Generation] = {}
         self.docs: dict[tuple[str, str], tuple[str, str] | None] = {}
         self.spans: dict[tuple[str, str, int, int], tuple[int, int] | None] = {}
 
-    def db(self, generation: str) -> sqlite3.Connection:
-        if generation not in self.dbs:
-            uri = f"file:{self.snapshots[generation].as_posix()}?mode=ro&immutable=1"
-            self.dbs[generation] = sqlite3.connect(uri, uri=True)
-        return self.dbs[generation]
+    def generation(self, name: str) -> Generation:
+        """The copy's read API (only its SQLite side: the copy has no vectors)."""
+        if name not in self.generations:
+            self.generations[name] = Generation(self.snapshots[name], {"model": {"dimension": 0}}, None)
+        return self.generations[name]
 
     def document(self, generation: str, doc_id: str) -> tuple[str, str] | None:
         key = (generation, doc_id)
         if key not in self.docs:
-            self.docs[key] = self.db(generation).execute(
-                "SELECT title, text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            document = self.generation(generation).document(doc_id)
+            self.docs[key] = (document.title, document.text) if document else None
         return self.docs[key]
 
     def chunk_span(self, generation: str, doc_id: str, first: int, last: int) -> tuple[int, int] | None:
         key = (generation, doc_id, first, last)
         if key not in self.spans:
-            rows = self.db(generation).execute(
-                'SELECT start, "end" FROM chunks WHERE doc_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal',
-                (doc_id, first, last)).fetchall()
-            self.spans[key] = (rows[0][0], rows[-1][1]) if len(rows) == last - first + 1 else None
+            run = self.generation(generation).chunk_run(doc_id, first, last)
+            self.spans[key] = (run[0].start, run[-1].end) if len(run) == last - first + 1 else None
         return self.spans[key]
 
     def problems(self, record: Record) -> list[str]:
@@ -473,8 +472,8 @@ def main() -> None:
                 comparable += 1
                 would_catch += any(checker.problems(Record(record.endpoint, other, record.hits, record.answer))
                                    for other in neighbours[record.generation])
-        for db in checker.dbs.values():
-            db.close()
+        for generation in checker.generations.values():
+            generation.close()
 
     served = Counter(r.generation for r in stats.records)
     published = [b["generation"] for b in builds if b["published"]]

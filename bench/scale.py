@@ -34,8 +34,8 @@ Measured, each phase bounded by a deadline, progress on stderr:
   query embedding, Searcher.search k=10 in semantic, keyword and hybrid mode (the query vector is
   then in the Searcher's cache, so these are search without embedding; a query comes back only
   after the 299 others, so no mode finds its rows left in SQLite's cache by another), FAISS alone
-  (k=100 as the Searcher asks, and k=10), and the two halves of hybrid alone (Searcher._dense;
-  the keyword half, Searcher.keywords.search: the impact index, or FTS5 for a generation
+  (k=100 as the Searcher asks, and k=10), and the two halves of hybrid alone (searcher.dense;
+  the keyword half, searcher.keyword: the impact index, or FTS5 for a generation
   without one).
 - profile (--profile, or by itself when keyword or hybrid p50 is over 20 ms): where the FTS5
   fallback's time goes (EXPLAIN QUERY PLAN, matched rows against time, count-only against ranked, per-term
@@ -153,12 +153,10 @@ class Base:
     """The SciFact chunks the passages are made from: vectors, texts, sentences, titles."""
 
     def __init__(self, generation):
-        rows = generation.db.execute(
-            "SELECT c.text, d.title, c.vector FROM chunks c JOIN documents d ON d.doc_id = c.doc_id ORDER BY c.id"
-        ).fetchall()
-        self.texts = [r[0] for r in rows]
-        self.titles = [r[1] for r in rows]
-        self.vectors = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        rows = list(generation.keyword_rows())  # every chunk with its title, by id
+        self.texts = [r.text for r in rows]
+        self.titles = [r.title for r in rows]
+        self.vectors = generation.all_vectors()[1]
         self.sentences = [[s for s in _SENTENCE.split(t) if s] or [t] for t in self.texts]
         self.dimension = self.vectors.shape[1]
 
@@ -184,7 +182,7 @@ def passage_text(rnd: random.Random, base: Base, a: int, b: int) -> str:
 
 def synthetic_documents(base: Base, n: int, seed: int = SEED):
     """Yields (document, chunks, embed hashes, vectors) for N passages in documents of 2-5 chunks."""
-    from indexer.build import embed_hash
+    from indexer.plan import embed_hash
     from indexer.chunking import embedding_text
     from indexer.embedder import MODEL_NAME
     from indexer.models import Chunk, Document
@@ -259,19 +257,13 @@ def build_generation(index: Path, base: Base, n: int, deadline: Deadline) -> dic
 
     from indexer import __version__
     from indexer.bm25 import write_impact_index
-    from indexer.build import _fingerprint, _meta_hash
     from indexer.chunking import ChunkingParams
-    from indexer.documents import SUPPORTED_SUFFIXES
+    from indexer.documents import reader_labels
     from indexer.embedder import MODEL_NAME
-    from indexer.store import (
-        FAISS,
-        INDEX_FORMAT,
-        KEYWORDS,
-        FileRecord,
-        GenerationWriter,
-        IndexDir,
-        write_manifest,
-    )
+    from indexer.models import FileRecord
+    from indexer.layout import FAISS, INDEX_FORMAT, KEYWORDS, IndexDir
+    from indexer.plan import meta_hash, fingerprint
+    from indexer.store import GenerationWriter, write_manifest
     from indexer.vectors import build_vector_index, write_vector_index
 
     t: dict[str, float] = {"synthesise": 0.0, "sqlite_rows_fts": 0.0}
@@ -299,7 +291,7 @@ def build_generation(index: Path, base: Base, n: int, deadline: Deadline) -> dic
                 document, chunks, hashes, vectors = item
                 if document.source != file_path:
                     if file_path is not None:
-                        writer.set_file(FileRecord(file_path, file_hash.hexdigest(), file_size, _meta_hash(None),
+                        writer.set_file(FileRecord(file_path, file_hash.hexdigest(), file_size, meta_hash(None),
                                                    tuple(file_docs)))
                     file_path, file_docs, file_hash, file_size = document.source, [], hashlib.sha256(), 0
                 writer.add_document(document, chunks, hashes, vectors)
@@ -318,7 +310,7 @@ def build_generation(index: Path, base: Base, n: int, deadline: Deadline) -> dic
                     next_report += PROGRESS_EVERY
                     deadline.check()
             if file_path is not None:
-                writer.set_file(FileRecord(file_path, file_hash.hexdigest(), file_size, _meta_hash(None), tuple(file_docs)))
+                writer.set_file(FileRecord(file_path, file_hash.hexdigest(), file_size, meta_hash(None), tuple(file_docs)))
             counts = writer.counts()
             dimension = base.dimension
 
@@ -356,13 +348,13 @@ def build_generation(index: Path, base: Base, n: int, deadline: Deadline) -> dic
                     "format": INDEX_FORMAT,
                     "generation": name,
                     "model": {"name": MODEL_NAME, "dimension": dimension},
-                    "fingerprint": _fingerprint(MODEL_NAME, ChunkingParams()),
+                    "fingerprint": fingerprint(MODEL_NAME, ChunkingParams()),
+                    "readers": reader_labels(),
                     "vector_index": vector_info,
                     "keywords": keyword_info,
                     "counts": counts,
                     "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "code_version": __version__,
-                    "supported_suffixes": sorted(SUPPORTED_SUFFIXES),
                     "synthetic": {"n": n, "seed": SEED, "synth_version": SYNTH_VERSION,
                                   "from": "SciFact chunks (bench/scale.py)"},
                 },
@@ -387,7 +379,7 @@ def build_generation(index: Path, base: Base, n: int, deadline: Deadline) -> dic
 
 def disk_figures(gen_path: Path, dimension: int, deadline: Deadline) -> dict:
     """Sizes of the generation's files, and of the SQLite file by table and index (dbstat)."""
-    from indexer.store import FAISS, KEYWORDS, SQLITE
+    from indexer.layout import FAISS, KEYWORDS, SQLITE
 
     files = {name: (gen_path / name).stat().st_size for name in (SQLITE, FAISS)}
     keywords = sum(f.stat().st_size for f in (gen_path / KEYWORDS).glob("*"))
@@ -462,7 +454,7 @@ def exact_top(db_path: Path, queries: np.ndarray, k: int, deadline: Deadline, bl
 
 
 def measure_recall(gen_path: Path, manifest: dict, qvecs: np.ndarray, deadline: Deadline) -> dict:
-    from indexer.store import FAISS, SQLITE
+    from indexer.layout import FAISS, SQLITE
     from indexer.vectors import read_vector_index
 
     started = time.perf_counter()
@@ -492,10 +484,12 @@ def child_main(job_path: Path) -> None:
     deadline = Deadline("search", job["deadline_s"])
     import faiss  # noqa: F401  (loaded before the baseline, so Generation.open's delta is the index)
 
-    from indexer.embedder import make_embedder
+    from indexer.embedders import make_embedder
     from indexer.generation import Generation
     from indexer.vectors import search_vectors
-    from search_app.searcher import Searcher, SearchRequest
+    from search_app.query import Scope
+    from search_app.requests import SearchRequest
+    from search_app.searcher import Searcher
 
     out: dict = {"memory_mb": {"after_imports": memory_mb()}}
     t0 = time.perf_counter()
@@ -504,7 +498,7 @@ def child_main(job_path: Path) -> None:
     out["keyword_engine"] = "FTS5" if generation.keyword_index is None else "impact index"
     out["memory_mb"]["after_open"] = memory_mb()
     searcher = Searcher(generation, make_embedder("minilm"))
-    searcher.embed_query("warm the model up")
+    searcher.encoder.query("warm the model up")
     out["memory_mb"]["after_model"] = memory_mb()
     log(f"search: generation open in {out['open_ms']:.0f} ms, RSS {out['memory_mb']['after_open']['VmRSS']:.0f} MB; "
         f"{len(job['warmup'])} warm-up queries")
@@ -519,17 +513,18 @@ def child_main(job_path: Path) -> None:
     modes = ("semantic", "keyword", "hybrid")
     queries = job["queries"]
     index = generation.vector_index
-    keyword_part = searcher.keywords.search  # the keyword half, without acronym expansions
+    everywhere = Scope()
+    prepared = {q: searcher.preparer.prepare(q) for q in queries}
     vectors: dict[str, np.ndarray] = {}
     # One pass over the queries per figure: a query comes back only after all the others, so no
     # mode finds the chunk rows another mode just read still in SQLite's page cache.
-    passes = [("embed", lambda q: vectors.__setitem__(q, searcher.embed_query(q)))]
+    passes = [("embed", lambda q: vectors.__setitem__(q, searcher.encoder.query(q)))]
     passes += [(mode, lambda q, mode=mode: searcher.search(SearchRequest(q, k=K, mode=mode))) for mode in modes]
     passes += [
         ("faiss_k100", lambda q: search_vectors(index, vectors[q], CANDIDATES)),
         ("faiss_k10", lambda q: search_vectors(index, vectors[q], K)),
-        ("dense_part", lambda q: searcher._dense(q, CANDIDATES, None)),
-        ("keyword_part", lambda q: keyword_part(SearchRequest(q, k=K, mode="keyword"), CANDIDATES)),
+        ("dense_part", lambda q: searcher.dense.retrieve(prepared[q], CANDIDATES, everywhere)),
+        ("keyword_part", lambda q: searcher.keyword.retrieve(prepared[q], CANDIDATES, everywhere)),
     ]
     times: dict[str, list[float]] = {name: [] for name, _ in passes}
     for name, fn in passes:
@@ -561,8 +556,10 @@ def child_main(job_path: Path) -> None:
 
 def profile_keyword(searcher, queries: list[str], deadline: Deadline) -> dict:
     """Where FTS5 time goes at this size, and what cheap options would change."""
-    from search_app.keywords import FTS_WEIGHTS, STOPWORDS, fts_query
-    from search_app.searcher import SearchRequest
+    from indexer.generation import FTS_WEIGHTS
+    from indexer.terms import STOPWORDS
+    from search_app.keywords import fts_query
+    from search_app.requests import SearchRequest
 
     gen = searcher.generation
     db = gen.db
@@ -653,7 +650,7 @@ def profile_keyword(searcher, queries: list[str], deadline: Deadline) -> dict:
     if not deadline.passed:
         sample = queries[:30]
         for q in sample:
-            searcher.embed_query(q)
+            searcher.encoder.query(q)
         profiler = cProfile.Profile()
         t0 = time.perf_counter()
         profiler.enable()
@@ -767,7 +764,7 @@ def print_table(r: dict) -> None:
         rows = [("semantic", "Searcher.search semantic k=10"), ("keyword", "Searcher.search keyword k=10"),
                 ("hybrid", "Searcher.search hybrid k=10"), ("embed", "query embedding (ONNX MiniLM)"),
                 ("hybrid_with_embedding", "hybrid incl. embedding"), ("faiss_k100", "FAISS only, k=100"),
-                ("faiss_k10", "FAISS only, k=10"), ("dense_part", "dense half alone (Searcher._dense, k=100)"),
+                ("faiss_k10", "FAISS only, k=10"), ("dense_part", "dense half alone (searcher.dense, k=100)"),
                 ("keyword_part", f"keyword half alone ({s.get('keyword_engine', 'FTS5')}, k=100)")]
         for key, label in rows:
             if lat[key]["n"]:
@@ -829,9 +826,9 @@ def main() -> None:
     out_path = args.out or ROOT / "bench" / "results" / ("scale.json" if args.n == N_DEFAULT else f"scale-{args.n}.json")
 
     from indexer.bm25 import keyword_index_current
-    from indexer.embedder import make_embedder
+    from indexer.embedders import make_embedder
     from indexer.generation import open_current, read_manifest
-    from indexer.store import IndexDir
+    from indexer.layout import IndexDir
 
     embedder = make_embedder("minilm")
     log("opening the SciFact bench index")
@@ -880,7 +877,7 @@ def main() -> None:
     recall = measure_recall(current, manifest, qvecs, Deadline("recall", args.recall_deadline))
     log(f"recall@10 {recall['recall@10']:.4f}")
 
-    from indexer.store import FAISS
+    from indexer.layout import FAISS
     from indexer.vectors import read_vector_index
     vmem = vector_memory(read_vector_index(current / FAISS, manifest.get("vector_index", {})))
     del embedder  # the model's memory is not needed any more in this process

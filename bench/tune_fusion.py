@@ -24,45 +24,32 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import DEFAULT_SCIFACT, load_scifact, scifact_index  # noqa: E402
+from bench.common import DEFAULT_SCIFACT, Remembered, load_scifact, scifact_index  # noqa: E402
 from bench.quality import (  # noqa: E402
     evaluate_questions,
     evaluate_scifact,
     load_questions,
     seed_index,
 )
-from indexer.embedder import make_embedder  # noqa: E402
+from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
 from search_app.fusion import fuse_convex, fuse_rrf  # noqa: E402
-from search_app.searcher import Searcher  # noqa: E402
+from search_app.searcher import Searcher, Stages  # noqa: E402
 
 
-class TuningSearcher(Searcher):
-    """A Searcher that remembers each query's candidate lists and fuses them as told."""
+class Switchable:
+    """A fusion stage whose function the loop below sets per variant."""
 
-    def __init__(self, generation, embedder):
-        super().__init__(generation, embedder)
-        self.memo: dict = {}
-        self.fuse = None
-        search_keywords = self.keywords.search
+    fuse_function = None
 
-        def remembered_keywords(request, n, expansions=(), allowed=None):
-            key = ("k", request.query, n, expansions, request.docs, request.date_from, request.date_to)
-            if key not in self.memo:
-                self.memo[key] = search_keywords(request, n, expansions, allowed)
-            return self.memo[key]
-
-        self.keywords.search = remembered_keywords
-
-    def _dense(self, query, n, allowed):
-        key = ("d", query, n, None if allowed is None else allowed.tobytes())
-        if key not in self.memo:
-            self.memo[key] = super()._dense(query, n, allowed)
-        return self.memo[key]
+    def fuse(self, dense, keyword):
+        return self.fuse_function(dense, keyword)
 
 
-    def _fuse(self, dense, keyword):
-        return self.fuse(dense, keyword)
+def tuning_searcher(generation, embedder, fusion: Switchable) -> Searcher:
+    searcher = Searcher(generation, embedder, Stages(fusion=fusion))
+    searcher.dense, searcher.keyword = Remembered(searcher.dense), Remembered(searcher.keyword)
+    return searcher
 
 
 def variants() -> dict:
@@ -84,14 +71,15 @@ def main() -> None:
 
     embedder = make_embedder("minilm")
     queries, qrels = load_scifact(args.scifact, "dev", args.limit)
-    scifact = TuningSearcher(open_current(scifact_index(args.scifact, embedder)), embedder)
-    seed = TuningSearcher(open_current(seed_index(embedder)), embedder)
+    fusion = Switchable()
+    scifact = tuning_searcher(open_current(scifact_index(args.scifact, embedder)), embedder, fusion)
+    seed = tuning_searcher(open_current(seed_index(embedder)), embedder, fusion)
     questions = load_questions()
 
     rows = {}
     print(f"{'variant':22} SciFact-dev nDCG@10  R@100   own hit@1  hit@5  MRR@10  answer-acc")
     for name, fuse in variants().items():
-        scifact.fuse = seed.fuse = fuse
+        fusion.fuse_function = fuse
         s = evaluate_scifact(scifact, queries, qrels, ["hybrid"])["hybrid"]
         o = evaluate_questions(seed, questions, "hybrid")
         rows[name] = {"scifact_dev": {k: s[k] for k in ("ndcg@10", "recall@100")},

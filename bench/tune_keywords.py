@@ -25,14 +25,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import DEFAULT_SCIFACT, load_scifact, scifact_index  # noqa: E402
+from bench.common import DEFAULT_SCIFACT, Remembered, load_scifact, scifact_index  # noqa: E402
 from bench.quality import evaluate_questions, evaluate_scifact, load_questions, seed_index  # noqa: E402
 from indexer import bm25  # noqa: E402
-from indexer.bm25 import BM25Params, KeywordRow, build_impact_index  # noqa: E402
-from indexer.embedder import make_embedder  # noqa: E402
+from indexer.bm25 import BM25Params, build_impact_index  # noqa: E402
+from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
 from search_app import keywords  # noqa: E402
-from search_app.keywords import KeywordIndex  # noqa: E402
+from search_app.keywords import FtsRetriever, ImpactRetriever  # noqa: E402
 from search_app.searcher import Searcher  # noqa: E402
 
 FIELD_VARIANTS = [(1.0, 0.0, 0.0), (1.0, 0.2, 0.1), (1.0, 0.2, 0.3), (1.0, 0.5, 0.5), (1.0, 0.2, 0.6), (1.0, 1.0, 1.0)]
@@ -41,26 +41,12 @@ BS = (0.4, 0.6, 0.75, 0.9)
 EXPANSION_WEIGHTS = (0.25, 0.5, 1.0)
 
 
-class DenseMemoSearcher(Searcher):
-    """A Searcher whose dense candidates are computed once per query, and whose keyword side
-    is swapped per variant."""
-
-    def __init__(self, generation, embedder):
-        super().__init__(generation, embedder)
-        self.memo: dict = {}
-
-    def _dense(self, query, n, allowed):
-        key = (query, n, None if allowed is None else allowed.tobytes())
-        if key not in self.memo:
-            self.memo[key] = super()._dense(query, n, allowed)
-        return self.memo[key]
-
-
-def chunk_rows(generation) -> list[KeywordRow]:
-    rows = generation.db.execute(
-        "SELECT c.id, c.text, c.heading, d.title FROM chunks c JOIN documents d ON d.doc_id = c.doc_id ORDER BY c.id"
-    )
-    return [KeywordRow(*r) for r in rows]
+def remembering_searcher(generation, embedder) -> Searcher:
+    """A Searcher whose dense candidates are computed once per query (its keyword side is
+    swapped per variant)."""
+    searcher = Searcher(generation, embedder)
+    searcher.dense = Remembered(searcher.dense)
+    return searcher
 
 
 def measure(scifact, seed, queries, qrels, questions) -> dict:
@@ -94,17 +80,18 @@ def main() -> None:
 
     embedder = make_embedder("minilm")
     queries, qrels = load_scifact(args.scifact, "dev", args.limit)
-    scifact = DenseMemoSearcher(open_current(scifact_index(args.scifact, embedder)), embedder)
-    seed = DenseMemoSearcher(open_current(seed_index(embedder)), embedder)
+    scifact = remembering_searcher(open_current(scifact_index(args.scifact, embedder)), embedder)
+    seed = remembering_searcher(open_current(seed_index(embedder)), embedder)
     questions = load_questions()
     # Terms of a text are the same in every variant: extract them once.
     bm25.extract_terms = functools.lru_cache(maxsize=None)(bm25.extract_terms)
-    rows = {"scifact": chunk_rows(scifact.generation), "seed": chunk_rows(seed.generation)}
+    rows = {"scifact": list(scifact.generation.keyword_rows()), "seed": list(seed.generation.keyword_rows())}
 
     def use(params: BM25Params | None) -> None:
         for name, searcher in (("scifact", scifact), ("seed", seed)):
-            searcher.keywords = KeywordIndex(searcher.generation)
-            searcher.keywords.impact = None if params is None else build_impact_index(rows[name], params)
+            generation = searcher.generation
+            searcher.keyword = (FtsRetriever(generation, searcher.stats) if params is None
+                                else ImpactRetriever(generation, build_impact_index(rows[name], params)))
 
     results: dict = {"dev_queries": len(queries), "variants": {}}
 
