@@ -67,9 +67,6 @@ def create_app(settings: Settings, embedder=None, stages: Stages = Stages()) -> 
                                  threads=settings.encoder_threads)
     # Checked before serving: a fitted-parameter file that does not fit the code stops start-up.
     answer_model = default_answer_model()
-    # A server searches one query vector per call; OpenMP's spinning workers would fight the
-    # encoder for the cores (indexer/vectors.py).
-    use_one_search_thread()
     # Hybrid searches run their keyword half here, beside the query encoding (bench/http_speed.py).
     keyword_pool = ThreadPoolExecutor(max_workers=KEYWORD_THREADS, thread_name_prefix="keyword")
     live_index = LiveIndex(settings.index, embedder, settings.reload_interval, executor=keyword_pool,
@@ -116,6 +113,10 @@ def make_lifespan(embedder, live_index: LiveIndex, keyword_pool: ThreadPoolExecu
             await anyio.to_thread.run_sync(embedder.embed_query, WARM_UP_QUERY)
         except Exception as exc:  # a broken model shows on the first query; still serve pages and health
             log.error("could not warm up the embedder: %s", exc)
+        # A server searches one query vector per call; OpenMP's spinning workers would fight the
+        # encoder for the cores (indexer/vectors.py). After the model, as FAISS itself loads
+        # after it: set first, semantic search in the server ran 6.8 -> 10.1 ms (bench/http_speed.py).
+        use_one_search_thread()
         await anyio.to_thread.run_sync(live_index.start)
         try:
             yield
