@@ -55,10 +55,9 @@ from bench.common import DEFAULT_SCIFACT, REQUEST_TIMEOUT_S, Server, load_scifac
 from indexer.embedder import bundled_model_path  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
-from indexer.vectors import use_one_search_thread  # noqa: E402
 from search_app.answers import answer_question, default_answer_model  # noqa: E402
 from search_app.requests import SearchRequest  # noqa: E402
-from search_app.searcher import Searcher  # noqa: E402
+from search_app.searcher import SERVER_STAGES, Searcher  # noqa: E402
 
 K = 10
 ASK_K = 5
@@ -123,7 +122,7 @@ def measure_encoder(embedder, warmup: list[str], queries: list[str]) -> dict:
 
 def measure_in_process(generation, embedder, warmup: list[str], queries: list[str], what: str) -> dict:
     """A fresh Searcher (empty query cache), warmed up on other queries, each query once."""
-    searcher = Searcher(generation, embedder, executor=KEYWORD_POOL)  # as the server runs it
+    searcher = Searcher(generation, embedder, SERVER_STAGES, executor=KEYWORD_POOL)  # as the server runs it
     if what == "ask":
         model = default_answer_model()
 
@@ -142,7 +141,7 @@ def measure_in_process(generation, embedder, warmup: list[str], queries: list[st
 
 
 def profile_in_process(generation, embedder, warmup: list[str], queries: list[str], top: int = 25) -> str:
-    searcher = Searcher(generation, embedder, executor=KEYWORD_POOL)  # as the server runs it
+    searcher = Searcher(generation, embedder, SERVER_STAGES, executor=KEYWORD_POOL)  # as the server runs it
     for q in warmup:
         searcher.search(SearchRequest(q, k=K, mode="hybrid"))
     profiler = cProfile.Profile()
@@ -258,7 +257,6 @@ def main() -> None:
     print("in process: Searcher.search and answer_question ...", file=sys.stderr)
     # The product's own encoder (ONNX Runtime, what the server runs), loaded as the server loads it.
     embedder = make_embedder("minilm")
-    use_one_search_thread()  # as create_app does in the server
     rows["encode_only_product"] = measure_encoder(embedder, warmup, queries)
     rows["inproc_search_hybrid"] = measure_in_process(generation, embedder, warmup, queries, "hybrid")
     rows["inproc_search_semantic"] = measure_in_process(generation, embedder, warmup, queries, "semantic")
@@ -282,7 +280,7 @@ def main() -> None:
                 server.stop()
 
     print("limit again, end of run ...", file=sys.stderr)
-    faiss.omp_set_num_threads(faiss_threads)  # the in-process runs set one thread for this process
+    faiss.omp_set_num_threads(faiss_threads)  # the in-process searches ran FAISS on one thread
     rows["limit_end"] = measure_limit(model, generation.vector_index, warmup, queries)
 
     limit_p50 = rows["limit"].get("p50_ms")

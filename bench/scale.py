@@ -489,7 +489,7 @@ def child_main(job_path: Path) -> None:
     from indexer.vectors import search_vectors
     from search_app.query import Scope
     from search_app.requests import SearchRequest
-    from search_app.searcher import Searcher
+    from search_app.searcher import SERVER_STAGES, Searcher
 
     out: dict = {"memory_mb": {"after_imports": memory_mb()}}
     t0 = time.perf_counter()
@@ -497,7 +497,7 @@ def child_main(job_path: Path) -> None:
     out["open_ms"] = round(1000 * (time.perf_counter() - t0), 1)
     out["keyword_engine"] = "FTS5" if generation.keyword_index is None else "impact index"
     out["memory_mb"]["after_open"] = memory_mb()
-    searcher = Searcher(generation, make_embedder("minilm"))
+    searcher = Searcher(generation, make_embedder("minilm"), SERVER_STAGES)  # as the server searches
     searcher.encoder.query("warm the model up")
     out["memory_mb"]["after_model"] = memory_mb()
     log(f"search: generation open in {out['open_ms']:.0f} ms, RSS {out['memory_mb']['after_open']['VmRSS']:.0f} MB; "

@@ -300,10 +300,11 @@ class Generation:
 
     # ------------------------------------------------------------ searching
 
-    def search_vectors(self, vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search_vectors(self, vector: np.ndarray, n: int, allowed: np.ndarray | None = None,
+                       threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(chunk ids, inner products) of the n nearest chunks, best first, among `allowed`
-        ids when given."""
-        return search_vectors(self.vector_index, vector, n, allowed)
+        ids when given; `threads` as vectors.search_vectors."""
+        return search_vectors(self.vector_index, vector, n, allowed, threads)
 
     def fts_search(self, match: str, n: int, chunk_filter: ChunkFilter = ChunkFilter()) -> dict[int, float]:
         """Chunk id -> BM25 score of the best n chunks for an FTS5 MATCH expression, with the

@@ -80,22 +80,20 @@ def read_vector_index(path, info: dict):
     return index
 
 
-def use_one_search_thread() -> None:
-    """Run FAISS searches on one OpenMP thread in this process.
-
-    A server searches one query vector per call; concurrency comes from requests, not from
-    splitting a 9k-row scan. Left at the default, OpenMP's worker threads spin after each
-    search and fight the encoder's threads for the 2 cores: measured on SciFact, semantic
-    search p50 15 ms with the default against 5 ms with one thread.
-    """
-    _faiss().omp_set_num_threads(1)
-
-
-def search_vectors(index, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def search_vectors(index, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
+                   threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(ids, scores) of the k nearest rows by inner product, among the `allowed` ids when
-    given; missing slots are dropped."""
+    given; missing slots are dropped.
+
+    `threads`: the OpenMP threads this search may use. A server searches one query vector per
+    call, and concurrency comes from requests: left at the default, OpenMP's worker threads spin
+    after each search and fight the encoder's threads for the cores (measured on SciFact:
+    semantic search p50 15 ms against 5 ms with one thread). OpenMP keeps the setting per
+    calling thread, so it is set here, on the thread that searches, each time."""
     if index.ntotal == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
         return np.empty(0, np.int64), np.empty(0, np.float32)
+    if threads is not None:
+        _faiss().omp_set_num_threads(threads)
     query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
     if allowed is None:
         scores, ids = index.search(query, min(k, index.ntotal))

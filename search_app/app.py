@@ -23,7 +23,6 @@ from starlette.routing import Match
 from indexer import __version__
 from indexer.embedders import make_embedder
 from indexer.settings import Settings
-from indexer.vectors import use_one_search_thread
 
 from . import api, pages
 from .admin import make_admin_router
@@ -32,7 +31,7 @@ from .encoder import QueryEncoder
 from .errors import IndexUnavailable, SearchError
 from .headers import SecurityHeaders
 from .live_index import LiveIndex
-from .searcher import Stages
+from .searcher import SERVER_STAGES, Stages
 from .params import as_parameter, echo
 
 log = logging.getLogger("search_app")
@@ -60,7 +59,7 @@ _VALIDATION_MESSAGES = {
 }
 
 
-def create_app(settings: Settings, embedder=None, stages: Stages = Stages()) -> FastAPI:
+def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES) -> FastAPI:
     """The app over `settings`; `embedder` and `stages` replace the configured ones (tests)."""
     if embedder is None:
         embedder = make_embedder(settings.embedder, model_cache=settings.model_cache,
@@ -113,10 +112,6 @@ def make_lifespan(embedder, live_index: LiveIndex, keyword_pool: ThreadPoolExecu
             await anyio.to_thread.run_sync(embedder.embed_query, WARM_UP_QUERY)
         except Exception as exc:  # a broken model shows on the first query; still serve pages and health
             log.error("could not warm up the embedder: %s", exc)
-        # A server searches one query vector per call; OpenMP's spinning workers would fight the
-        # encoder for the cores (indexer/vectors.py). After the model, as FAISS itself loads
-        # after it: set first, semantic search in the server ran 6.8 -> 10.1 ms (bench/http_speed.py).
-        use_one_search_thread()
         await anyio.to_thread.run_sync(live_index.start)
         try:
             yield

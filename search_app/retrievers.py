@@ -23,11 +23,12 @@ class DenseRetriever:
 
     name = "dense"
 
-    def __init__(self, generation: Generation, encoder: QueryEncoder):
+    def __init__(self, generation: Generation, encoder: QueryEncoder, threads: int | None = None):
         self.generation = generation
         self.encoder = encoder
+        self.threads = threads  # FAISS's OpenMP threads per search (None: its default)
 
     def retrieve(self, query: PreparedQuery, n: int, scope: Scope) -> dict[int, float]:
         vector = self.encoder.query(query.dense_text)
-        ids, scores = self.generation.search_vectors(vector, n, scope.ids)
+        ids, scores = self.generation.search_vectors(vector, n, scope.ids, self.threads)
         return {int(i): float(s) for i, s in zip(ids, scores)}

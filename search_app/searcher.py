@@ -52,6 +52,13 @@ class Stages:
 
     fusion: Fusion = ConvexFusion()
     rerankers: tuple[Reranker, ...] = ()
+    # FAISS's OpenMP threads per dense search: a server runs one, so that spinning OpenMP
+    # workers do not fight the encoder (indexer/vectors.py); None leaves FAISS's default.
+    search_threads: int | None = None
+
+
+# A server's searches: FAISS on one thread per search (create_app's default).
+SERVER_STAGES = Stages(search_threads=1)
 
 
 class Searcher:
@@ -70,7 +77,7 @@ class Searcher:
         self.encoder = encoder or QueryEncoder(embedder)
         self.preparer = QueryPreparer(generation)
         self.stats = WordStats(generation)
-        self.dense: Retriever = DenseRetriever(generation, self.encoder)
+        self.dense: Retriever = DenseRetriever(generation, self.encoder, stages.search_threads)
         self.keyword: Retriever = keyword_retriever(generation, self.stats)
         self.documents = DocumentCache(generation)
         self.evidence = AnswerEvidence(generation, self.encoder, self.preparer, self.stats)

@@ -114,3 +114,24 @@ def test_the_app_takes_its_stages(tiny_corpus, tmp_path):
     with app_client(tiny_corpus, index, stages=Stages(rerankers=(Reverse(),))) as client:
         flipped = client.get("/api/search", params={"q": "trafficking", "k": 20, "mode": "semantic"}).json()["results"]
     assert [r["chunk_id"] for r in flipped] != [r["chunk_id"] for r in plain]
+
+
+def test_a_server_searches_faiss_on_one_thread_in_whichever_thread_asks(generation, fake_embedder):
+    """OpenMP keeps its thread count per calling thread: the setting must travel with the search."""
+    import threading
+
+    import faiss
+
+    from search_app.searcher import SERVER_STAGES
+
+    searcher = Searcher(generation, fake_embedder, SERVER_STAGES)
+    seen = []
+
+    def search():
+        searcher.search(SearchRequest("trafficking", k=3, mode="semantic"))
+        seen.append(faiss.omp_get_max_threads())
+
+    worker = threading.Thread(target=search)
+    worker.start()
+    worker.join()
+    assert seen == [1]
