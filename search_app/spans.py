@@ -1,0 +1,362 @@
+"""The short answer inside an answering sentence: the words that answer the question (a date,
+a number, an amount, a person, an organisation, a place, a list of names, an acronym's long form,
+or the clause for "why" and "what"), as offsets into the sentence.
+
+    kind = answer_kind(question)           what sort of thing the question asks for
+    span = find_span(question, kind, sentence, long_forms)   (start, end) in the sentence, or None
+
+A question that asks for a kind of thing the sentence does not hold gets no span; the answer
+picker then says there is no answer rather than quote a sentence that only shares the topic.
+Rules, not a model: no extractive reader with bundled weights exists on the registries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.terms import STOPWORDS, light_stem
+
+KINDS = ("date", "year", "number", "amount", "person", "agent", "organisation", "place", "list", "definition", "reason")
+
+_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+          r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?")
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"(?:1[89]\d\d|20\d\d)"
+_DATES = re.compile(
+    rf"\b(?:{_DAY}(?:\s*(?:-|–|to|and)\s*{_DAY})?\s+{_MONTH}(?:,?\s+{_YEAR})?"  # 7-9 November 2023
+    rf"|{_MONTH}\s+{_DAY}(?:\s*(?:-|–)\s*{_DAY})?(?:,?\s+{_YEAR})?"  # March 18, 2024
+    rf"|{_MONTH}\s+{_YEAR}"  # April 2013
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}"  # 2016-03-22
+    rf"|{_YEAR}\s*(?:-|–|to)\s*(?:{_YEAR}|\d\d)\b"  # 2024-2026
+    rf"|{_YEAR})\b")
+_YEARS = re.compile(rf"\b{_YEAR}\b")
+# Nouns a count is of: "45 Member States", "131 traffickers" keep them with the number.
+_COUNT_NOUNS = {"states", "countries", "nations", "organisations", "organizations", "members", "observers", "officials",
+                "participants", "delegates", "cases", "convictions", "people", "persons", "victims", "traffickers",
+                "workshops", "courses", "activities", "meetings", "agencies", "governments", "representatives"}
+_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                 "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+                 "hundred hundreds thousand thousands dozen dozens").split()
+_NUMBER = re.compile(r"(?<![\w.])(?:\d[\d,]*(?:\.\d+)?(?:\s*(?:%|per cent|percent))?|(?:"
+                     + "|".join(_NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(_NUMBER_WORDS) + r"))*)(?![\w])", re.I)
+_CURRENCY = r"(?:USD|US\$|AUD|A\$|NZD|EUR|GBP|IDR|\$|€|£)"
+_MAGNITUDE = r"(?:\s*(?:million|billion|thousand|m|bn|k))?"
+_AMOUNT = re.compile(rf"{_CURRENCY}\s?\d[\d,]*(?:\.\d+)?{_MAGNITUDE}(?![\w])"
+                     rf"|\d[\d,]*(?:\.\d+)?{_MAGNITUDE}\s+(?:US\s+)?(?:dollars|USD|AUD|euros|rupiah)\b", re.I)
+# A run of capitalised words with the small words names and titles keep inside.
+_CAP = r"[A-Z][\w'’.&-]*"
+_JOIN = r"(?:of|for|the|on|and|in|to|de|da|bin|binti|van|al|el|&)"
+_PROPER = re.compile(rf"{_CAP}(?:\s+(?:{_JOIN}\s+)*{_CAP})*")
+# A person's name: capitalised words with the particles names keep (bin, van, de), not "of".
+_NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:bin|binti|van|von|de|da|al|el)\s+)?{_CAP})*")
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&-]{1,9}\b")
+_TITLES = (r"H\.E\.|Excellency|Ambassador|Mr|Mrs|Ms|Dr|Prof|Professor|Hon|Honourable|Minister|Secretary|Director|"
+           r"Deputy|Senator|Commissioner|Judge|Justice|Datuk|Dato'?|Tan Sri|Md")
+# A place: capitalised words (no "of the ... for": those are bodies), with a country after a comma.
+_PLACE = re.compile(r"([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})(?:,\s+(?:the\s+)?([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?))?")
+_ORG_WORDS = {"office", "organization", "organisation", "agency", "commission", "ministry", "department", "group",
+              "centre", "center", "foundation", "council", "fund", "programme", "program", "network", "force",
+              "secretariat", "university", "institute", "association", "union", "alliance", "forum", "process",
+              "committee", "bureau", "police", "court", "tribunal", "nations", "bank", "authority", "service",
+              "services", "unit", "partnership", "initiative", "mechanism", "team", "taskforce"}
+_NOT_PLACES = _ORG_WORDS | {"meeting", "conference", "statement", "declaration", "report", "workshop", "the",
+                            "co-chairs", "members", "member", "states", "minister", "ambassador", "government",
+                            # "Trafficking in Persons", "Cooperation in the Region": not places
+                            "persons", "people", "trafficking", "smuggling", "crime", "migrants", "refugees",
+                            "victims", "partnerships", "partnership", "cooperation", "region", "support", "relation"}
+_MONTHS = {m.lower().rstrip(".") for m in re.findall(r"[A-Za-z]+", _MONTH)}
+_NOT_PERSON = _ORG_WORDS | _NOT_PLACES | _MONTHS | {
+    "index", "plan", "strategy", "action", "framework", "agenda", "act", "law", "day", "week", "guide", "toolkit",
+    "policy", "principles", "guidelines", "protocol", "convention", "consultation", "event", "session", "working"}
+# Capitalised in titles and headings, but no one's name: without a title before it ("Ambassador",
+# "H.E."), a run holding one of these is not taken for a person.
+_TITLE_WORDS = {
+    "regional", "cooperation", "national", "international", "global", "annual", "senior", "officials", "ministerial",
+    "human", "rights", "trafficking", "persons", "people", "smuggling", "related", "transnational", "crime", "asia",
+    "pacific", "support", "protection", "victim", "victims", "migration", "migrants", "refugees", "border", "borders",
+    "management", "security", "labour", "labor", "forced", "criminality", "online", "scam", "scams", "returns",
+    "reintegration", "planning", "preparedness", "disruption", "criminal", "networks", "legal", "frameworks",
+    "foreign", "affairs", "home", "interior", "justice", "law", "enforcement", "co-chairs", "co-chairs'", "chairs",
+    "member", "members", "states", "state", "observer", "observers", "united", "republic", "kingdom", "democratic",
+    "south", "north", "east", "west", "new", "sea", "bay", "islands", "island", "strategy", "declaration", "statement",
+    "report", "summary", "news", "update", "overview", "introduction", "background", "recommendations", "outcomes",
+    "next", "steps", "key", "points", "way", "forward", "work", "plan", "first", "second", "third", "fourth", "fifth",
+    "sixth", "seventh", "eighth", "ninth", "tenth", "virtual", "joint", "special", "technical", "experts", "expert"}
+_PLACE_PREPOSITION = re.compile(r"\b(?:in|at|to|from|near|venue)\s+(?:the\s+)?$", re.I)
+_REASON = re.compile(r"\b(?:because(?: of)?|due to|owing to|as a result of|in order to|so that|given that|"
+                     r"to address|to help|to ensure|to support|to strengthen|to improve|to respond to|to enable|"
+                     r"to develop|to dismantle|to prevent|to protect|to combat|to reduce)\b", re.I)
+_CLAUSE_END = re.compile(r"[;:.]|,\s+(?:and|but|which|while|who)\b")
+_WORDS = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+# "which (two / tech / civil society) ...", but not "what did members ...": no verb in between.
+_ADJ = r"(?:(?!(?:did|do|does|is|was|were|are|has|have|had|will|would|can|could|should)\b)[\w'’-]+\s+){0,3}"
+
+
+def answer_kind(question: str) -> str | None:
+    """What sort of thing the question asks for, if it says (None: a "what"/"how" question
+    answered by a clause, or a bare keyword query). "agent" is who did something: a person,
+    or a body or country when no person is named."""
+    q = " ".join(question.lower().split())
+    acronym = re.search(r"\b(?i:what|who) (?i:is|are|was) (?:(?i:the|a|an) )?([A-Z][A-Z0-9&-]{1,9})\b", question)
+    rules = (
+        ("definition", r"\b(stands? for|abbreviat\w*|acronym|full (name|form)|short for|meaning)\b"),
+        ("year", r"\b(what|which|in what|in which) year\b|^\s*year\b"),
+        ("date", r"^\s*when\b|\bwhen (is|was|were|did|do|does|will|has|have|had)\b|\b(what|which) (dates?|days?|months?)\b"
+                 r"|\bdates?\b|\bdeadline\b|\bsince when\b|\b(what|which) (years|period)\b|\bon what day\b"),
+        ("amount", r"\bhow much (money|funding|fund\w*)\b|\b(what|which) (amount|sum|budget|funding)\b|\bbudget\b"
+                   r"|\bcontribution\b|\bhow much (did|was|were|has|have|will)\b.*\b(pledge\w*|fund\w*|budget\w*|cost\w*|"
+                   r"allocat\w*|provid\w*|contribut\w*|commit\w*|spen[dt])\b"),
+        ("number", r"\bhow (many|much|long|old)\b|\b(what|which) (number|percentage|share|proportion)\b"
+                   r"|^\s*(number|count|total) of\b"),
+        ("list", rf"\b(which|what|name the|list the|in which) {_ADJ}(countries|states|nations|members|organi[sz]ations|"
+                 r"agencies|bodies|partners|governments|topics|themes|areas|priorities|issues|sectors|groups|languages|"
+                 r"officials|ministries|companies)\b|\bwhat are the\b.*\b(members|organi[sz]ations|countries)\b"),
+        ("place", r"^\s*where\b|\bwhere (is|was|were|did|do|does|will|has|have|had)\b|\b(what|which|in which|in what) "
+                  r"(city|country|town|place|venue|location|capital|province|island|region)\b"),
+        ("organisation", rf"\b(which|what) {_ADJ}(organi[sz]ation|agency|body|institution|ministry|office|department|"
+                         r"group|entity|partner|foundation|company|programme|program|platform|mechanism|fund)\b"
+                         r"|\bwhich un\b|\bwhat is (?:it|the [\w\s-]+) called\b"),
+        ("person", rf"\b(which|what) {_ADJ}(minister|ambassador|official|secretary|director|person|chair|co-chair|"
+                   r"officer|head|speaker|representative|co-manager|manager|author|president|judge)\b"
+                   r"|\bname of the (minister|ambassador|director|official|chair)\b|^\s*name the\b"),
+        ("agent", r"^\s*who\b|\b(who|whom|whose)\b"),
+        ("reason", r"^\s*why\b|\bwhy (is|was|were|did|do|does|has|have|can|could|would|should)\b|\bfor what reason\b"
+                   r"|\bwhat (was|is|were|are) the (reason|purpose|aim|goal|objective)s?\b|\bpurpose\b"),
+    )
+    for kind, pattern in rules:
+        if re.search(pattern, q):
+            return kind
+    return "definition" if acronym else None
+
+
+def find_span(question: str, kind: str | None, sentence: str, long_forms: tuple[str, ...] = ()) -> Span | None:
+    """Where in `sentence` the short answer to `question` stands; None when the sentence holds
+    nothing of the kind asked for. A question of no kind gets its clause, or the sentence."""
+    finders = {"date": _date, "year": _year, "number": _number, "amount": _amount, "person": _person,
+               "organisation": _organisation, "place": _place, "list": _list, "definition": _definition,
+               "reason": _reason, "agent": _agent}
+    if kind is None:
+        return _clause(question, sentence)
+    if kind == "definition":
+        return _definition(question, sentence, long_forms)
+    return finders[kind](question, sentence)
+
+
+# ------------------------------------------------------------------ finders
+
+
+def _not_in_question(question: str, spans: list[Span], sentence: str) -> list[Span]:
+    """Candidates the question does not already name ("In 2023, where..." is not answered by 2023)."""
+    asked = question.lower()
+    return [s for s in spans if sentence[s.start:s.end].lower() not in asked]
+
+
+def _shares_stem(a: str, b: str) -> bool:
+    """"Indonesian" and "Indonesia" are one word here (a shared stem of five letters or more)."""
+    return a == b or (len(a) >= 5 and len(b) >= 5 and (a.startswith(b) or b.startswith(a)))
+
+
+def _closeness(question: str, sentence: str, span: Span, reach: int = 45) -> int:
+    asked = {light_stem(w) for w in _WORDS.findall(question) if w.lower() not in STOPWORDS}
+    around = {light_stem(w) for w in _WORDS.findall(sentence[max(0, span.start - reach) : span.start] + " "
+                                                     + sentence[span.end : span.end + reach])}
+    return sum(any(_shares_stem(a, w) for w in around) for a in asked)
+
+
+def _closest(question: str, sentence: str, spans: list[Span]) -> Span | None:
+    """Of several candidates, the one with most of the question's words around it ("the
+    Indonesian co-manager" is the name beside "(Indonesia)"), the first on a tie."""
+    return max(spans, key=lambda s: (_closeness(question, sentence, s), -s.start), default=None)
+
+
+def _date(question: str, sentence: str) -> Span | None:
+    found = _not_in_question(question, [Span(m.start(), m.end()) for m in _DATES.finditer(sentence)], sentence)
+    if not found:
+        return None
+    # The most specific expressions ("18 March 2024" over "2024"), then the nearest the question's words.
+    longest = max(s.end - s.start for s in found)
+    return _closest(question, sentence, [s for s in found if s.end - s.start >= min(longest, 8)])
+
+
+def _year(question: str, sentence: str) -> Span | None:
+    found = _not_in_question(question, [Span(m.start(), m.end()) for m in _YEARS.finditer(sentence)], sentence)
+    return _closest(question, sentence, found)
+
+
+def _amount(question: str, sentence: str) -> Span | None:
+    found = _not_in_question(question, [Span(m.start(), m.end()) for m in _AMOUNT.finditer(sentence)], sentence)
+    return _closest(question, sentence, found) or _number(question, sentence)
+
+
+def _number(question: str, sentence: str) -> Span | None:
+    """The number counting what the question counts, with the counted noun when it follows
+    ("how many members" -> "48 members"); years are dates, not counts."""
+    candidates = [Span(m.start(), m.end()) for m in _NUMBER.finditer(sentence)
+                  if not (_YEARS.fullmatch(m.group(0)) and not re.search(r"\byears?\b", question, re.I))]
+    candidates = [c for c in _not_in_question(question, candidates, sentence) if sentence[c.start:c.end].strip()]
+    if not candidates:
+        return None
+    counted = _counted_nouns(question)
+
+    def counted_after(span: Span) -> Span:
+        end = span.end
+        for m in re.finditer(r"\s+([\w'’-]+)", sentence[span.end : span.end + 60]):
+            word = m.group(1)
+            if m.start() != end - span.end or (light_stem(word) not in counted and word.lower() not in _COUNT_NOUNS):
+                break
+            end = span.end + m.end()
+        return Span(span.start, end)
+
+    def counts_what_is_asked(span: Span) -> bool:
+        return any(light_stem(w) in counted for w in _WORDS.findall(sentence[span.start : span.end]))
+
+    extended = [counted_after(c) for c in candidates]
+    return max(extended, key=lambda s: (counts_what_is_asked(s), _closeness(question, sentence, s), -s.start))
+
+
+def _counted_nouns(question: str) -> set[str]:
+    m = re.search(r"\bhow (?:many|much)\s+((?:[\w'’-]+\s+){0,4})", question, re.I) or \
+        re.search(r"\b(?:number|count|total|percentage|share) of\s+((?:[\w'’-]+\s+){0,4})", question, re.I)
+    words = _WORDS.findall(m.group(1)) if m else []
+    return {light_stem(w) for w in words if w.lower() not in STOPWORDS}
+
+
+def _proper_runs(sentence: str, pattern: re.Pattern = _PROPER) -> list[Span]:
+    out = []
+    for m in pattern.finditer(sentence):
+        text = sentence[m.start() : m.end()].rstrip(".,'’")
+        if text:
+            out.append(Span(m.start(), m.start() + len(text)))
+    return out
+
+
+def _people(sentence: str) -> list[Span]:
+    """Names of people: after a title ("Ambassador Lynn Bell", "H.E. Dewi Kartika Sari"), or a
+    capitalised run of two to four words none of which is a title, place or heading word."""
+    titled = []
+    for m in re.finditer(rf"(?:{_TITLES})\.?\s+({_NAME.pattern})", sentence):
+        start, text = m.start(1), m.group(1).rstrip(".,'’")
+        # "Foreign Secretary Ambassador Masud Bin Momen": titles may stack.
+        while (lead := re.match(rf"(?:{_TITLES})\.?\s+", text)) is not None:
+            start, text = start + lead.end(), text[lead.end():]
+        if text and not any(s.start <= start < s.end for s in titled):
+            titled.append(Span(start, start + len(text)))
+    if titled:
+        return [t for t in titled if len(sentence[t.start:t.end].split()) >= 2] or titled
+    out = []
+    for span in _proper_runs(sentence, _NAME):
+        words = [w.lower().strip(".,'’") for w in sentence[span.start:span.end].split()]
+        if not 2 <= len(words) <= 4 or any(w in _NOT_PERSON or w in _TITLE_WORDS for w in words):
+            continue
+        before = sentence[max(0, span.start - 12) : span.start].lower()
+        # "the Global Slavery Index" is a thing and "in Kuala Lumpur" a place: people come bare.
+        if re.search(r"\b(the|in|at|to|from|of)\s+$", before):
+            continue
+        out.append(span)
+    return out
+
+
+def _person(question: str, sentence: str) -> Span | None:
+    return _closest(question, sentence, _not_in_question(question, _people(sentence), sentence))
+
+
+def _agent(question: str, sentence: str) -> Span | None:
+    """Who did it: a person when the sentence names one, else a body or a country."""
+    return _person(question, sentence) or _organisation(question, sentence)
+
+
+def _organisation(question: str, sentence: str) -> Span | None:
+    asked = {light_stem(w) for w in _WORDS.findall(question)}
+    found = []
+    for span in _proper_runs(sentence):
+        words = {w.lower() for w in _WORDS.findall(sentence[span.start:span.end])}
+        # "The Co-chairs of the Bali Process" only echoes "Who co-chaired the Bali Process...?"
+        if words & _ORG_WORDS and not {light_stem(w) for w in words} <= asked | {"the", "of", "co"}:
+            found.append(span)
+    found += [Span(m.start(), m.end()) for m in _ACRONYM.finditer(sentence) if len(m.group(0)) >= 2]
+    found = _not_in_question(question, found, sentence)
+    return _closest(question, sentence, found)
+
+
+def _place(question: str, sentence: str) -> Span | None:
+    """A place after "in", "at"...: "Bangkok, Thailand" whole for "where", the country alone for
+    "which country", the city alone for "which city"."""
+    wants = "country" if re.search(r"\bcountry\b", question, re.I) else \
+        "city" if re.search(r"\b(city|town|capital)\b", question, re.I) else "place"
+    found = []
+    for m in _PLACE.finditer(sentence):
+        if not _PLACE_PREPOSITION.search(sentence[max(0, m.start() - 12) : m.start()]):
+            continue
+        words = [w.lower() for w in _WORDS.findall(m.group(1))]
+        if not words or any(w in _NOT_PLACES or w in _MONTHS for w in words) or _DATES.fullmatch(m.group(1)):
+            continue
+        if len(words) > 1 and m.group(1).isupper():  # a page banner in capitals, not a place
+            continue
+        city, country = Span(m.start(1), m.end(1)), Span(m.start(2), m.end(2)) if m.group(2) else None
+        if wants == "country":
+            found.append(country or city)
+        elif wants == "city" or country is None:
+            found.append(city)
+        else:
+            found.append(Span(city.start, country.end))
+    return _closest(question, sentence, _not_in_question(question, found, sentence))
+
+
+def _list(question: str, sentence: str) -> Span | None:
+    """A run of two or more names joined by commas and "and"."""
+    item = rf"(?:(?:the\s+)?{_CAP}(?:\s+(?:{_JOIN}\s+)?{_CAP}){{0,6}}(?:\s+\([^()]{{1,40}}\))?|[A-Z]{{2,}})"
+    pattern = re.compile(rf"{item}(?:\s*,\s*{item})*(?:\s*,?\s+(?:and|or)\s+{item})")
+    found = []
+    for m in pattern.finditer(sentence):
+        text = m.group(0).rstrip(".,;:")
+        if ("," in text or " and " in text or " or " in text) and not text.isupper():
+            found.append(Span(m.start(), m.start() + len(text)))
+    found = _not_in_question(question, found, sentence)
+    return max(found, key=lambda s: s.end - s.start, default=None) or _organisation(question, sentence)
+
+
+def _definition(question: str, sentence: str, long_forms: tuple[str, ...] = ()) -> Span | None:
+    lowered = sentence.lower()
+    for form in long_forms:
+        at = lowered.find(form.lower())
+        if at >= 0:
+            return Span(at, at + len(form))
+    return None
+
+
+def _reason(question: str, sentence: str) -> Span | None:
+    """The reason after "because", "due to"... (without the cue), or the purpose "to ..." (with it)."""
+    m = _REASON.search(sentence)
+    if m is None:
+        return _clause(question, sentence)
+    start = m.start() if m.group(0).lower().startswith(("to ", "in order to", "so that")) else m.end()
+    start += len(sentence[start:]) - len(sentence[start:].lstrip())
+    end = _CLAUSE_END.search(sentence, m.end())
+    return Span(start, end.start() if end else len(sentence.rstrip(". ")))
+
+
+def _clause(question: str, sentence: str) -> Span:
+    """For a "what" question: the part of the sentence after the last word it shares with the
+    question, when that is a clause of a few words; else the whole sentence."""
+    asked = {light_stem(w) for w in _WORDS.findall(question) if w.lower() not in STOPWORDS}
+    words = list(_WORDS.finditer(sentence))
+    last = max((i for i, w in enumerate(words) if light_stem(w.group(0)) in asked), default=None)
+    whole = Span(0, len(sentence.rstrip()))
+    if last is None or last >= len(words) - 2:
+        return whole
+    rest = words[last + 1 :]
+    while rest and rest[0].group(0).lower() in STOPWORDS | {"to", "that", "as"}:
+        rest = rest[1:]
+    if len(rest) < 2:
+        return whole
+    end = _CLAUSE_END.search(sentence, rest[0].start())
+    return Span(rest[0].start(), end.start() if end else len(sentence.rstrip(". ")))

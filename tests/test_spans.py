@@ -1,0 +1,89 @@
+"""The short answer inside an answering sentence, by the kind of thing a question asks for;
+and no span (so no answer) when the sentence holds nothing of that kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from search_app.spans import answer_kind, find_span
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("When was the Bali Process founded?", "date"),
+    ("In what year did the office open?", "year"),
+    ("How many members does the forum have?", "number"),
+    ("How much funding did Australia pledge to the fund?", "amount"),
+    ("Who chaired the meeting?", "agent"),
+    ("Which Australian official co-chaired the meeting?", "person"),
+    ("sixth SOM date", "date"),
+    ("jclec meaning", "definition"),
+    ("What is the PSHTA?", "definition"),
+    ("What did members ask the RSO to do?", None),
+    ("Which organisation runs the toolkit?", "organisation"),
+    ("Where did the Working Group meet?", "place"),
+    ("In which city was the workshop held?", "place"),
+    ("Which countries attended the consultation?", "list"),
+    ("What does TFPP stand for?", "definition"),
+    ("Why did members set up the task force?", "reason"),
+    ("What did the ministers agree on returns?", None),
+    ("JCLEC", None),
+])
+def test_the_kind_a_question_asks_for(question, kind):
+    assert answer_kind(question) == kind
+
+
+def span_of(question: str, sentence: str, long_forms=()) -> str | None:
+    span = find_span(question, answer_kind(question), sentence, tuple(long_forms))
+    return None if span is None else sentence[span.start : span.end]
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("When did the co-chairs meet the ministry?", "The Co-Chairs met officials of the Ministry on March 18, 2024.", "March 18, 2024"),
+    ("When was the regional event held?", "The regional event took place in Bangkok on 7-9 November 2023.", "7-9 November 2023"),
+    ("When was the Bali Process founded?", "The Bali Process was established in 2002 as a forum for dialogue.", "2002"),
+    ("In what year did the RSO open?", "The Regional Support Office opened in September 2012 in Bangkok.", "2012"),
+    ("How many members does the Bali Process have?", "The Bali Process has 45 member states and 4 member organisations.",
+     "45 member states"),
+    ("How many observers took part?", "It counts 48 members and 29 observers in all.", "29 observers"),
+    ("How many traffickers did the tribunals convict?", "The tribunals convicted 94 traffickers in 2023.", "94 traffickers"),
+    ("How much did the donors pledge?", "Donors pledged USD 3.1 million for the programme in 2021.", "USD 3.1 million"),
+    ("Who co-chaired the meeting for Australia?", "The meeting was co-chaired by Ambassador Lynn Bell of Australia.", "Lynn Bell"),
+    ("Where did the Working Group meet in 2023?", "The Working Group met in Bangkok, Thailand, on 7 November 2023.",
+     "Bangkok, Thailand"),
+    ("In which city did the Working Group meet?", "The Working Group met in Bangkok, Thailand, on 7 November 2023.", "Bangkok"),
+    ("Who was the Indonesian co-manager?", "It was opened by Ms Sarah Lindqvist, Co-Manager (Australia), and Mr Hendra "
+     "Wibisono, Co-Manager (Indonesia).", "Hendra Wibisono"),
+    ("Who did the co-chairs meet?", "They met Foreign Secretary Ambassador Masud Bin Momen at the Ministry.", "Masud Bin Momen"),
+    ("Where will the next meeting be held?", "The next meeting will be hosted by Malaysia in Kuala Lumpur.", "Kuala Lumpur"),
+    ("In which country did the Working Group meet?", "The Working Group met in Bangkok, Thailand, on 7 November 2023.", "Thailand"),
+    ("Which countries joined the pilot?", "The pilot covers Indonesia, Malaysia, Thailand and Viet Nam.", "Indonesia, Malaysia, Thailand and Viet Nam"),
+    ("Which organisation briefed members?", "Experts from the International Organization for Migration briefed members.",
+     "International Organization for Migration"),
+    ("What does TFPP stand for?", "Members praised the Task Force on Planning and Preparedness (TFPP).", "Task Force on Planning and Preparedness"),
+    ("Why was the toolkit developed?", "The toolkit was developed to help officials identify victims at borders.",
+     "to help officials identify victims at borders"),
+])
+def test_the_words_that_answer(question, sentence, expected):
+    assert span_of(question, sentence, ["Task Force on Planning and Preparedness"]) == expected
+
+
+@pytest.mark.parametrize("question, sentence", [
+    ("Where was the Fifth Ministerial Conference held?", "The Fifth Ministerial Conference was held on 2 April 2013."),
+    ("When did the ministers adopt the declaration?", "The ministers adopted the Bali Declaration on People Smuggling."),
+    ("How many officials were trained?", "Officials from the region were trained on victim identification."),
+    ("Who founded the Walk Free Foundation?", "The Walk Free Foundation published the Global Slavery Index."),
+])
+def test_a_sentence_without_the_kind_asked_for_gives_no_span(question, sentence):
+    assert span_of(question, sentence) is None
+
+
+def test_what_the_question_names_is_not_the_answer():
+    # "In 2023" is the question's own date, not the answer to "where".
+    assert span_of("In 2023, where did the Working Group meet?",
+                   "In 2023 the Working Group met in Colombo for two days.") == "Colombo"
+    assert span_of("How many members joined after 2016?", "Since 2016, 4 members have joined.") == "4 members"
+
+
+def test_a_what_question_gets_the_clause_after_its_own_words():
+    sentence = "Members asked the RSO to review national legislation on migrant smuggling."
+    assert span_of("What did members ask the RSO to do?", sentence) == "review national legislation on migrant smuggling"
