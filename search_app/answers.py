@@ -25,6 +25,7 @@ from .answer_model import AnswerModel, load_answer_model
 from .evidence import AnswerEvidence
 from .requests import SearchRequest
 from .results import Citation, Hit
+from .spans import Span, answer_kind, find_span
 
 # Passages whose sentences compete for the answer.
 ANSWER_PASSAGES = 3
@@ -39,9 +40,11 @@ HEADING_CAPITALS = 0.6
 COMMON_ENTITY_WEIGHT = 1.1
 # The features the sentence ranker and the calibration read, in answer_model.json's terms.
 RANKING = ("coverage", "context_gain", "kind_match", "entity_share", "passage_cosine", "position",
-           "defines", "sentence_cosine", "heading")
+           "defines", "sentence_cosine", "heading", "document_match")
+# (document_match helps choose among statements, not whether to answer: in the calibration it
+# declined 12 of our 60 answerable questions against 7, bench/calibrate_answers.py.)
 CALIBRATING = ("passage_cosine", "coverage", "passage_coverage", "kind_match", "missing_entity",
-               "sentence_cosine", "predicate_coverage")
+               "sentence_cosine", "predicate_coverage", "defines")
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
@@ -61,10 +64,20 @@ def default_answer_model() -> AnswerModel:
 
 
 @dataclass(frozen=True)
-class Answer:
+class AnswerSpan:
+    """The words that answer, with offsets into the document text like every citation."""
+
     text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str  # the sentence that answers, for context
     confidence: float
-    citation: Citation
+    citation: Citation  # points at the sentence
+    span: AnswerSpan | None = None  # the words inside it that answer
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,7 @@ class SentenceFeatures:
     passage_coverage: float
     predicate_coverage: float  # share of the question's other rare words (not names) in the sentence and the one before
     missing_entity: float  # 1 if a name or number of the question is nowhere in the passage or its document's title and date
+    document_match: float  # share of the question's names and numbers in the document's title and date ("the 2025 meeting")
 
     def ranking(self) -> tuple[float, ...]:
         return tuple(getattr(self, name) for name in RANKING)
@@ -138,16 +152,39 @@ def answer_question(searcher, request: SearchRequest, model: AnswerModel) -> Ask
 
 
 def extract_answer(evidence: AnswerEvidence, question: str, hits: list[Hit], model: AnswerModel) -> Answer | None:
-    candidate = best_candidate(evidence, question, hits, model.selection_weights(RANKING))
-    if candidate is None:
+    """The best sentence that holds what the question asks for, with the words that answer;
+    None when no sentence does, or the calibrated confidence is too low."""
+    found = grounded_candidate(evidence, question, hits, model.selection_weights(RANKING))
+    if found is None:
         return None
+    candidate, span = found
     confidence = calibrated_confidence(candidate.features.calibration(), model.calibration_weights(CALIBRATING))
     if confidence < model.min_confidence:
         return None
     c = candidate.hit.citation
-    citation = Citation(c.doc_id, c.title, c.date, c.source, c.page, c.section,
-                        c.start + candidate.start, c.start + candidate.end, c.url)
-    return Answer(candidate.text, round(confidence, 3), citation)
+    start = c.start + candidate.start
+    citation = Citation(c.doc_id, c.title, c.date, c.source, c.page, c.section, start, c.start + candidate.end, c.url)
+    short = AnswerSpan(candidate.text[span.start:span.end], start + span.start, start + span.end)
+    return Answer(candidate.text, round(confidence, 3), citation, short)
+
+
+def grounded_candidate(evidence: AnswerEvidence, question: str, hits: list[Hit],
+                       weights: tuple[float, ...]) -> tuple[Candidate, Span] | None:
+    """The best-ranked sentence holding what the question asks for, and where in it. Grounded:
+    a question asking for a date, a place, a person... is answered only by a sentence that holds
+    one, never by one that merely shares its topic."""
+    kind = answer_kind(question)
+    if kind is None and asks_for_definition(question) and evidence.expansions(question):
+        kind = "definition"  # a bare acronym ("JCLEC") asks what it stands for
+    long_forms = evidence.expansions(question) if kind == "definition" else ()
+    ranked = sorted(answer_candidates(evidence, question, hits), key=lambda c: -selection_score(c.features, weights))
+    # "Who ...?" is a person where any sentence names one, a body or a country only otherwise.
+    for kind in ("person", "organisation") if kind == "agent" else (kind,):
+        for candidate in ranked:
+            span = find_span(question, kind, candidate.text, long_forms)
+            if span is not None:
+                return candidate, span
+    return None
 
 
 def calibrated_confidence(features: tuple[float, ...], weights: tuple[float, ...]) -> float:
@@ -201,8 +238,10 @@ def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: 
     passage_words = light_stems(hit.text)
     passage_coverage = _coverage(terms, weights, passage_words)
     # "the 2016 meeting" is a 2016 statement even if no sentence repeats the year.
-    described = passage_words | light_stems(f"{hit.citation.title} {hit.citation.date or ''}")
+    document_words = light_stems(f"{hit.citation.title} {hit.citation.date or ''}")
+    described = passage_words | document_words
     missing_entity = float(not all(_mentions(described, e) for e in entities))
+    document_match = sum(_mentions(document_words, e) for e in entities) / len(entities) if entities else 1.0
     spans, previous = [], set()
     for start, end in split_sentences(hit.text):
         sentence = hit.text[start:end]
@@ -221,7 +260,7 @@ def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: 
             passage_cosine=cosine, position=float(position),
             defines=float(any(form in sentence.lower() for form in view.long_forms)),
             heading=float(is_heading(sentence)),
-            passage_coverage=passage_coverage, missing_entity=missing_entity,
+            passage_coverage=passage_coverage, missing_entity=missing_entity, document_match=document_match,
             predicate_coverage=_coverage(view.predicates, weights, context) if view.predicates else 1.0,
         )
         spans.append((start, end, features))

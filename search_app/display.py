@@ -50,6 +50,17 @@ def highlight(text: str, query: str) -> Markup:
     return Markup("").join(out)
 
 
+def answer_markup(answer, query: str) -> Markup:
+    """The answering sentence escaped, with the short answer in <mark class="answer-span"> and
+    the query's terms highlighted around it."""
+    span = getattr(answer, "span", None)
+    if span is None:
+        return highlight(answer.text, query)
+    before, inside, after = split_at(answer.text, span.start - answer.citation.start, span.end - answer.citation.start)
+    return (highlight(before, query) + Markup('<mark class="answer-span">') + escape(inside) + Markup("</mark>")
+            + highlight(after, query))
+
+
 def split_at(text: str, start: int, end: int) -> tuple[str, str, str]:
     """The text before, inside and after [start, end), clamped to the text."""
     start = max(0, min(start, len(text)))

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .answers import answer_question
-from .display import highlight, public_source, split_at
+from .display import answer_markup, highlight, public_source, split_at
 from .errors import UnknownDocument
 from .live_index import Live
 from .params import parse_search_request
@@ -30,7 +30,7 @@ router = APIRouter(include_in_schema=False)
 def make_templates() -> Jinja2Templates:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(highlight=highlight, public_source=public_source, modes=MODES)
+    env.globals.update(highlight=highlight, answer_markup=answer_markup, public_source=public_source, modes=MODES)
     return Jinja2Templates(env=env)
 
 

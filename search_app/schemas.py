@@ -103,12 +103,22 @@ class SearchOut(BaseModel):
     results: list[ResultOut] = Field(validation_alias=AliasChoices("results", "hits"))
 
 
+class SpanOut(BaseModel):
+    model_config = _FROM
+
+    text: str = Field(description="The words that answer (a date, a number, a name, a place, a clause).")
+    start: int = Field(description="Offset in the document text: document_text[start:end] == text.")
+    end: int
+
+
 class AnswerOut(BaseModel):
     model_config = _FROM
 
     text: str = Field(description="The sentence(s) that answer; citation start/end point at them.")
     confidence: float
     citation: CitationOut
+    span: SpanOut | None = Field(None, description="The words inside the sentence that answer, with offsets into the "
+                                                   "document text.")
 
 
 class AskOut(BaseModel):

@@ -10,6 +10,7 @@ from indexer.build import build_index
 from indexer.generation import open_current
 from indexer.terms import light_stems
 from search_app.answers import (
+    RANKING,
     _kind_match,
     _mentions,
     answer_candidates,
@@ -17,6 +18,7 @@ from search_app.answers import (
     asks_for_definition,
     default_answer_model,
     expected_kind,
+    grounded_candidate,
     is_heading,
 )
 from search_app.requests import SearchRequest
@@ -136,3 +138,20 @@ def test_an_index_from_before_sentence_vectors_is_rebuilt_once(tiny_corpus, tmp_
     report = build_index(tiny_corpus, tmp_path / "index", fake_embedder)
     assert report.full and report.chunks_reused == 0 and "rebuilding everything" in report.note
     assert build_index(tiny_corpus, tmp_path / "index", fake_embedder).generation is None  # then nothing to do
+
+
+def test_the_answer_holds_what_the_question_asks_for_and_says_where(built):
+    weights = default_answer_model().selection_weights(RANKING)
+    question = "When did the Working Group meet in Bangkok?"
+    hits = built.search(SearchRequest(question, k=5)).hits
+    candidate, span = grounded_candidate(built.evidence, question, hits, weights)
+    assert candidate.text[span.start : span.end] == "7 November 2023"
+
+
+def test_a_question_whose_kind_no_sentence_holds_gets_no_answer(built):
+    weights = default_answer_model().selection_weights(RANKING)
+    # The statements name organisations at the Regional Event, never a person.
+    question = "Which official opened the Regional Event on victim protection?"
+    hits = built.search(SearchRequest(question, k=5)).hits
+    assert hits and grounded_candidate(built.evidence, question, hits, weights) is None
+    assert answer_question(built, SearchRequest(question, k=5), default_answer_model()).answer is None

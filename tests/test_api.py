@@ -90,11 +90,16 @@ def test_ask_returns_an_answer_whose_citation_points_at_its_sentences(client, do
     for rank, passage in enumerate(body["passages"], start=1):
         assert_result(passage, rank)
     answer = body["answer"]
-    assert answer is not None and set(answer) == {"text", "confidence", "citation"}
+    assert answer is not None and set(answer) == {"text", "confidence", "citation", "span"}
     assert 0.0 <= answer["confidence"] <= 1.0
     c = answer["citation"]
     assert set(c) == CITATION_KEYS
-    assert documents[c["doc_id"]]["text"][c["start"] : c["end"]] == answer["text"]
+    text = documents[c["doc_id"]]["text"]
+    assert text[c["start"] : c["end"]] == answer["text"]
+    # The short answer lies inside the sentence, with offsets into the document like every citation.
+    span = answer["span"]
+    assert set(span) == {"text", "start", "end"} and c["start"] <= span["start"] < span["end"] <= c["end"]
+    assert text[span["start"] : span["end"]] == span["text"]
 
 
 @pytest.mark.parametrize("q", ["How do I bake sourdough bread?", "Who won the football world cup in 1998?"])

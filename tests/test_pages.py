@@ -223,3 +223,13 @@ def test_a_method_a_page_does_not_take_is_405_with_allow(site):
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET"
     assert "text/html" in response.headers["content-type"]
+
+
+def test_the_answer_card_marks_the_words_that_answer(site):
+    from .test_api import ANSWERABLE
+
+    response = site.get("/", params={"q": ANSWERABLE})
+    answer = site.get("/api/ask", params={"q": ANSWERABLE}).json()["answer"]
+    assert answer and answer["span"]
+    marked = Tags(response.text).find("mark", **{"class": "answer-span"})
+    assert marked and html.escape(answer["span"]["text"], quote=False) in response.text

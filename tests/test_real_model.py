@@ -26,6 +26,8 @@ MRR_FLOOR = 0.7
 ANSWER_ACCURACY_FLOOR = 0.65
 UNANSWERABLE_DECLINED_FLOOR = 10
 ANSWERABLE_ABSTAINED_CEILING = 8
+# The short answer (answer.span) equals the expected one, normalised (measured 0.25 when added).
+SPAN_EXACT_FLOOR = 0.2
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +80,4 @@ def test_quality_floor_on_our_own_questions(searcher):
     assert report["answer_accuracy"] >= ANSWER_ACCURACY_FLOOR, report["misses"]
     assert report["unanswerable_abstained"] >= UNANSWERABLE_DECLINED_FLOOR, report["misses"]
     assert report["answerable_abstained"] <= ANSWERABLE_ABSTAINED_CEILING, report["misses"]
+    assert report["span_exact"] >= SPAN_EXACT_FLOOR, report["misses"]

@@ -36,6 +36,8 @@
     ".status { margin: 8px 0 0; color: #4a5360; font-size: 14px; }",
     ".answer { margin-top: 10px; padding: 8px 10px; background: #f4f6f8; border-left: 4px solid #0b57a4; border-radius: 4px; }",
     ".answer p { margin: 0; }",
+    ".answer .short { font-size: 1.2em; font-weight: 600; margin-bottom: 4px; }",
+    ".answer mark.span { background: none; font-weight: 600; text-decoration: underline; }",
     ".meta { color: #4a5360; font-size: 13px; margin-top: 4px; }",
     "ol { list-style: none; margin: 8px 0 0; padding: 0; }",
     "li { padding: 8px 0; border-top: 1px solid #d5dae1; }",
@@ -145,8 +147,17 @@
       if (withAnswer) {
         var card = el("div", { "class": "answer" });
         if (body.answer) {
+          var span = body.answer.span, text = body.answer.text;
+          if (span && span.text !== text) { card.appendChild(el("p", { "class": "short" }, span.text)); }
           var p = el("p");
-          p.appendChild(highlighted(body.answer.text, q));
+          var at = span ? span.start - body.answer.citation.start : -1;
+          if (span && at >= 0 && text.slice(at, at + span.text.length) === span.text) {
+            p.appendChild(highlighted(text.slice(0, at), q));
+            p.appendChild(el("mark", { "class": "span" }, span.text));
+            p.appendChild(highlighted(text.slice(at + span.text.length), q));
+          } else {
+            p.appendChild(highlighted(text, q));
+          }
           card.appendChild(p);
           var meta = citationLine(body.answer.citation);
           meta.appendChild(document.createTextNode(" · confidence " + Math.round(body.answer.confidence * 100) + "%"));
