@@ -3,11 +3,11 @@
     prepare      the query's text, its acronyms' long forms, what the encoder reads (query.py)
     retrieve     dense (FAISS) and keyword (BM25) candidates, in parallel (retrievers.py, keywords.py)
     fuse         one ranking of Candidates (fusion.py)
-    rerank       any further stages, each list[Candidate] -> list[Candidate] (none by default)
+    rerank       further stages, each list[Candidate] -> list[Candidate] (DocumentMatch by default)
     trim         overlapping chunks shown once (passages.py)
     page, cite   the page asked for, each hit with its text and citation (passages.py)
 
-Stages are values: `Stages(rerankers=(MyStage(),))` adds one, and tests and benchmarks swap
+Stages are values: `Stages(rerankers=(DocumentMatch(), MyStage()))` adds one, and tests and benchmarks swap
 `searcher.dense` / `searcher.keyword` for wrappers. A plain library: no web imports. The JSON
 API and the HTML pages both call `Searcher.search`.
 """
@@ -29,6 +29,7 @@ from .fusion import MIN_CANDIDATES, ConvexFusion
 from .keywords import WordStats, keyword_retriever
 from .passages import DocumentCache, cite, find_passage, trim_overlaps
 from .query import PreparedQuery, QueryPreparer, Scope
+from .rerankers import DocumentMatch
 from .requests import SearchRequest
 from .results import Candidate, Passage, SearchResult
 from .retrievers import DenseRetriever, Retriever
@@ -51,7 +52,8 @@ class Stages:
     (bench/tune_fusion.py)."""
 
     fusion: Fusion = ConvexFusion()
-    rerankers: tuple[Reranker, ...] = ()
+    # A question naming a year or a meeting is about that statement (rerankers.py).
+    rerankers: tuple[Reranker, ...] = (DocumentMatch(),)
     # FAISS's OpenMP threads per dense search: a server runs one, so that spinning OpenMP
     # workers do not fight the encoder (indexer/vectors.py); None leaves FAISS's default.
     search_threads: int | None = None

@@ -135,3 +135,28 @@ def test_a_server_searches_faiss_on_one_thread_in_whichever_thread_asks(generati
     worker.start()
     worker.join()
     assert seen == [1]
+
+
+def test_a_question_naming_a_year_or_meeting_prefers_that_statement(tmp_path, fake_embedder):
+    from search_app.rerankers import DocumentMatch, named_occasion
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    same = "The Working Group counted {n} members and agreed to meet again next year in the region."
+    (corpus / "2019-05-01-fifth-annual-meeting.txt").write_text("Fifth Annual Meeting\n\n" + same.format(n=38) + "\n")
+    (corpus / "2023-05-01-ninth-annual-meeting.txt").write_text("Ninth Annual Meeting\n\n" + same.format(n=45) + "\n")
+    # Other statements, so that fusion's min-max normalisation has a range to spread the two over.
+    for i, topic in enumerate(["fisheries supply chains", "online scam compounds", "border management",
+                               "victim referral toolkits", "returns and reintegration"]):
+        (corpus / f"2021-0{i + 1}-01-other-{i}.txt").write_text(f"Members discussed {topic} at length.\n")
+    build_index(corpus, tmp_path / "index", fake_embedder)
+    generation = open_current(tmp_path / "index")
+    assert named_occasion("At the Ninth Annual Meeting in 2023, how many members?") == ["2023", "ninth annual meeting"]
+    plain = Searcher(generation, fake_embedder, Stages(rerankers=()))
+    matched = Searcher(generation, fake_embedder, Stages(rerankers=(DocumentMatch(),)))
+    for year, doc in (("2019", "2019-05-01-fifth-annual-meeting"), ("2023", "2023-05-01-ninth-annual-meeting")):
+        request = SearchRequest(f"How many members did the Working Group count in {year}?", k=2)
+        assert matched.search(request).hits[0].citation.doc_id == doc
+    # A question that names no occasion is left as fusion ranked it.
+    request = SearchRequest("How many members did the Working Group count?", k=2)
+    assert [h.chunk_id for h in matched.search(request).hits] == [h.chunk_id for h in plain.search(request).hits]

@@ -1,0 +1,69 @@
+"""Choose the DocumentMatch reranking weight (search_app/rerankers.py) by measurement, never on
+test queries or held-out questions:
+
+    .venv/bin/python bench/tune_rerank.py [--limit 300]
+
+For each weight: our own questions and dev set 2 (hit@1, MRR, answer accuracy, span exact
+match) and SciFact claims outside the test qrels (hybrid nDCG@10: a corpus whose queries
+rarely name a year, where the stage must not hurt). Writes bench/results/tune_rerank.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import DEFAULT_SCIFACT, load_scifact, scifact_index  # noqa: E402
+from bench.quality import (  # noqa: E402
+    DEV2,
+    DEV2_CORPUS,
+    evaluate_questions,
+    evaluate_scifact,
+    extended_index,
+    load_questions,
+    seed_index,
+)
+from indexer.embedders import make_embedder  # noqa: E402
+from indexer.generation import open_current  # noqa: E402
+from search_app.rerankers import DocumentMatch  # noqa: E402
+from search_app.searcher import Searcher, Stages  # noqa: E402
+
+WEIGHTS = (0.0, 0.1, 0.2, 0.4)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scifact", type=Path, default=DEFAULT_SCIFACT)
+    parser.add_argument("--limit", type=int, default=300, help="SciFact dev claims")
+    args = parser.parse_args()
+    embedder = make_embedder("minilm")
+    generations = {"own": open_current(seed_index(embedder)), "dev2": open_current(extended_index("dev2", DEV2_CORPUS, embedder)),
+                   "scifact": open_current(scifact_index(args.scifact, embedder))}
+    questions = {"own": load_questions(), "dev2": load_questions(DEV2)}
+    queries, qrels = load_scifact(args.scifact, "dev", args.limit)
+    rows = {}
+    print(f"{'weight':8} own hit@1 MRR answer span-EM | dev2 hit@1 MRR answer span-EM | SciFact-dev nDCG@10")
+    for w in WEIGHTS:
+        stages = Stages(rerankers=(DocumentMatch(w),) if w else ())
+        row = {}
+        for name in ("own", "dev2"):
+            r = evaluate_questions(Searcher(generations[name], embedder, stages), questions[name], "hybrid")
+            row[name] = {k: r[k] for k in ("hit@1", "mrr@10", "answer_accuracy", "span_exact", "answerable_abstained")}
+        row["scifact_dev"] = evaluate_scifact(Searcher(generations["scifact"], embedder, stages), queries, qrels, ["hybrid"])["hybrid"]["ndcg@10"]
+        rows[str(w)] = row
+        o, d = row["own"], row["dev2"]
+        print(f"{w:<8} {o['hit@1']:.3f} {o['mrr@10']:.3f} {o['answer_accuracy']:.3f} {o['span_exact']:.3f} | "
+              f"{d['hit@1']:.3f} {d['mrr@10']:.3f} {d['answer_accuracy']:.3f} {d['span_exact']:.3f} | {row['scifact_dev']:.4f}",
+              flush=True)
+    out = ROOT / "bench" / "results" / "tune_rerank.json"
+    out.write_text(json.dumps({"scifact_dev_queries": len(queries), "weights": rows}, indent=2) + "\n")
+    print(f"written to {out}")
+
+
+if __name__ == "__main__":
+    main()
