@@ -3,7 +3,7 @@ test queries or held-out questions:
 
     .venv/bin/python bench/tune_rerank.py [--limit 300]
 
-For each weight: our own questions and dev set 2 (hit@1, MRR, answer accuracy, span exact
+For each match weight, and recency weights at one match weight: our own questions and dev set 2 (hit@1, MRR, answer accuracy, span exact
 match) and SciFact claims outside the test qrels (hybrid nDCG@10: a corpus whose queries
 rarely name a year, where the stage must not hurt). Writes bench/results/tune_rerank.json.
 """
@@ -34,12 +34,16 @@ from search_app.rerankers import DocumentMatch  # noqa: E402
 from search_app.searcher import Searcher, Stages  # noqa: E402
 
 WEIGHTS = (0.0, 0.1, 0.2, 0.4)
+RECENCY = (0.0, 0.05, 0.1)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scifact", type=Path, default=DEFAULT_SCIFACT)
     parser.add_argument("--limit", type=int, default=300, help="SciFact dev claims")
+    parser.add_argument("--weights", type=lambda t: [float(x) for x in t.split(",")], default=None,
+                        help=f"match weights to try (default {WEIGHTS})")
+    parser.add_argument("--recency-at", type=float, default=0.4, help="the match weight the recency variants use")
     args = parser.parse_args()
     embedder = make_embedder("minilm")
     generations = {"own": open_current(seed_index(embedder)), "dev2": open_current(extended_index("dev2", DEV2_CORPUS, embedder)),
@@ -48,16 +52,17 @@ def main() -> None:
     queries, qrels = load_scifact(args.scifact, "dev", args.limit)
     rows = {}
     print(f"{'weight':8} own hit@1 MRR answer span-EM | dev2 hit@1 MRR answer span-EM | SciFact-dev nDCG@10")
-    for w in WEIGHTS:
-        stages = Stages(rerankers=(DocumentMatch(w),) if w else ())
+    variants = [(w, 0.0) for w in (args.weights or WEIGHTS)] + [(args.recency_at, r) for r in RECENCY if r]
+    for w, recency in variants:
+        stages = Stages(rerankers=(DocumentMatch(w, recency),) if (w or recency) else ())
         row = {}
         for name in ("own", "dev2"):
             r = evaluate_questions(Searcher(generations[name], embedder, stages), questions[name], "hybrid")
             row[name] = {k: r[k] for k in ("hit@1", "mrr@10", "answer_accuracy", "span_exact", "answerable_abstained")}
         row["scifact_dev"] = evaluate_scifact(Searcher(generations["scifact"], embedder, stages), queries, qrels, ["hybrid"])["hybrid"]["ndcg@10"]
-        rows[str(w)] = row
+        rows[f"{w} recency {recency}"] = row
         o, d = row["own"], row["dev2"]
-        print(f"{w:<8} {o['hit@1']:.3f} {o['mrr@10']:.3f} {o['answer_accuracy']:.3f} {o['span_exact']:.3f} | "
+        print(f"{w:<4}{recency:<5} {o['hit@1']:.3f} {o['mrr@10']:.3f} {o['answer_accuracy']:.3f} {o['span_exact']:.3f} | "
               f"{d['hit@1']:.3f} {d['mrr@10']:.3f} {d['answer_accuracy']:.3f} {d['span_exact']:.3f} | {row['scifact_dev']:.4f}",
               flush=True)
     out = ROOT / "bench" / "results" / "tune_rerank.json"
