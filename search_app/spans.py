@@ -257,9 +257,12 @@ def _people(sentence: str) -> list[Span]:
         words = [w.lower().strip(".,'’") for w in sentence[span.start:span.end].split()]
         if not 2 <= len(words) <= 4 or any(w in _NOT_PERSON or w in _TITLE_WORDS for w in words):
             continue
-        before = sentence[max(0, span.start - 12) : span.start].lower()
+        before = sentence[max(0, span.start - 40) : span.start]
         # "the Global Slavery Index" is a thing and "in Kuala Lumpur" a place: people come bare.
-        if re.search(r"\b(the|in|at|to|from|of)\s+$", before):
+        if re.search(r"\b(the|in|at|to|from|of)\s+$", before.lower()):
+            continue
+        # "...Welfare and Overseas Employment" ends a body's name; "Colombo, Sri Lanka" a place.
+        if re.search(r"[A-Z][\w'’]*(?:\s+and|,)\s+$", before):
             continue
         out.append(span)
     return out

@@ -72,6 +72,8 @@ def test_the_words_that_answer(question, sentence, expected):
     ("When did the ministers adopt the declaration?", "The ministers adopted the Bali Declaration on People Smuggling."),
     ("How many officials were trained?", "Officials from the region were trained on victim identification."),
     ("Who founded the Walk Free Foundation?", "The Walk Free Foundation published the Global Slavery Index."),
+    ("Which official briefed the delegation?", "The Ministry of Expatriates' Welfare and Overseas Employment briefed it."),
+    ("Which official hosted the meeting?", "The meeting took place in Colombo, Sri Lanka, last June."),
 ])
 def test_a_sentence_without_the_kind_asked_for_gives_no_span(question, sentence):
     assert span_of(question, sentence) is None
