@@ -33,9 +33,8 @@ from bench.quality import DEV2, DEV2_CORPUS, contains_answer, extended_index, lo
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
 from search_app.answer_model import MODEL_FILE, AnswerModel, save_answer_model  # noqa: E402
-from search_app.answers import CALIBRATING, RANKING, answer_candidates, calibrated_confidence  # noqa: E402
+from search_app.answers import CALIBRATING, RANKING, answer_candidates, calibrated_confidence, grounded_candidates  # noqa: E402
 from search_app.requests import SearchRequest  # noqa: E402
-from search_app.spans import answer_kind, find_span  # noqa: E402
 from search_app.searcher import Searcher  # noqa: E402
 
 # Below this probability that the statements answer, the product says so (the model file keeps it).
@@ -55,29 +54,22 @@ LABEL = "answerable"
 
 class Question:
     """One question's candidate sentences: only those that hold what it asks for (a span of its
-    kind: the product's grounding) compete, as in answers.grounded_candidate."""
+    kind: the product's grounding, answers.grounded_candidates) compete."""
 
     def __init__(self, q: dict, candidates):
         self.q = q
         self.answerable = bool(q["answerable"])
-        kind = answer_kind(q["question"])
-        candidates = [c for c in candidates if find_span(q["question"], kind, c.text, LONG_FORMS.get(q["id"], ())) is not None]
         self.rank_x = np.array([c.features.ranking() for c in candidates]).reshape(len(candidates), len(RANKING))
         self.calib_x = np.array([c.features.calibration() for c in candidates]).reshape(len(candidates), len(CALIBRATING))
         self.gold = np.array([self.answerable and contains_answer(c.text, q["answer"]) for c in candidates], dtype=bool)
-
-
-# Acronym long forms of each definition question, filled by collect() (the evidence knows them).
-LONG_FORMS: dict[str, tuple[str, ...]] = {}
 
 
 def collect(searcher: Searcher, questions: list[dict]) -> list[Question]:
     out = []
     for q in questions:
         hits = searcher.search(SearchRequest(q["question"], k=10)).hits
-        if answer_kind(q["question"]) == "definition":
-            LONG_FORMS[q["id"]] = searcher.evidence.expansions(q["question"])
-        out.append(Question(q, answer_candidates(searcher.evidence, q["question"], hits)))
+        candidates = answer_candidates(searcher.evidence, q["question"], hits)
+        out.append(Question(q, [c for c, _ in grounded_candidates(searcher.evidence, q["question"], candidates)]))
     return out
 
 
@@ -114,16 +106,16 @@ def picked_right(q: Question, w: np.ndarray) -> bool:
     return q.answerable and i is not None and bool(q.gold[i])
 
 
-def fit_calibration(questions: list[Question], w: np.ndarray) -> tuple[float, ...]:
+def fit_calibration(questions: list[Question], w: np.ndarray, label: str = LABEL) -> tuple[float, ...]:
     from sklearn.linear_model import LogisticRegression
 
-    x, y = calibration_rows(questions, w)
+    x, y = calibration_rows(questions, w, label)
     # "balanced": answerable questions outnumber the others four to one.
     model = LogisticRegression(C=C, class_weight="balanced", max_iter=1000).fit(x, y)
     return (float(model.intercept_[0]), *map(float, model.coef_[0]))
 
 
-def calibration_rows(questions: list[Question], w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def calibration_rows(questions: list[Question], w: np.ndarray, label: str = LABEL) -> tuple[np.ndarray, np.ndarray]:
     """The chosen sentence's calibration features per question that has one (a question with no
     grounded sentence is declined whatever the calibration says)."""
     picked = [(q, i) for q in questions if (i := chosen(q, w)) is not None]
@@ -131,7 +123,7 @@ def calibration_rows(questions: list[Question], w: np.ndarray) -> tuple[np.ndarr
     # chosen sentence is right instead (a wrong sentence counts as no answer) declined more
     # near-misses on the dev sets (22 of 32 against 17) but also far more answerable questions
     # (78 of 186 against 46): kept as the documented alternative, `--label correct`.
-    if LABEL == "correct":
+    if label == "correct":
         return np.array([q.calib_x[i] for q, i in picked]), np.array([int(bool(q.gold[i])) for q, i in picked])
     return np.array([q.calib_x[i] for q, i in picked]), np.array([int(q.answerable) for q, _ in picked])
 
@@ -149,14 +141,14 @@ def judge(questions: list[Question], w: np.ndarray, calibration: tuple[float, ..
     return out
 
 
-def cross_validate(questions: list[Question], rank_l2: float) -> tuple[list[str], int]:
+def cross_validate(questions: list[Question], rank_l2: float, label: str = LABEL) -> tuple[list[str], int]:
     outcomes: list[str] = [""] * len(questions)
     picked = 0
     folds = np.arange(len(questions)) % FOLDS
     for fold in range(FOLDS):
         train = [q for q, f in zip(questions, folds) if f != fold]
         w = fit_selection(train, rank_l2)
-        calibration = fit_calibration(train, w)
+        calibration = fit_calibration(train, w, label)
         test_at = [i for i, f in enumerate(folds) if f == fold]
         for i, outcome in zip(test_at, judge([questions[i] for i in test_at], w, calibration)):
             outcomes[i] = outcome
@@ -189,7 +181,6 @@ def main() -> None:
     parser.add_argument("--label", choices=("answerable", "correct"), default=LABEL,
                         help="what the calibration learns (default: whether the question is answerable)")
     args = parser.parse_args()
-    globals()["LABEL"] = args.label  # read by calibration_rows, in the fits and the cross-validation
     embedder = make_embedder("minilm")
     questions = collect(Searcher(open_current(seed_index(embedder)), embedder), load_questions())
     if DEV2.exists():
@@ -199,10 +190,10 @@ def main() -> None:
     reachable = sum(bool(q.gold.any()) for q in questions)
 
     prior = np.array(PRIOR, dtype=float)
-    before = judge(questions, prior, fit_calibration(questions, prior))
-    cv, cv_picked = cross_validate(questions, args.rank_l2)
+    before = judge(questions, prior, fit_calibration(questions, prior, args.label))
+    cv, cv_picked = cross_validate(questions, args.rank_l2, args.label)
     w = fit_selection(questions, args.rank_l2)
-    calibration = fit_calibration(questions, w)
+    calibration = fit_calibration(questions, w, args.label)
     fitted = judge(questions, w, calibration)
 
     def figures(outcomes: list[str], right: int) -> dict:

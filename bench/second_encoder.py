@@ -42,11 +42,10 @@ from bench.quality import (  # noqa: E402
 )
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
-from search_app.answers import RANKING, answer_candidates, default_answer_model, selection_score  # noqa: E402
+from search_app.answers import RANKING, answer_candidates, default_answer_model, grounded_candidates, selection_score  # noqa: E402
 from search_app.query import Scope  # noqa: E402
 from search_app.requests import SearchRequest  # noqa: E402
 from search_app.searcher import SERVER_STAGES, Searcher  # noqa: E402
-from search_app.spans import answer_kind, find_span  # noqa: E402
 
 
 def p50(times: list[float]) -> float:
@@ -132,10 +131,8 @@ def sentence_choice(e5, embedder) -> dict:
             if not q["answerable"]:
                 continue
             hits = searcher.search(SearchRequest(q["question"], k=10)).hits
-            kind = answer_kind(q["question"])
-            cands = [c for c in answer_candidates(searcher.evidence, q["question"], hits)
-                     if find_span(q["question"], kind if kind != "agent" else "person", c.text,
-                                  searcher.evidence.expansions(q["question"])) is not None]
+            cands = [c for c, _ in grounded_candidates(searcher.evidence, q["question"],
+                                                       answer_candidates(searcher.evidence, q["question"], hits))]
             if not cands:
                 continue
             t0 = time.perf_counter()

@@ -175,7 +175,7 @@ def _add_documents(writer: GenerationWriter, plan: BuildPlan, vectors: dict[str,
         added_ids.extend(writer.add_document(planned.document, planned.chunks, planned.hashes, chunk_vectors))
         added_vectors.extend(chunk_vectors)
         docs_by_file[planned.rel].append(doc_id)
-    files = plan.previous.files if plan.previous else {}
+    files = plan.previous_files
     for s in plan.to_read:
         if s.rel in docs_by_file:
             writer.set_file(s.record(tuple(docs_by_file[s.rel])))

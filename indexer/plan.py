@@ -22,13 +22,13 @@ import numpy as np
 
 from .chunking import ChunkingParams, chunk_document, embedding_text, split_sentences
 from .documents import load_metadata, read_documents, reader_labels
+from .metadata import METADATA_FILE
 from .errors import CorruptIndex, UnreadableDocument
 from .generation import cached_vectors, read_file_records, read_manifest
 from .layout import INDEX_FORMAT
 from .models import Chunk, Document, FileRecord
 from .report import BuildReport
 
-METADATA_FILE = "metadata.json"
 # Bump when embedding_text() changes what the encoder reads: every vector is then stale.
 EMBED_TEXT_VERSION = 1
 # Generations store each chunk's sentence vectors (the answer picker reads them) since
@@ -101,12 +101,16 @@ class BuildPlan:
     job: EmbeddingJob | None = None
 
     @property
+    def previous_files(self) -> dict[str, FileRecord]:
+        return self.previous.files if self.previous else {}
+
+    @property
     def nothing_changed(self) -> bool:
         return self.previous is not None and not self.to_read and not self.removed
 
     def stale_doc_ids(self) -> list[str]:
         """Documents that go: those of removed files, and the old ones of files read again cleanly."""
-        files = self.previous.files if self.previous else {}
+        files = self.previous_files
         rels = [*self.removed, *(rel for rel in self.read_ok if rel in files)]
         return [doc_id for rel in rels for doc_id in files[rel].doc_ids]
 
@@ -212,7 +216,7 @@ def plan_contents(plan: BuildPlan, model_name: str, params: ChunkingParams, repo
                   warn: Callable[[str], None]) -> None:
     """Read and chunk the files to read, find the stored vectors that still serve, and set
     plan.job to what is left to embed."""
-    files = plan.previous.files if plan.previous else {}
+    files = plan.previous_files
     texts: dict[str, str] = {}  # embed_hash -> what the encoder reads
     chunk_texts: dict[str, str] = {}  # embed_hash -> the chunk text its sentences are counted in
     for s in plan.to_read:

@@ -118,7 +118,7 @@ class Settings:
         for f in fields(cls):
             raw = env.get(ENV_PREFIX + f.name.upper())
             if raw is not None and raw.strip():
-                values[f.name] = _parse(f, raw.strip(), ENV_PREFIX + f.name.upper())
+                values[f.name] = _checked(f.metadata["parse"], raw.strip(), ENV_PREFIX + f.name.upper())
         if "model_cache" not in values:
             values["model_cache"] = model_cache_dir(env)  # XDG_CACHE_HOME counts too
         for name, value in overrides.items():
@@ -137,10 +137,6 @@ class Settings:
             default = f.default_factory() if f.default is MISSING else f.default
             out.append((ENV_PREFIX + f.name.upper(), str(default) if f.repr else "unset", f.metadata["help"]))
         return out
-
-
-def _parse(f, raw: str, label: str):
-    return _checked(f.metadata["parse"], raw, label)
 
 
 def _checked(parse, value, label: str):

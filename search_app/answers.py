@@ -173,18 +173,25 @@ def grounded_candidate(evidence: AnswerEvidence, question: str, hits: list[Hit],
     """The best-ranked sentence holding what the question asks for, and where in it. Grounded:
     a question asking for a date, a place, a person... is answered only by a sentence that holds
     one, never by one that merely shares its topic."""
-    kind = answer_kind(question)
-    if kind is None and asks_for_definition(question) and evidence.expansions(question):
-        kind = "definition"  # a bare acronym ("JCLEC") asks what it stands for
-    long_forms = evidence.expansions(question) if kind == "definition" else ()
     ranked = sorted(answer_candidates(evidence, question, hits), key=lambda c: -selection_score(c.features, weights))
+    grounded = grounded_candidates(evidence, question, ranked)
+    return grounded[0] if grounded else None
+
+
+def grounded_candidates(evidence: AnswerEvidence, question: str,
+                        candidates: list[Candidate]) -> list[tuple[Candidate, Span]]:
+    """The candidates that may answer, in their order, each with its span: those holding what
+    the question asks for. The one grounding rule, for the product and for the fit."""
+    kind, expansions = answer_kind(question), evidence.expansions(question)
+    if kind is None and expansions and asks_for_definition(question):
+        kind = "definition"  # a bare acronym ("JCLEC") asks what it stands for
+    long_forms = expansions if kind == "definition" else ()
     # "Who ...?" is a person where any sentence names one, a body or a country only otherwise.
-    for kind in ("person", "organisation") if kind == "agent" else (kind,):
-        for candidate in ranked:
-            span = find_span(question, kind, candidate.text, long_forms)
-            if span is not None:
-                return candidate, span
-    return None
+    for wanted in ("person", "organisation") if kind == "agent" else (kind,):
+        found = [(c, span) for c in candidates if (span := find_span(question, wanted, c.text, long_forms)) is not None]
+        if found:
+            return found
+    return []
 
 
 def calibrated_confidence(features: tuple[float, ...], weights: tuple[float, ...]) -> float:

@@ -42,11 +42,23 @@ class Scope:
         return self.ids is not None and len(self.ids) == 0
 
 
+# Prepared queries remembered per generation: a search and its answer ask for the same one
+# several times (retrieval, the answer's evidence, the query vector).
+PREPARED_CACHE_SIZE = 1024
+
+
 class QueryPreparer:
-    """Prepares queries against one generation (whose statements define the acronyms)."""
+    """Prepares queries against one generation (whose statements define the acronyms); each
+    text once (dict operations are atomic, so threads may share the memo)."""
 
     def __init__(self, generation):
         self.acronyms = AcronymExpander(generation)
+        self._prepared: dict[str, PreparedQuery] = {}
 
     def prepare(self, text: str) -> PreparedQuery:
-        return PreparedQuery(text, self.acronyms.expansions(text))
+        prepared = self._prepared.get(text)
+        if prepared is None:
+            if len(self._prepared) >= PREPARED_CACHE_SIZE:
+                self._prepared.clear()
+            prepared = self._prepared[text] = PreparedQuery(text, self.acronyms.expansions(text))
+        return prepared

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 
 from indexer.terms import light_stem
 
@@ -62,7 +63,7 @@ class DocumentMatch:
         bonus = self._shares(generation, docs, named) if named else self._newness(generation, docs)
         boosted = [(c.score + bonus.get(docs.get(c.chunk), 0.0), c) for c in candidates]
         boosted.sort(key=lambda pair: (-pair[0], pair[1].chunk))
-        return [type(c)(c.chunk, score, c.dense, c.keyword) for score, c in boosted]
+        return [replace(c, score=score) for score, c in boosted]
 
     def _shares(self, generation, docs: dict[int, str], named: list[str]) -> dict[str, float]:
         out = {}

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from indexer.terms import STOPWORDS, light_stem
+from indexer.terms import STOPWORDS, light_stem, light_stems
 
-KINDS = ("date", "year", "number", "amount", "person", "agent", "organisation", "place", "list", "definition", "reason")
 
 _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
           r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?")
@@ -141,14 +141,11 @@ def answer_kind(question: str) -> str | None:
 def find_span(question: str, kind: str | None, sentence: str, long_forms: tuple[str, ...] = ()) -> Span | None:
     """Where in `sentence` the short answer to `question` stands; None when the sentence holds
     nothing of the kind asked for. A question of no kind gets its clause, or the sentence."""
-    finders = {"date": _date, "year": _year, "number": _number, "amount": _amount, "person": _person,
-               "organisation": _organisation, "place": _place, "list": _list, "definition": _definition,
-               "reason": _reason, "agent": _agent}
     if kind is None:
         return _clause(question, sentence)
     if kind == "definition":
         return _definition(question, sentence, long_forms)
-    return finders[kind](question, sentence)
+    return _FINDERS[kind](question, sentence)
 
 
 # ------------------------------------------------------------------ finders
@@ -165,10 +162,15 @@ def _shares_stem(a: str, b: str) -> bool:
     return a == b or (len(a) >= 5 and len(b) >= 5 and (a.startswith(b) or b.startswith(a)))
 
 
+@lru_cache(maxsize=1024)  # asked once per candidate span of every sentence: once per question is enough
+def _asked_stems(question: str) -> frozenset[str]:
+    """The question's content words, light-stemmed."""
+    return frozenset(light_stems(" ".join(w for w in _WORDS.findall(question) if w.lower() not in STOPWORDS)))
+
+
 def _closeness(question: str, sentence: str, span: Span, reach: int = 45) -> int:
-    asked = {light_stem(w) for w in _WORDS.findall(question) if w.lower() not in STOPWORDS}
-    around = {light_stem(w) for w in _WORDS.findall(sentence[max(0, span.start - reach) : span.start] + " "
-                                                     + sentence[span.end : span.end + reach])}
+    asked = _asked_stems(question)
+    around = light_stems(sentence[max(0, span.start - reach) : span.start] + " " + sentence[span.end : span.end + reach])
     return sum(any(_shares_stem(a, w) for w in around) for a in asked)
 
 
@@ -278,7 +280,7 @@ def _agent(question: str, sentence: str) -> Span | None:
 
 
 def _organisation(question: str, sentence: str) -> Span | None:
-    asked = {light_stem(w) for w in _WORDS.findall(question)}
+    asked = light_stems(question)
     found = []
     for span in _proper_runs(sentence):
         words = {w.lower() for w in _WORDS.findall(sentence[span.start:span.end])}
@@ -350,7 +352,7 @@ def _reason(question: str, sentence: str) -> Span | None:
 def _clause(question: str, sentence: str) -> Span:
     """For a "what" question: the part of the sentence after the last word it shares with the
     question, when that is a clause of a few words; else the whole sentence."""
-    asked = {light_stem(w) for w in _WORDS.findall(question) if w.lower() not in STOPWORDS}
+    asked = _asked_stems(question)
     words = list(_WORDS.finditer(sentence))
     last = max((i for i, w in enumerate(words) if light_stem(w.group(0)) in asked), default=None)
     whole = Span(0, len(sentence.rstrip()))
@@ -363,3 +365,7 @@ def _clause(question: str, sentence: str) -> Span:
         return whole
     end = _CLAUSE_END.search(sentence, rest[0].start())
     return Span(rest[0].start(), end.start() if end else len(sentence.rstrip(". ")))
+
+
+_FINDERS = {"date": _date, "year": _year, "number": _number, "amount": _amount, "person": _person, "agent": _agent,
+            "organisation": _organisation, "place": _place, "list": _list, "reason": _reason}
