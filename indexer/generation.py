@@ -18,7 +18,8 @@ import numpy as np
 from .bm25 import BM25Params, ImpactIndex, KeywordRow, keyword_index_readable
 from .errors import CorruptIndex, NoIndex
 from .layout import FAISS, INDEX_FORMAT, KEYWORDS, MANIFEST, SQLITE, IndexDir
-from .models import ChunkFilter, ChunkSpan, Document, DocumentInfo, FileRecord, Section, StoredChunk
+from .models import ChunkFilter, ChunkSpan, Document, DocumentInfo, FileRecord, Paragraph, Section, StoredChunk
+from .paragraphs import split_paragraphs
 from .vectors import read_vector_index, search_vectors
 
 # SQLite allows 999 bound parameters in older builds; lookups by id go in parts of this size.
@@ -221,6 +222,18 @@ class Generation:
             sections=sections, page_starts=tuple(json.loads(row[7])), external_id=row[8],
             extra=json.loads(row[9]),
         )
+
+    def paragraphs(self, doc_id: str) -> tuple[Paragraph, ...]:
+        """The document's numbered paragraphs, in order. A generation built before paragraphs
+        were stored has none: they are made from its text, by the same rules."""
+        if self.has_table("paragraphs"):
+            rows = self.db.execute(
+                'SELECT n, start, "end", page FROM paragraphs WHERE doc_id = ? ORDER BY start', (doc_id,)
+            ).fetchall()
+            if rows:
+                return tuple(Paragraph(*r) for r in rows)
+        row = self.db.execute("SELECT text, page_starts FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return split_paragraphs(row[0], tuple(json.loads(row[1]))) if row else ()
 
     def text_span(self, doc_id: str, start: int, end: int) -> str:
         """document_text[start:end] without reading the whole text ("" for an unknown document)."""

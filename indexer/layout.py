@@ -64,6 +64,10 @@ CREATE TABLE IF NOT EXISTS sentences (
     embed_hash TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, vector BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sentences_hash ON sentences(embed_hash);
+CREATE TABLE IF NOT EXISTS paragraphs (
+    doc_id TEXT NOT NULL, n INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, page INTEGER
+);
+CREATE INDEX IF NOT EXISTS paragraphs_doc ON paragraphs(doc_id, start);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, heading, title, tokenize = 'porter unicode61 remove_diacritics 2'
 );

@@ -140,3 +140,14 @@ class FileRecord:
     meta_hash: str
     doc_ids: tuple[str, ...]
     skipped: str | None = None
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A numbered paragraph of a document: what people cite ("para. 4"), with its offsets
+    in the document text and its page (PDFs only)."""
+
+    n: int
+    start: int
+    end: int
+    page: int | None = None

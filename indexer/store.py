@@ -17,6 +17,7 @@ from .errors import IndexWriteFailed, describe_write_error, writing
 from .generation import read_all_vectors, read_keyword_rows
 from .layout import FAISS, KEYWORDS, MANIFEST, SCHEMA, SQLITE
 from .models import Document, FileRecord
+from .paragraphs import split_paragraphs
 
 _Method = TypeVar("_Method", bound=Callable)
 
@@ -72,6 +73,7 @@ class GenerationWriter:
             self.db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((i,) for i in ids))
             self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+            self.db.execute("DELETE FROM paragraphs WHERE doc_id = ?", (doc_id,))
         return removed
 
     @_writes
@@ -91,6 +93,10 @@ class GenerationWriter:
                 document.external_id,
                 json.dumps(document.extra, ensure_ascii=False, default=str),
             ),
+        )
+        self.db.executemany(
+            'INSERT INTO paragraphs (doc_id, n, start, "end", page) VALUES (?,?,?,?,?)',
+            ((document.doc_id, p.n, p.start, p.end, p.page) for p in split_paragraphs(document.text, document.page_starts)),
         )
         ids = []
         for chunk, h, vec in zip(chunks, embed_hashes, vectors):

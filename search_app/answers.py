@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from indexer.chunking import split_sentences
 from indexer.terms import STOPWORDS, light_stem, light_stems, query_words
@@ -147,6 +147,8 @@ def answer_question(searcher, request: SearchRequest, model: AnswerModel) -> Ask
     started = time.perf_counter()
     result = searcher.search(request)
     answer = extract_answer(searcher.evidence, request.query, result.hits, model)
+    if answer is not None:  # the sentence's own paragraph, not its passage's first
+        answer = replace(answer, citation=searcher.documents.locate(answer.citation))
     took = (time.perf_counter() - started) * 1000
     return AskResult(result.query, round(took, 2), answer, result.hits, result.generation, result.total)
 
@@ -163,7 +165,7 @@ def extract_answer(evidence: AnswerEvidence, question: str, hits: list[Hit], mod
         return None
     c = candidate.hit.citation
     start = c.start + candidate.start
-    citation = Citation(c.doc_id, c.title, c.date, c.source, c.page, c.section, start, c.start + candidate.end, c.url)
+    citation = replace(c, start=start, end=c.start + candidate.end)
     short = AnswerSpan(candidate.text[span.start:span.end], start + span.start, start + span.end)
     return Answer(candidate.text, round(confidence, 3), citation, short)
 

@@ -116,7 +116,8 @@ def get_document(request: Request, doc_id: str):
     if document is None:
         raise UnknownDocument(doc_id)
     return DocumentOut(doc_id=document.doc_id, title=document.title, date=document.date, kind=document.kind,
-                       source=document.source, chunks=info.chunks, text=document.text, sections=document.sections)
+                       source=document.source, chunks=info.chunks, text=document.text, sections=document.sections,
+                       paragraphs=live.searcher.documents.paragraphs(doc_id))
 
 
 @router.get("/health", response_model=HealthOut, summary="Status, counts and the live generation")

@@ -7,6 +7,7 @@ matching pieces in <mark>: markup is never inserted into unescaped text.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
@@ -66,3 +67,28 @@ def split_at(text: str, start: int, end: int) -> tuple[str, str, str]:
     start = max(0, min(start, len(text)))
     end = max(start, min(end, len(text)))
     return text[:start], text[start:end], text[end:]
+
+
+@dataclass(frozen=True)
+class ParagraphView:
+    """A paragraph as the document page shows it: its number and its text in pieces, the
+    pieces inside the cited passage marked."""
+
+    n: int
+    page: int | None
+    pieces: tuple[tuple[str, bool], ...]
+
+
+def paragraph_views(text: str, paragraphs, mark: tuple[int, int] | None) -> list[ParagraphView]:
+    """The document's paragraphs in order, each cut where the marked passage starts and ends."""
+    views = []
+    for p in paragraphs:
+        pieces: list[tuple[str, bool]] = []
+        if mark is None or mark[1] <= p.start or p.end <= mark[0]:
+            pieces.append((text[p.start:p.end], False))
+        else:
+            a, b = max(p.start, mark[0]), min(p.end, mark[1])
+            pieces.extend(piece for piece in ((text[p.start:a], False), (text[a:b], True), (text[b:p.end], False))
+                          if piece[0])
+        views.append(ParagraphView(p.n, p.page, tuple(pieces)))
+    return views

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .answers import answer_question
-from .display import answer_markup, highlight, public_source, split_at
+from .display import answer_markup, highlight, paragraph_views, public_source
 from .errors import UnknownDocument
 from .live_index import Live
 from .params import parse_search_request
@@ -124,14 +124,12 @@ def document_page(request: Request, doc_id: str):
         raise UnknownDocument(doc_id)
     chunk_key = request.query_params.get("chunk", "")
     chunk = live.searcher.find_passage(doc_id, chunk_key) if chunk_key else None
-    if chunk is not None:
-        before, passage, after = split_at(document.text, chunk.start, chunk.end)
-    else:
-        before, passage, after = document.text, None, ""
+    paragraphs = live.searcher.documents.paragraphs(doc_id)
+    mark = (chunk.start, chunk.end) if chunk is not None else None
     info = live.searcher.document_info(doc_id)
     return render(request, "document.html", {
         "document": document, "info": info, "source": public_source(document.source),
-        "before": before, "passage": passage, "after": after, "chunk": chunk,
+        "paragraphs": paragraph_views(document.text, paragraphs, mark), "chunk": chunk,
         "chunk_missing": bool(chunk_key) and chunk is None,
         "json_url": "/api/documents/" + quote(doc_id, safe=""),
     })

@@ -3,8 +3,11 @@ a page of hits, each with the text and the citation a reader needs."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from indexer.generation import Generation
-from indexer.models import DocumentInfo
+from indexer.models import DocumentInfo, Paragraph
+from indexer.paragraphs import paragraph_at
 
 from .results import Candidate, Citation, Hit, Passage, parse_chunk_key, passage_url
 
@@ -21,6 +24,7 @@ class DocumentCache:
     def __init__(self, generation: Generation):
         self.generation = generation
         self._infos: dict[str, DocumentInfo] = {}
+        self._paragraphs: dict[str, tuple[Paragraph, ...]] = {}
 
     def info(self, doc_id: str) -> DocumentInfo | None:
         info = self._infos.get(doc_id)
@@ -29,6 +33,21 @@ class DocumentCache:
             if info is not None:
                 self._infos[doc_id] = info
         return info
+
+    def paragraphs(self, doc_id: str) -> tuple[Paragraph, ...]:
+        found = self._paragraphs.get(doc_id)
+        if found is None:
+            found = self._paragraphs[doc_id] = self.generation.paragraphs(doc_id)
+        return found
+
+    def locate(self, citation: Citation) -> Citation:
+        """The citation with the numbered paragraphs its offsets fall in."""
+        paragraphs = self.paragraphs(citation.doc_id)
+        first = paragraph_at(paragraphs, citation.start)
+        last = paragraph_at(paragraphs, max(citation.start, citation.end - 1))
+        if first is None or last is None:
+            return citation
+        return replace(citation, paragraph=first.n, paragraphs=(first.n, last.n))
 
 
 def trim_overlaps(candidates: list[Candidate], generation: Generation) -> list[Passage]:
@@ -86,10 +105,10 @@ def cite(passages: list[Passage], generation: Generation, documents: DocumentCac
         text = text.strip()
         start, end = p.start + lead, p.start + lead + len(text)
         info = documents.info(p.doc_id)
-        citation = Citation(
+        citation = documents.locate(Citation(
             doc_id=p.doc_id, title=info.title, date=info.date, source=info.source,
             page=p.page, section=p.heading, start=start, end=end, url=passage_url(p.doc_id, p.chunk_id),
-        )
+        ))
         hits.append(Hit(first_rank + i, round(float(p.score), 6), p.chunk_id, text, citation,
                         None if p.dense is None else round(float(p.dense), 6),
                         None if p.keyword is None else round(float(p.keyword), 6)))

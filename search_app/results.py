@@ -18,6 +18,9 @@ class Citation:
     start: int
     end: int
     url: str
+    # The numbered paragraph where the passage starts, and [first, last] it covers.
+    paragraph: int | None = None
+    paragraphs: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

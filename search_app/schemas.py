@@ -76,6 +76,9 @@ class CitationOut(BaseModel):
     start: int = Field(description="Character offset of the passage in the document text.")
     end: int = Field(description="End offset: text == document_text[start:end].")
     url: str = Field(description="The passage in place: /documents/<doc_id>?chunk=<chunk_id>#passage")
+    paragraph: int | None = Field(None, description="The numbered paragraph where the passage starts "
+                                                    "(permalink: /documents/<doc_id>#p<n>).")
+    paragraphs: tuple[int, int] | None = Field(None, description="[first, last] paragraph the passage covers.")
 
     @field_validator("source")
     @classmethod
@@ -159,9 +162,21 @@ class SectionOut(BaseModel):
     level: int
 
 
+class ParagraphOut(BaseModel):
+    model_config = _FROM
+
+    n: int = Field(description="The paragraph's number: the statement's own (\"12.\") where it numbers them, "
+                               "else counted from 1; 0 is a numbered statement's preamble.")
+    start: int
+    end: int
+    page: int | None
+
+
 class DocumentOut(DocumentSummaryOut):
     text: str = Field(description="The full text; citation offsets point into it.")
     sections: list[SectionOut]
+    paragraphs: list[ParagraphOut] = Field(default_factory=list,
+                                           description="Numbered paragraphs with offsets into the text.")
 
 
 class HealthOut(BaseModel):

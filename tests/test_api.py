@@ -16,7 +16,7 @@ from .apptools import ServerThread, app_client, assert_error, build, make_settin
 from .conftest import SEED_CORPUS
 
 RESULT_KEYS = {"rank", "score", "chunk_id", "text", "citation"}
-CITATION_KEYS = {"doc_id", "title", "date", "source", "page", "section", "start", "end", "url"}
+CITATION_KEYS = {"doc_id", "title", "date", "source", "page", "section", "start", "end", "url", "paragraph", "paragraphs"}
 QUERIES = ["PSHTA", "scam centres and forced criminality", "victim protection", "What did the co-chairs welcome?"]
 # A sentence from the seed corpus: shares most of its words with one passage, so even the fake
 # embedder answers it.
@@ -128,7 +128,7 @@ def test_documents_list_and_one_document(client):
         assert set(d) == {"doc_id", "title", "date", "kind", "source", "chunks"}
         assert d["source"].startswith("corpus/") and d["chunks"] > 0
     one = client.get(f"/api/documents/{body['documents'][0]['doc_id']}").json()
-    assert set(one) == {"doc_id", "title", "date", "kind", "source", "chunks", "text", "sections"}
+    assert set(one) == {"doc_id", "title", "date", "kind", "source", "chunks", "text", "sections", "paragraphs"}
     assert len(one["text"]) > 100
     for section in one["sections"]:
         assert set(section) == {"start", "title", "level"}

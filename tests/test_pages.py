@@ -143,12 +143,15 @@ def test_document_page_marks_the_cited_passage(site):
     api = site.get("/api/search", params={"q": "PSHTA"}).json()["results"][0]
     response = site.get(api["citation"]["url"].split("#")[0])
     assert response.status_code == 200
-    found = re.search(r'<mark id="passage" tabindex="-1">(.*?)</mark>', response.text, re.S)
-    assert found and html.unescape(found.group(1)) == api["text"]
-    assert response.text.count('id="passage"') == 1
+    # The passage is marked paragraph by paragraph; the first piece carries the old #passage anchor.
+    pieces = re.findall(r'<mark(?: id="passage" tabindex="-1")? class="cited">(.*?)</mark>', response.text, re.S)
+    assert response.text.count('<mark id="passage"') == 1
+    assert _words(html.unescape(" ".join(pieces))) == _words(api["text"])
     document = site.get(f"/api/documents/{api['citation']['doc_id']}").json()
-    body = re.search(r'<div class="doc-text">(.*?)</div>', response.text, re.S).group(1)
-    assert html.unescape(re.sub(r"</?mark[^>]*>", "", body)) == document["text"]  # paragraphs intact
+    shown = re.findall(r'<span class="ptext">(.*?)</span></p>', response.text, re.S)
+    texts = [html.unescape(re.sub(r"</?mark[^>]*>", "", s)) for s in shown]
+    assert texts == [document["text"][p["start"]:p["end"]] for p in document["paragraphs"]]  # paragraphs intact
+    assert _words(" ".join(texts)) == _words(document["text"])  # nothing of the text left out
     for label in ("Date", "Kind", "Source"):
         assert f"<dt>{label}</dt>" in response.text
     assert document["source"] in response.text
@@ -233,3 +236,7 @@ def test_the_answer_card_marks_the_words_that_answer(site):
     assert answer and answer["span"]
     marked = Tags(response.text).find("mark", **{"class": "answer-span"})
     assert marked and html.escape(answer["span"]["text"], quote=False) in response.text
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
