@@ -24,6 +24,8 @@ from .schemas import (
     DocumentListOut,
     DocumentOut,
     HealthOut,
+    QuoteCheckBody,
+    QuoteCheckOut,
     SearchBody,
     SearchOut,
     SearchParams,
@@ -99,6 +101,15 @@ def ask_post(request: Request, response: Response, body: AskBody):
 
 
 # ------------------------------------------------------------------ documents and health
+
+
+@router.post("/quote-check", response_model=QuoteCheckOut, responses=error_responses(422, 503),
+             summary="Is a quotation in the statements? A verdict per sentence: exact, near or not_found")
+def quote_check(request: Request, response: Response, body: QuoteCheckBody):
+    live = _live_index(request).current()
+    result = live.quotes.check(body.text)
+    response.headers[GENERATION_HEADER] = live.generation.name
+    return QuoteCheckOut.model_validate(result)
 
 
 @router.get("/documents", response_model=DocumentListOut, responses=error_responses(503), summary="All documents")

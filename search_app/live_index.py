@@ -19,6 +19,7 @@ from indexer.generation import DocumentInfo, Generation
 from indexer.layout import IndexDir
 
 from .errors import IndexUnavailable
+from .quotes import QuoteChecker
 from .searcher import Searcher, Stages
 
 log = logging.getLogger("search_app")
@@ -36,6 +37,10 @@ class Live:
     def documents(self) -> list[DocumentInfo]:
         # A generation never changes, so its document list is read once.
         return self.generation.documents()
+
+    @cached_property
+    def quotes(self) -> QuoteChecker:
+        return QuoteChecker(self.searcher)
 
 
 @dataclass(frozen=True)

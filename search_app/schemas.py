@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from .display import public_source
+from .quotes import MAX_QUOTE_CHARS
 from .requests import DEFAULT_ASK_K, DEFAULT_K, MAX_K, MAX_OFFSET, MAX_QUERY_CHARS, MODES
 
 # ------------------------------------------------------------------ requests
@@ -55,6 +56,16 @@ class AskBody(AskParams):
     """POST body of /api/ask."""
 
     model_config = _BODY
+
+
+class QuoteCheckBody(BaseModel):
+    """POST body of /api/quote-check."""
+
+    model_config = _BODY
+
+    text: str = Field(description=f"The quotation or claim to check, up to {MAX_QUOTE_CHARS} characters; "
+                                  "each of its sentences gets a verdict.",
+                      json_schema_extra={"minLength": 1, "maxLength": MAX_QUOTE_CHARS})
 
 
 # ------------------------------------------------------------------ responses
@@ -131,6 +142,40 @@ class AskOut(BaseModel):
     took_ms: float
     answer: AnswerOut | None = Field(description="null when nothing in the statements answers: no guessing.")
     passages: list[ResultOut]
+
+
+class DifferenceOut(BaseModel):
+    model_config = _FROM
+
+    quoted: str = Field(description="The pasted words (\"\" when the statement has words the paste lacks).")
+    statement: str = Field(description="What the statement says there (\"\" when the paste added words).")
+
+
+class QuoteMatchOut(BaseModel):
+    model_config = _FROM
+
+    text: str = Field(description="What the statement says: document_text[citation.start:citation.end].")
+    citation: CitationOut
+    differences: list[DifferenceOut]
+
+
+class SentenceCheckOut(BaseModel):
+    model_config = _FROM
+
+    text: str = Field(description="The pasted sentence.")
+    start: int = Field(description="Its offset in the pasted text.")
+    end: int
+    verdict: Literal["exact", "near", "not_found"]
+    similarity: float = Field(description="Share of words the closest stretch of a statement shares with it (1.0: exact).")
+    match: QuoteMatchOut | None = Field(description="The statement's words (exact or near); null when not found.")
+    closest: list[ResultOut] = Field(description="The closest passages; for not_found, \"not the same text\".")
+
+
+class QuoteCheckOut(BaseModel):
+    model_config = _FROM
+
+    took_ms: float
+    sentences: list[SentenceCheckOut]
 
 
 class DocumentSummaryOut(BaseModel):

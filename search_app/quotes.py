@@ -1,0 +1,207 @@
+"""Quote check: is a pasted quotation really in the statements, word for word?
+
+Each sentence of the paste gets one verdict:
+- `exact`: its words appear, in order and contiguous, in one document (case, white space,
+  punctuation, quote and dash styles ignored; every word, number and "not" must match);
+- `near`: a passage says nearly this: the closest stretch of it, with the words that differ;
+- `not_found`: nothing close; the closest passages are shown as "not the same text".
+Candidates come from the ordinary hybrid search (one per sentence), so a check costs about
+what a search does; the word-for-word test runs on the candidates' whole documents, so a
+quote that crosses a chunk boundary is still found.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
+
+from indexer.chunking import split_sentences
+
+from .errors import InvalidParameter
+from .requests import SearchRequest
+from .results import Citation, Hit
+
+MAX_QUOTE_CHARS = 5000
+# A sentence whose closest stretch shares at least this share of words is "near".
+NEAR_SIMILARITY = 0.75
+CANDIDATES = 10  # passages searched per sentence
+CLOSEST = 3  # passages shown per sentence
+DOCUMENT_WORDS_CACHED = 256
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_LONE_BREAK = re.compile(r"(?<![\r\n])\r?\n(?![\r\n])")
+# Typographic variants that must not make a real quote fail.
+_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‑": "-", "\u00a0": " "})
+
+
+@dataclass(frozen=True)
+class Words:
+    """A text's words, normalised for comparison, with their offsets in the text."""
+
+    norm: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Difference:
+    quoted: str  # the paste's words ("" when the statement has words the paste dropped)
+    statement: str  # the statement's words ("" when the paste added words)
+
+
+@dataclass(frozen=True)
+class QuoteMatch:
+    text: str
+    citation: Citation
+    differences: tuple[Difference, ...] = ()
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    text: str
+    start: int
+    end: int
+    verdict: str  # exact | near | not_found
+    similarity: float
+    match: QuoteMatch | None
+    closest: list[Hit]
+
+
+@dataclass(frozen=True)
+class QuoteCheck:
+    took_ms: float
+    sentences: list[SentenceCheck]
+
+
+def words_of(text: str) -> Words:
+    folded = unicodedata.normalize("NFKC", text.translate(_FOLD)).casefold()
+    # NFKC and casefold can change lengths; offsets come from the original text, word by word.
+    if len(folded) != len(text):
+        found = [(m.group().casefold(), m.span()) for m in _WORD.finditer(text)]
+    else:
+        found = [(m.group(), m.span()) for m in _WORD.finditer(folded)]
+    return Words(tuple(w for w, _ in found), tuple(s for _, s in found))
+
+
+class QuoteChecker:
+    """Checks pastes against one generation through its searcher (made once per generation)."""
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        self._words: OrderedDict[str, Words] = OrderedDict()
+        self._lock = threading.Lock()  # requests check in parallel threads
+
+    def check(self, text: str) -> QuoteCheck:
+        started = time.perf_counter()
+        text = text or ""
+        if not text.strip():
+            raise InvalidParameter("text", "the text to check is empty")
+        if len(text) > MAX_QUOTE_CHARS:
+            raise InvalidParameter("text", f"the text has {len(text)} characters; the limit is {MAX_QUOTE_CHARS}")
+        # A pasted quote is often wrapped: a lone line break is a space (same length, so the
+        # offsets still point into the paste); a blank line still ends a sentence.
+        flat = _LONE_BREAK.sub(lambda m: " " * len(m.group()), text)
+        sentences = [self.check_sentence(text[a:b], a, b) for a, b in split_sentences(flat)]
+        return QuoteCheck(round((time.perf_counter() - started) * 1000, 2), sentences)
+
+    def check_sentence(self, sentence: str, start: int, end: int) -> SentenceCheck:
+        quoted = words_of(sentence)
+        hits = self.searcher.search(SearchRequest(query=sentence[:1000], k=CANDIDATES)).hits if quoted.norm else []
+        closest = hits[:CLOSEST]
+        exact = self._exact(quoted, hits)
+        if exact is not None:
+            return SentenceCheck(sentence, start, end, "exact", 1.0, exact, closest)
+        similarity, near = self._nearest(quoted, sentence, hits)
+        if near is not None and similarity >= NEAR_SIMILARITY:
+            return SentenceCheck(sentence, start, end, "near", round(similarity, 3), near, closest)
+        return SentenceCheck(sentence, start, end, "not_found", round(similarity, 3), None, closest)
+
+    def _document_words(self, doc_id: str) -> Words:
+        with self._lock:
+            found = self._words.get(doc_id)
+            if found is not None:
+                self._words.move_to_end(doc_id)
+                return found
+        document = self.searcher.generation.document(doc_id)
+        found = words_of(document.text if document else "")
+        with self._lock:
+            self._words[doc_id] = found
+            if len(self._words) > DOCUMENT_WORDS_CACHED:
+                self._words.popitem(last=False)
+        return found
+
+    def _exact(self, quoted: Words, hits: list[Hit]) -> QuoteMatch | None:
+        """The quote's words, contiguous and in order, in one of the candidates' documents."""
+        if not quoted.norm:
+            return None
+        for doc_id in dict.fromkeys(h.citation.doc_id for h in hits):
+            words = self._document_words(doc_id)
+            at = _find_run(words.norm, quoted.norm)
+            if at is not None:
+                a, b = words.spans[at][0], words.spans[at + len(quoted.norm) - 1][1]
+                hit = next(h for h in hits if h.citation.doc_id == doc_id)
+                return QuoteMatch(self.searcher.generation.text_span(doc_id, a, b), self._cite(hit.citation, a, b))
+        return None
+
+    def _nearest(self, quoted: Words, sentence: str, hits: list[Hit]) -> tuple[float, QuoteMatch | None]:
+        """The stretch of a candidate passage closest to the quote, word by word."""
+        best: tuple[float, QuoteMatch | None] = (0.0, None)
+        for hit in hits:
+            passage = words_of(hit.text)
+            if not passage.norm or not quoted.norm:
+                continue
+            matcher = SequenceMatcher(None, quoted.norm, passage.norm, autojunk=False)
+            blocks = [b for b in matcher.get_matching_blocks() if b.size]
+            if not blocks:
+                continue
+            # The stretch from the first to the last shared word, widened by the quote's own
+            # unmatched head and tail ("founded in 2004" against "founded in 2002").
+            lo = max(0, blocks[0].b - blocks[0].a)
+            tail = len(quoted.norm) - (blocks[-1].a + blocks[-1].size)
+            hi = min(len(passage.norm), blocks[-1].b + blocks[-1].size + tail)
+            window = passage.norm[lo:hi]
+            window_matcher = SequenceMatcher(None, quoted.norm, window, autojunk=False)
+            similarity = window_matcher.ratio()
+            if similarity <= best[0]:
+                continue
+            a, b = passage.spans[lo][0], passage.spans[hi - 1][1]
+            differences = _differences(window_matcher, quoted, sentence, passage, hit.text, lo)
+            start = hit.citation.start + a
+            best = (similarity, QuoteMatch(hit.text[a:b], self._cite(hit.citation, start, hit.citation.start + b),
+                                           differences))
+        return best
+
+    def _cite(self, citation: Citation, start: int, end: int) -> Citation:
+        return self.searcher.documents.locate(replace(citation, start=start, end=end))
+
+
+def _find_run(haystack: tuple[str, ...], needle: tuple[str, ...]) -> int | None:
+    """Where `needle` occurs contiguously in `haystack`."""
+    n = len(needle)
+    first = needle[0]
+    i = -1
+    while True:
+        try:
+            i = haystack.index(first, i + 1)
+        except ValueError:
+            return None
+        if haystack[i:i + n] == needle:
+            return i
+
+
+def _differences(matcher: SequenceMatcher, quoted: Words, sentence: str, passage: Words, passage_text: str,
+                 offset: int) -> tuple[Difference, ...]:
+    """The words that differ, as written on each side."""
+    def shown(words: Words, text: str, i: int, j: int) -> str:
+        return text[words.spans[i][0]:words.spans[j - 1][1]] if j > i else ""
+
+    found = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            found.append(Difference(shown(quoted, sentence, i1, i2),
+                                    shown(passage, passage_text, offset + j1, offset + j2)))
+    return tuple(found)

@@ -1,0 +1,115 @@
+"""Quote check: word-for-word quotes are `exact` whatever their typography; a changed number or
+name, a dropped "not", or words joined from two places never are."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from search_app.quotes import words_of
+
+from .apptools import app_client, assert_error, build
+from .conftest import SEED_CORPUS
+
+FOUNDED = "The Bali Process on People Smuggling, Trafficking in Persons and Related Transnational Crime was founded in 2002."
+CONSULTATION = ("Over the course of the two-day workshop, delegates explored themes such as linkages between gender "
+                "and trafficking in persons")
+SPLIT_BY_PAGE = "These events were followed by a Bali Process Taskforce on Planning and Preparedness (TFPP) Policy Expert Gathering"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    root = tmp_path_factory.mktemp("quotes")
+    shutil.copytree(SEED_CORPUS, root / "corpus")
+    build(root / "corpus", root / "index")
+    with app_client(root / "corpus", root / "index") as client:
+        yield client
+
+
+def check(client, text: str) -> list[dict]:
+    response = client.post("/api/quote-check", json={"text": text})
+    assert response.status_code == 200, response.text
+    return response.json()["sentences"]
+
+
+def one(client, text: str) -> dict:
+    sentences = check(client, text)
+    assert len(sentences) == 1
+    return sentences[0]
+
+
+def test_an_exact_quote_is_found_with_its_citation(client):
+    found = one(client, FOUNDED)
+    assert found["verdict"] == "exact" and found["similarity"] == 1.0
+    citation = found["match"]["citation"]
+    document = client.get(f"/api/documents/{citation['doc_id']}").json()
+    assert document["text"][citation["start"]:citation["end"]] == found["match"]["text"]
+    assert words_of(found["match"]["text"]).norm == words_of(FOUNDED).norm
+    paragraph = next(p for p in document["paragraphs"] if p["n"] == citation["paragraph"])
+    assert paragraph["start"] <= citation["start"] < paragraph["end"]
+
+
+@pytest.mark.parametrize("variant", [
+    FOUNDED.upper(),
+    "  " + FOUNDED.replace(" ", "\n   ", 3) + "  ",
+    "“" + FOUNDED.replace("People Smuggling,", "People Smuggling") + "”",
+    "two–day workshop: " + CONSULTATION.replace("two-day", "two—day"),
+])
+def test_case_white_space_quotes_and_dashes_do_not_matter(client, variant):
+    if variant.startswith("two–day workshop: "):
+        variant = variant.removeprefix("two–day workshop: ")
+    assert one(client, variant)["verdict"] == "exact"
+
+
+@pytest.mark.parametrize(("altered", "quoted", "statement"), [
+    (FOUNDED.replace("2002", "2004"), "2004", "2002"),  # a number
+    (FOUNDED.replace("Bali Process", "Colombo Process", 1), "Colombo", "Bali"),  # a name
+    (CONSULTATION.replace("between gender", "between age"), "age", "gender"),
+])
+def test_a_changed_number_or_name_is_near_with_the_difference_marked(client, altered, quoted, statement):
+    found = one(client, altered)
+    assert found["verdict"] == "near"
+    assert {"quoted": quoted, "statement": statement} in found["match"]["differences"]
+    assert 0.75 <= found["similarity"] < 1.0
+
+
+def test_a_dropped_or_added_not_is_never_exact(client):
+    added = one(client, CONSULTATION.replace("delegates explored", "delegates did not explore"))
+    assert added["verdict"] != "exact"
+    statement = "Participants also discussed challenges associated with gathering evidence in forced criminality cases"
+    assert one(client, statement)["verdict"] == "exact"
+    assert one(client, statement.replace("also discussed", "also did not discuss"))["verdict"] != "exact"
+
+
+def test_words_joined_from_two_places_are_not_exact(client):
+    spliced = "The Bali Process was founded in 2002 as an international forum aimed at combatting human trafficking."
+    assert one(client, spliced)["verdict"] != "exact"
+    two_halves = FOUNDED[:60] + " " + CONSULTATION[40:]
+    assert one(client, two_halves)["verdict"] != "exact"
+
+
+def test_an_invented_quote_is_not_found_and_shows_the_closest_passages(client):
+    found = one(client, "The Co-Chairs announced that the Bali Process will be dissolved at the end of the year.")
+    assert found["verdict"] == "not_found" and found["match"] is None
+    assert found["closest"] and all(set(c) >= {"text", "citation", "chunk_id"} for c in found["closest"])
+
+
+def test_a_quote_across_a_page_break_of_the_converted_pdf_is_exact(client):
+    assert one(client, SPLIT_BY_PAGE)["verdict"] == "exact"
+
+
+def test_each_sentence_of_a_paste_gets_its_own_verdict_and_offsets(client):
+    paste = FOUNDED + " " + FOUNDED.replace("2002", "2004") + " The moon is made of cheese and the tide obeys it."
+    sentences = check(client, paste)
+    assert [s["verdict"] for s in sentences] == ["exact", "near", "not_found"]
+    for s in sentences:
+        assert paste[s["start"]:s["end"]] == s["text"]
+
+
+@pytest.mark.parametrize(("body", "parameter"), [
+    ({"text": ""}, "text"), ({"text": "   "}, "text"), ({"text": "x " * 2501}, "text"), ({}, "text"),
+    ({"text": 5}, "text"),
+])
+def test_bad_input_is_a_422_naming_text(client, body, parameter):
+    assert_error(client.post("/api/quote-check", json=body), 422, parameter)
