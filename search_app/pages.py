@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .answers import answer_question
+from .quotes import MAX_QUOTE_CHARS
 from .display import answer_markup, highlight, paragraph_views, public_source
 from .errors import UnknownDocument
 from .live_index import Live
@@ -111,6 +112,18 @@ def search_page(request: Request):
 @router.get("/embed", response_class=HTMLResponse)
 def embed_page(request: Request):
     return render(request, "embed.html", search_context(request, "/embed"))
+
+
+# ------------------------------------------------------------------ quote check
+
+
+@router.get("/check", response_class=HTMLResponse)
+def check_page(request: Request):
+    """The quote check as a page: GET so that a checked quote can be linked and works without script."""
+    text = request.query_params.get("text", "")
+    live: Live = request.app.state.live_index.current()
+    result = live.quotes.check(text) if text.strip() else None
+    return render(request, "check.html", {"text": text, "result": result, "max_chars": MAX_QUOTE_CHARS})
 
 
 # ------------------------------------------------------------------ documents

@@ -123,8 +123,43 @@ def test_search_follow_a_citation_and_see_the_passage_highlighted(seed_index, pa
         mark = page.locator("mark#passage")
         playwright_api.expect(mark).to_be_visible()
         playwright_api.expect(mark).to_be_in_viewport()
-        assert "PSHTA" in mark.inner_text()
+        # The passage is marked paragraph by paragraph; the first piece is #passage.
+        assert "PSHTA" in " ".join(page.locator("mark.cited").all_inner_texts())
         assert page.evaluate("document.querySelector('mark#passage').getBoundingClientRect().top") > 0
+    assert not page.errors, page.errors
+
+
+def test_a_paragraph_permalink_opens_the_page_there_with_the_paragraph_marked(seed_index, page):
+    app = create_app(make_settings(*seed_index), embedder=FakeEmbedder())
+    with ServerThread(app) as server:
+        doc_id = "2016-03-22-sixth-senior-officials-meeting-co-chairs-statement"
+        page.goto(f"{server.url}/documents/{doc_id}#p9")
+        target = page.locator("p.para:target")
+        playwright_api.expect(target).to_have_attribute("id", "p9")
+        playwright_api.expect(target).to_be_in_viewport()
+        assert target.locator("a.pnum").inner_text() == "9"
+        marked = page.evaluate("getComputedStyle(document.querySelector('p.para:target')).backgroundColor")
+        plain = page.evaluate("getComputedStyle(document.querySelector('#p1')).backgroundColor")
+        assert marked != plain
+        page.locator("#p3 a.pnum").click()  # the margin number is the paragraph's own link
+        page.wait_for_url("**#p3")
+        playwright_api.expect(page.locator("p.para:target")).to_have_attribute("id", "p3")
+    assert not page.errors, page.errors
+
+
+def test_quote_check_page_gives_each_sentence_its_verdict(seed_index, page):
+    app = create_app(make_settings(*seed_index), embedder=FakeEmbedder())
+    with ServerThread(app) as server:
+        page.goto(server.url + "/check")
+        page.get_by_label("Quotation").fill(
+            "The Bali Process on People Smuggling, Trafficking in Persons and Related Transnational Crime "
+            "was founded in 2004. The moon is made of cheese and nobody said otherwise.")
+        page.get_by_role("button", name="Check").click()
+        page.wait_for_selector("li.verdict")
+        assert page.locator("li.verdict-near").count() == 1
+        assert page.locator("li.verdict-not_found").count() == 1
+        near = page.locator("li.verdict-near")
+        assert near.locator("del").inner_text() == "2004" and near.locator("ins").inner_text() == "2002"
     assert not page.errors, page.errors
 
 

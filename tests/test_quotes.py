@@ -113,3 +113,12 @@ def test_each_sentence_of_a_paste_gets_its_own_verdict_and_offsets(client):
 ])
 def test_bad_input_is_a_422_naming_text(client, body, parameter):
     assert_error(client.post("/api/quote-check", json=body), 422, parameter)
+
+
+def test_the_check_page_shows_verdicts_and_escapes_the_paste(client):
+    response = client.get("/check", params={"text": FOUNDED + " <script>alert(1)</script> is not in any statement."})
+    assert response.status_code == 200
+    assert "Exact quote" in response.text and "Not found" in response.text
+    assert "<script>alert(1)" not in response.text and "&lt;script&gt;" in response.text
+    assert client.get("/check").status_code == 200  # the empty form
+    assert client.get("/check", params={"text": "x" * 5001}).status_code == 422
