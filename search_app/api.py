@@ -7,12 +7,14 @@ handlers in app.py.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from .answers import answer_question
+from .citations import FORMATS, check_format, render_citation, resolve_citation
 from .errors import SearchError, UnknownDocument
 from .live_index import LiveIndex
 from .params import parse_search_request
@@ -110,6 +112,25 @@ def quote_check(request: Request, response: Response, body: QuoteCheckBody):
     result = live.quotes.check(body.text)
     response.headers[GENERATION_HEADER] = live.generation.name
     return QuoteCheckOut.model_validate(result)
+
+
+# Errors keep the one JSON shape, so the route's own class stays JSON; a citation is returned
+# as a PlainTextResponse of its own media type.
+@router.get("/cite", response_model=None, responses={
+    **error_responses(404, 422, 503),
+    200: {"description": "The citation in the format asked for.",
+          "content": {mime: {"schema": {"type": "string"}} for mime in FORMATS.values()}}},
+    summary="A ready citation of a passage or a paragraph: text, BibTeX, RIS or CSL-JSON")
+def cite(request: Request,
+         chunk: Annotated[str | None, Query(description="A passage's chunk_id (from a search result).")] = None,
+         doc: Annotated[str | None, Query(description="A document id (with paragraph, or alone for the document).")] = None,
+         paragraph: Annotated[int | None, Query(description="A paragraph number of `doc`.", ge=0)] = None,
+         format: Annotated[str, Query(description="text | bibtex | ris | csl-json")] = "text"):
+    fmt = check_format(format)
+    live = _live_index(request).current()
+    record = resolve_citation(live.searcher, chunk, doc, paragraph, str(request.base_url),
+                              datetime.now(timezone.utc).date())
+    return PlainTextResponse(render_citation(record, fmt), media_type=FORMATS[fmt] + "; charset=utf-8")
 
 
 @router.get("/documents", response_model=DocumentListOut, responses=error_responses(503), summary="All documents")

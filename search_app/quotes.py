@@ -31,6 +31,8 @@ MAX_QUOTE_CHARS = 5000
 NEAR_SIMILARITY = 0.75
 CANDIDATES = 10  # passages searched per sentence
 CLOSEST = 3  # passages shown per sentence
+# Words that, just before a quoted stretch, turn it into its opposite.
+NEGATORS = frozenset({"no", "not", "never", "without", "nor", "neither", "cannot"})
 DOCUMENT_WORDS_CACHED = 256
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -113,8 +115,11 @@ class QuoteChecker:
         hits = self.searcher.search(SearchRequest(query=sentence[:1000], k=CANDIDATES)).hits if quoted.norm else []
         closest = hits[:CLOSEST]
         exact = self._exact(quoted, hits)
-        if exact is not None:
+        if exact is not None and not exact.differences:
             return SentenceCheck(sentence, start, end, "exact", 1.0, exact, closest)
+        if exact is not None:  # the words are there, but the statement negates them
+            n = len(quoted.norm)
+            return SentenceCheck(sentence, start, end, "near", round(2 * n / (2 * n + 1), 3), exact, closest)
         similarity, near = self._nearest(quoted, sentence, hits)
         if near is not None and similarity >= NEAR_SIMILARITY:
             return SentenceCheck(sentence, start, end, "near", round(similarity, 3), near, closest)
@@ -135,17 +140,26 @@ class QuoteChecker:
         return found
 
     def _exact(self, quoted: Words, hits: list[Hit]) -> QuoteMatch | None:
-        """The quote's words, contiguous and in order, in one of the candidates' documents."""
+        """The quote's words, contiguous and in order, in one of the candidates' documents.
+        Where the statement says "no" or "not" just before them ("no structures are available"
+        quoted as "structures are available"), the match carries that word as a difference."""
         if not quoted.norm:
             return None
+        negated: QuoteMatch | None = None
         for doc_id in dict.fromkeys(h.citation.doc_id for h in hits):
             words = self._document_words(doc_id)
-            at = _find_run(words.norm, quoted.norm)
-            if at is not None:
+            for at in _find_runs(words.norm, quoted.norm):
                 a, b = words.spans[at][0], words.spans[at + len(quoted.norm) - 1][1]
                 hit = next(h for h in hits if h.citation.doc_id == doc_id)
+                before = words.norm[at - 1] if at > 0 else ""
+                if before in NEGATORS and quoted.norm[0] not in NEGATORS:
+                    if negated is None:
+                        a = words.spans[at - 1][0]
+                        negated = QuoteMatch(self.searcher.generation.text_span(doc_id, a, b),
+                                             self._cite(hit.citation, a, b), (Difference("", before),))
+                    continue
                 return QuoteMatch(self.searcher.generation.text_span(doc_id, a, b), self._cite(hit.citation, a, b))
-        return None
+        return negated
 
     def _nearest(self, quoted: Words, sentence: str, hits: list[Hit]) -> tuple[float, QuoteMatch | None]:
         """The stretch of a candidate passage closest to the quote, word by word."""
@@ -179,8 +193,8 @@ class QuoteChecker:
         return self.searcher.documents.locate(replace(citation, start=start, end=end))
 
 
-def _find_run(haystack: tuple[str, ...], needle: tuple[str, ...]) -> int | None:
-    """Where `needle` occurs contiguously in `haystack`."""
+def _find_runs(haystack: tuple[str, ...], needle: tuple[str, ...]):
+    """Where `needle` occurs contiguously in `haystack`, each place in turn."""
     n = len(needle)
     first = needle[0]
     i = -1
@@ -188,9 +202,9 @@ def _find_run(haystack: tuple[str, ...], needle: tuple[str, ...]) -> int | None:
         try:
             i = haystack.index(first, i + 1)
         except ValueError:
-            return None
+            return
         if haystack[i:i + n] == needle:
-            return i
+            yield i
 
 
 def _differences(matcher: SequenceMatcher, quoted: Words, sentence: str, passage: Words, passage_text: str,

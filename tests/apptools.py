@@ -90,3 +90,13 @@ class ServerThread:
         self.server.should_exit = True
         self.thread.join(timeout=10)
         self.socket.close()
+
+
+OWN_SCRIPT = '<script src="/static/cite.js" defer></script>'
+
+
+def without_own_scripts(html_text: str) -> str:
+    """A page without the one external script every page loads (the Cite button's), so a test
+    can check that nothing else (a document's or a query's markup) became a script."""
+    assert html_text.count(OWN_SCRIPT) <= 1
+    return html_text.replace(OWN_SCRIPT, "")

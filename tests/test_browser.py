@@ -147,6 +147,31 @@ def test_a_paragraph_permalink_opens_the_page_there_with_the_paragraph_marked(se
     assert not page.errors, page.errors
 
 
+def test_cite_copies_a_ready_citation_of_the_passage_paragraph(seed_index, browser):
+    app = create_app(make_settings(*seed_index), embedder=FakeEmbedder())
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        with ServerThread(app) as server:
+            page.goto(server.url + "/?q=PSHTA")
+            hit = page.locator("li.hit").first
+            paragraph = hit.locator(".para-ref").inner_text().removeprefix("para. ").split("–")[0]
+            hit.locator("a.cite-link").click()
+            playwright_api.expect(hit.locator("output.cite-text")).to_contain_text(f"para. {paragraph},")
+            copied = page.evaluate("navigator.clipboard.readText()")
+            assert copied == hit.locator("output.cite-text").inner_text()
+            assert copied.endswith(")." ) and f"#p{paragraph}>" in copied and "accessed" in copied
+            assert "None" not in copied and "undefined" not in copied
+            # The document page: every paragraph has its own Cite.
+            page.goto(server.url + "/documents/2016-03-22-sixth-senior-officials-meeting-co-chairs-statement#p4")
+            page.locator("#p4 a.pcite").click()
+            playwright_api.expect(page.locator("#p4 output.cite-text")).to_contain_text("para. 4,")
+            assert "para. 4," in page.evaluate("navigator.clipboard.readText()")
+    finally:
+        context.close()
+
+
 def test_quote_check_page_gives_each_sentence_its_verdict(seed_index, page):
     app = create_app(make_settings(*seed_index), embedder=FakeEmbedder())
     with ServerThread(app) as server:

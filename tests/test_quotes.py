@@ -122,3 +122,15 @@ def test_the_check_page_shows_verdicts_and_escapes_the_paste(client):
     assert "<script>alert(1)" not in response.text and "&lt;script&gt;" in response.text
     assert client.get("/check").status_code == 200  # the empty form
     assert client.get("/check", params={"text": "x" * 5001}).status_code == 422
+
+
+def test_words_the_statement_negates_just_before_are_not_exact(client):
+    # The statement: "... persons found not to be owed international protection ...": dropping
+    # the "not" reverses it (the paste's words are a difference of one word, not a quote).
+    found = one(client, "Persons found to be owed international protection.")
+    assert found["verdict"] == "near"
+    assert {"quoted": "", "statement": "not"} in found["match"]["differences"]
+    after_not = one(client, "to be owed international protection")
+    assert after_not["verdict"] == "near"
+    assert after_not["match"]["differences"] == [{"quoted": "", "statement": "not"}]
+    assert after_not["match"]["text"].startswith("not to be owed")
