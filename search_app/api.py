@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from .answers import answer_question
+from .export import results_csv, wants_csv
 from .citations import FORMATS, check_format, render_citation, resolve_citation
 from .errors import SearchError, UnknownDocument
 from .live_index import LiveIndex
@@ -28,15 +29,17 @@ from .schemas import (
     HealthOut,
     QuoteCheckBody,
     QuoteCheckOut,
+    SearchQuery,
     SearchBody,
     SearchOut,
-    SearchParams,
     error_responses,
 )
 
 router = APIRouter(prefix="/api", tags=["search"])
 
 SEARCH_ERRORS = error_responses(404, 422, 503)
+CSV_RESULTS = {200: {"description": "The results: JSON, or CSV with format=csv (or Accept: text/csv).",
+                     "content": {"text/csv": {"schema": {"type": "string"}}}}}
 # Names the index generation that answered a search or ask (the whole response comes from it).
 GENERATION_HEADER = "X-Index-Generation"
 
@@ -65,11 +68,16 @@ def _live_index(request: Request) -> LiveIndex:
 # ------------------------------------------------------------------ search and ask
 
 
-def run_search(request: Request, response: Response, fields: dict) -> SearchOut:
+def run_search(request: Request, response: Response, fields: dict):
+    as_csv = wants_csv(fields.pop("format", None), request.headers.get("accept"))
     search_request = parse_search_request(**fields)
     # Taken once: the results and the header come from the same generation.
     live = _live_index(request).current()
     result = live.searcher.search(search_request)
+    if as_csv:
+        return Response(results_csv(result, str(request.base_url)), media_type="text/csv; charset=utf-8", headers={
+            GENERATION_HEADER: live.generation.name,
+            "Content-Disposition": 'attachment; filename="statement-search.csv"'})
     response.headers[GENERATION_HEADER] = live.generation.name
     return SearchOut.model_validate(result)
 
@@ -82,12 +90,12 @@ def run_ask(request: Request, response: Response, fields: dict) -> AskOut:
     return AskOut.model_validate(result)
 
 
-@router.get("/search", response_model=SearchOut, responses=SEARCH_ERRORS, summary="Ranked, cited passages")
-def search_get(request: Request, response: Response, params: Annotated[SearchParams, Query()]):
+@router.get("/search", response_model=SearchOut, responses={**SEARCH_ERRORS, **CSV_RESULTS}, summary="Ranked, cited passages")
+def search_get(request: Request, response: Response, params: Annotated[SearchQuery, Query()]):
     return run_search(request, response, params.model_dump())
 
 
-@router.post("/search", response_model=SearchOut, responses=SEARCH_ERRORS, summary="Ranked, cited passages (JSON body)")
+@router.post("/search", response_model=SearchOut, responses={**SEARCH_ERRORS, **CSV_RESULTS}, summary="Ranked, cited passages (JSON body)")
 def search_post(request: Request, response: Response, body: SearchBody):
     return run_search(request, response, body.model_dump())
 

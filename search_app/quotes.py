@@ -107,7 +107,7 @@ class QuoteChecker:
         # A pasted quote is often wrapped: a lone line break is a space (same length, so the
         # offsets still point into the paste); a blank line still ends a sentence.
         flat = _LONE_BREAK.sub(lambda m: " " * len(m.group()), text)
-        sentences = [self.check_sentence(text[a:b], a, b) for a, b in split_sentences(flat)]
+        sentences = [self.check_sentence(text[a:b], a, b) for a, b in paste_sentences(flat)]
         return QuoteCheck(round((time.perf_counter() - started) * 1000, 2), sentences)
 
     def check_sentence(self, sentence: str, start: int, end: int) -> SentenceCheck:
@@ -219,3 +219,17 @@ def _differences(matcher: SequenceMatcher, quoted: Words, sentence: str, passage
             found.append(Difference(shown(quoted, sentence, i1, i2),
                                     shown(passage, passage_text, offset + j1, offset + j2)))
     return tuple(found)
+
+
+def paste_sentences(text: str) -> list[tuple[int, int]]:
+    """The sentences of a paste, where a piece the segmenter cut off after an abbreviation
+    ("J. Biol." then "to MKP-2-L ...") stays with its sentence: a piece starting in lower case,
+    or following a piece of one or two words, continues the one before. Otherwise words joined
+    from two places could each pass as a real quote."""
+    merged: list[list[int]] = []
+    for a, b in split_sentences(text):
+        if merged and (text[a:a + 1].islower() or len(text[merged[-1][0]:merged[-1][1]].split()) <= 2):
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    return [(a, b) for a, b in merged]

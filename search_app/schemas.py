@@ -40,7 +40,15 @@ class SearchParams(BaseModel):
 _BODY = ConfigDict(extra="forbid", strict=True)
 
 
-class SearchBody(SearchParams):
+class SearchQuery(SearchParams):
+    """/api/search's parameters: those every search takes, and the response format."""
+
+    format: Literal["json", "csv"] | None = Field(
+        None, description="json (default) or csv: the results as CSV with the citation columns. "
+                          "Without it, `Accept: text/csv` asks for CSV too.")
+
+
+class SearchBody(SearchQuery):
     """POST body of /api/search."""
 
     model_config = _BODY

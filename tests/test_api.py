@@ -328,7 +328,7 @@ def test_openapi_documents_the_error_shape(client):
             assert responses["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
             assert responses["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
     params = {p["name"]: p for p in schema["paths"]["/api/search"]["get"]["parameters"]}
-    assert set(params) == {"q", "k", "offset", "doc", "date_from", "date_to", "mode"}
+    assert set(params) == {"q", "k", "offset", "doc", "date_from", "date_to", "mode", "format"}
     assert params["q"]["required"] and params["k"]["schema"]["maximum"] == 100
     assert params["mode"]["schema"]["enum"] == ["hybrid", "semantic", "keyword"]
 
@@ -338,3 +338,31 @@ def test_docs_page_is_served_locally(client):
     assert response.status_code == 200
     assert "/api/search" in response.text and "/openapi.json" in response.text
     assert "cdn" not in response.text.lower() and "<script" not in without_own_scripts(response.text)
+
+
+def test_search_results_as_csv_carry_the_citation_columns(client):
+    import csv as csv_module
+    import io
+
+    as_json = client.get("/api/search", params={"q": "victim protection", "k": 5}).json()
+    for response in (client.get("/api/search", params={"q": "victim protection", "k": 5, "format": "csv"}),
+                     client.get("/api/search", params={"q": "victim protection", "k": 5}, headers={"Accept": "text/csv"}),
+                     client.post("/api/search", json={"q": "victim protection", "k": 5, "format": "csv"})):
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/csv")
+        rows = list(csv_module.DictReader(io.StringIO(response.text)))
+        assert len(rows) == len(as_json["results"])
+        for row, result in zip(rows, as_json["results"]):
+            c = result["citation"]
+            assert row["chunk_id"] == result["chunk_id"] and row["text"] == result["text"]
+            assert (row["title"], row["date"], row["paragraph"]) == (c["title"], c["date"], str(c["paragraph"]))
+            assert (int(row["start"]), int(row["end"])) == (c["start"], c["end"])
+            assert row["url"].startswith("http") and row["url"].endswith(c["url"])
+    assert_error(client.get("/api/search", params={"q": "victim", "format": "xml"}), 422, "format")
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_defused():
+    from search_app.export import _cell
+
+    assert _cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert _cell("Ministers met") == "Ministers met"

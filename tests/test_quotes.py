@@ -134,3 +134,12 @@ def test_words_the_statement_negates_just_before_are_not_exact(client):
     assert after_not["verdict"] == "near"
     assert after_not["match"]["differences"] == [{"quoted": "", "statement": "not"}]
     assert after_not["match"]["text"].startswith("not to be owed")
+
+
+def test_a_piece_cut_off_after_an_abbreviation_stays_with_its_sentence():
+    from search_app.quotes import paste_sentences
+
+    text = "Results appeared in J. Biol. to the surprise of many. A second sentence here."
+    pieces = [text[a:b] for a, b in paste_sentences(text)]
+    assert pieces[-1] == "A second sentence here."
+    assert "".join(pieces[:-1]).replace(" ", "") == text[: text.index(" A second")].replace(" ", "")
