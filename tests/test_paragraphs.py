@@ -136,3 +136,22 @@ def test_every_citation_names_the_paragraph_holding_its_start(seed_app):
             assert c["paragraph"] == first <= last
             assert paragraphs[first]["start"] <= c["start"] < paragraphs[first]["end"]
             assert paragraphs[last]["start"] < c["end"] <= paragraphs[last]["end"]
+
+
+def test_a_generation_built_before_paragraphs_were_stored_makes_them_from_its_text(tmp_path: Path):
+    import sqlite3
+
+    from indexer.generation import open_current
+
+    shutil.copytree(SEED_CORPUS, tmp_path / "corpus")
+    build(tmp_path / "corpus", tmp_path / "index")
+    generation = open_current(tmp_path / "index")
+    doc_id = generation.documents()[0].doc_id
+    stored = generation.paragraphs(doc_id)
+    db = sqlite3.connect(generation.path / "index.sqlite")
+    db.execute("DROP TABLE paragraphs")
+    db.commit()
+    db.close()
+    generation.close()
+    older = open_current(tmp_path / "index")
+    assert older.paragraphs(doc_id) == stored and stored
