@@ -65,3 +65,15 @@ def never_loaded():
 def unloadable_embedder() -> LazyEmbedder:
     """Has the fake embedder's name but fails if anything asks it to embed."""
     return LazyEmbedder(never_loaded, FakeEmbedder.name)
+
+
+@pytest.fixture(scope="module")
+def seed_client(tmp_path_factory):
+    """A test client of the app over the seed corpus (fake embedder), one per test module."""
+    from .apptools import app_client, build
+
+    root = tmp_path_factory.mktemp("seed")
+    shutil.copytree(SEED_CORPUS, root / "corpus")
+    build(root / "corpus", root / "index")
+    with app_client(root / "corpus", root / "index") as client:
+        yield client

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 
 import pytest
@@ -11,19 +10,14 @@ import pytest
 from indexer.models import Document
 from search_app.citations import as_text, citation_record, render_citation
 
-from .apptools import app_client, assert_error, build
-from .conftest import SEED_CORPUS
+from .apptools import assert_error
 
 TODAY = date(2026, 12, 2)
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cite")
-    shutil.copytree(SEED_CORPUS, root / "corpus")
-    build(root / "corpus", root / "index")
-    with app_client(root / "corpus", root / "index") as client:
-        yield client
+def client(seed_client):
+    return seed_client
 
 
 def test_full_metadata_gives_publisher_title_place_date_paragraph_link_and_access_date():

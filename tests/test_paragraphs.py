@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .apptools import app_client, build
+from .apptools import build
 from indexer.metadata import load_metadata
 from indexer.paragraphs import paragraph_at, split_paragraphs
 
@@ -116,12 +116,8 @@ def test_html_paragraphs(tmp_path: Path):
 
 
 @pytest.fixture(scope="module")
-def seed_app(tmp_path_factory):
-    root = tmp_path_factory.mktemp("paragraphs")
-    shutil.copytree(SEED_CORPUS, root / "corpus")
-    build(root / "corpus", root / "index")
-    with app_client(root / "corpus", root / "index") as client:
-        yield client
+def seed_app(seed_client):
+    return seed_client
 
 
 def test_every_citation_names_the_paragraph_holding_its_start(seed_app):

@@ -3,14 +3,12 @@ name, a dropped "not", or words joined from two places never are."""
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
 from search_app.quotes import words_of
 
-from .apptools import app_client, assert_error, build
-from .conftest import SEED_CORPUS
+from .apptools import assert_error
 
 FOUNDED = "The Bali Process on People Smuggling, Trafficking in Persons and Related Transnational Crime was founded in 2002."
 CONSULTATION = ("Over the course of the two-day workshop, delegates explored themes such as linkages between gender "
@@ -19,12 +17,8 @@ SPLIT_BY_PAGE = "These events were followed by a Bali Process Taskforce on Plann
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    root = tmp_path_factory.mktemp("quotes")
-    shutil.copytree(SEED_CORPUS, root / "corpus")
-    build(root / "corpus", root / "index")
-    with app_client(root / "corpus", root / "index") as client:
-        yield client
+def client(seed_client):
+    return seed_client
 
 
 def check(client, text: str) -> list[dict]:
