@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+from .display import public_source
 from .errors import InvalidParameter
 
 FORMATS = ("json", "csv")
@@ -31,7 +32,7 @@ def results_csv(result, base_url: str) -> str:
         c = hit.citation
         paragraphs = f"{c.paragraphs[0]}-{c.paragraphs[1]}" if c.paragraphs else ""
         writer.writerow([hit.rank, hit.score, _cell(c.title), c.date or "", _blank(c.paragraph), paragraphs,
-                         _blank(c.page), _cell(c.section or ""), c.doc_id, c.source, c.start, c.end, base + c.url,
+                         _blank(c.page), _cell(c.section or ""), c.doc_id, public_source(c.source), c.start, c.end, base + c.url,
                          hit.chunk_id, _cell(hit.text)])
     return out.getvalue()
 

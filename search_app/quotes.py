@@ -31,6 +31,10 @@ MAX_QUOTE_CHARS = 5000
 NEAR_SIMILARITY = 0.75
 CANDIDATES = 10  # passages searched per sentence
 CLOSEST = 3  # passages shown per sentence
+# A quote of at least this many words may leave words out and still be "near", if what it
+# keeps is in order within a stretch at most this many times its length.
+MIN_ELIDED_WORDS = 5
+ELISION_SPAN = 2.5
 # Words that, just before a quoted stretch, turn it into its opposite.
 NEGATORS = frozenset({"no", "not", "never", "without", "nor", "neither", "cannot"})
 DOCUMENT_WORDS_CACHED = 256
@@ -179,7 +183,7 @@ class QuoteChecker:
             hi = min(len(passage.norm), blocks[-1].b + blocks[-1].size + tail)
             window = passage.norm[lo:hi]
             window_matcher = SequenceMatcher(None, quoted.norm, window, autojunk=False)
-            similarity = window_matcher.ratio()
+            similarity = _similarity(window_matcher, len(quoted.norm), len(window))
             if similarity <= best[0]:
                 continue
             a, b = passage.spans[lo][0], passage.spans[hi - 1][1]
@@ -191,6 +195,18 @@ class QuoteChecker:
 
     def _cite(self, citation: Citation, start: int, end: int) -> Citation:
         return self.searcher.documents.locate(replace(citation, start=start, end=end))
+
+
+def _similarity(matcher: SequenceMatcher, n_quoted: int, n_window: int) -> float:
+    """How nearly the statement says the quote: the share of words both share (Dice), or, for
+    a quote that leaves words out ("The Bali Process was founded in 2002" of "The Bali Process
+    on People Smuggling, ... was founded in 2002"), the share of the quote's words found in
+    order, when the stretch is at most ELISION_SPAN times the quote's length."""
+    dice = matcher.ratio()
+    if n_quoted < MIN_ELIDED_WORDS or n_window > ELISION_SPAN * n_quoted:
+        return dice
+    matched = sum(block.size for block in matcher.get_matching_blocks())
+    return max(dice, matched / n_quoted)
 
 
 def _find_runs(haystack: tuple[str, ...], needle: tuple[str, ...]):

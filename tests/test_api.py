@@ -357,7 +357,7 @@ def test_search_results_as_csv_carry_the_citation_columns(client):
             assert row["chunk_id"] == result["chunk_id"] and row["text"] == result["text"]
             assert (row["title"], row["date"], row["paragraph"]) == (c["title"], c["date"], str(c["paragraph"]))
             assert (int(row["start"]), int(row["end"])) == (c["start"], c["end"])
-            assert row["url"].startswith("http") and row["url"].endswith(c["url"])
+            assert row["url"].startswith("http") and row["url"].endswith(c["url"]) and row["source"] == c["source"]
     assert_error(client.get("/api/search", params={"q": "victim", "format": "xml"}), 422, "format")
 
 

@@ -137,3 +137,10 @@ def test_a_piece_cut_off_after_an_abbreviation_stays_with_its_sentence():
     pieces = [text[a:b] for a, b in paste_sentences(text)]
     assert pieces[-1] == "A second sentence here."
     assert "".join(pieces[:-1]).replace(" ", "") == text[: text.index(" A second")].replace(" ", "")
+
+
+def test_a_quote_that_leaves_words_out_is_near_with_them_shown(client):
+    found = one(client, "The Bali Process was founded in 2002.")
+    assert found["verdict"] == "near"
+    left_out = [d["statement"] for d in found["match"]["differences"] if not d["quoted"]]
+    assert any("People Smuggling" in s for s in left_out)
