@@ -84,12 +84,10 @@ class QuoteCheck:
 
 
 def words_of(text: str) -> Words:
-    folded = unicodedata.normalize("NFKC", text.translate(_FOLD)).casefold()
-    # NFKC and casefold can change lengths; offsets come from the original text, word by word.
-    if len(folded) != len(text):
-        found = [(m.group().casefold(), m.span()) for m in _WORD.finditer(text)]
-    else:
-        found = [(m.group(), m.span()) for m in _WORD.finditer(folded)]
+    """Word spans found in the original text, each word normalised on its own, so offsets
+    always point at the original characters (NFKC and casefold can change lengths)."""
+    found = [(unicodedata.normalize("NFKC", m.group().translate(_FOLD)).casefold().replace("\u0307", ""), m.span())
+             for m in _WORD.finditer(text)]
     return Words(tuple(w for w, _ in found), tuple(s for _, s in found))
 
 

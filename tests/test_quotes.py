@@ -144,3 +144,10 @@ def test_a_quote_that_leaves_words_out_is_near_with_them_shown(client):
     assert found["verdict"] == "near"
     left_out = [d["statement"] for d in found["match"]["differences"] if not d["quoted"]]
     assert any("People Smuggling" in s for s in left_out)
+
+
+def test_word_offsets_point_at_the_original_characters_whatever_folding_does():
+    text = "Le cafe\u0301 de la Straße est fermé à İstanbul, ﬁnancial １２."
+    words = words_of(text)
+    assert [text[a:b] for a, b in words.spans][2:5] == ["de", "la", "Straße"]
+    assert words.norm[4] == "strasse" and "istanbul" in words.norm and "12" in words.norm
