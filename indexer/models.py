@@ -45,9 +45,7 @@ class Document:
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number that contains `offset`, or None for unpaged documents."""
-        if not self.page_starts:
-            return None
-        return max(1, bisect.bisect_right(self.page_starts, offset))
+        return page_at(self.page_starts, offset)
 
 
 @dataclass(frozen=True)
@@ -151,3 +149,10 @@ class Paragraph:
     start: int
     end: int
     page: int | None = None
+
+
+def page_at(page_starts, offset: int) -> int | None:
+    """1-based page holding `offset`, given where each page starts; None for unpaged text."""
+    if not page_starts:
+        return None
+    return max(1, bisect.bisect_right(page_starts, offset))

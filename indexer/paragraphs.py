@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from .models import Paragraph
+from .models import Paragraph, page_at
 
 # Bump whenever the rules below change: every file is then read again at the next build
 # (no chunk is embedded again), so stored paragraph numbers follow the rules.
@@ -43,7 +43,7 @@ def split_paragraphs(text: str, page_starts: tuple[int, ...] = ()) -> tuple[Para
         spans = _numbered(blocks, numbers)
     else:
         spans = _counted(text, blocks)
-    return tuple(Paragraph(n, a, b, _page_at(page_starts, a)) for n, a, b in spans)
+    return tuple(Paragraph(n, a, b, page_at(page_starts, a)) for n, a, b in spans)
 
 
 def paragraph_at(paragraphs: tuple[Paragraph, ...] | list[Paragraph], offset: int) -> Paragraph | None:
@@ -103,9 +103,3 @@ def _counted(text: str, blocks) -> list[tuple[int, int, int]]:
 
 def _is_heading(block: str) -> bool:
     return len(block.split()) <= MAX_HEADING_WORDS and not _ENDS_SENTENCE.search(block)
-
-
-def _page_at(page_starts: tuple[int, ...], offset: int) -> int | None:
-    if not page_starts:
-        return None
-    return max(1, bisect.bisect_right(list(page_starts), offset))

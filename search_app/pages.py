@@ -13,11 +13,11 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .answers import answer_question
-from .quotes import MAX_QUOTE_CHARS
 from .display import answer_markup, highlight, paragraph_views, public_source
 from .errors import UnknownDocument
 from .live_index import Live
 from .params import parse_search_request
+from .quotes import MAX_QUOTE_CHARS
 from .requests import MODES, SearchRequest
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
