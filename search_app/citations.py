@@ -68,8 +68,8 @@ def citation_record(document: Document, paragraph: int | None, base_url: str, ac
     url = base_url.rstrip("/") + "/documents/" + quote(document.doc_id, safe="")
     if paragraph is not None:
         url += f"#p{paragraph}"
-    return CitationRecord(document.doc_id, document.title, document.date, document.kind,
-                          _text_or_none(extra.get("publisher")), _text_or_none(place), paragraph, url, accessed)
+    return CitationRecord(document.doc_id, _one_line(document.title) or document.doc_id, document.date, document.kind,
+                          _one_line(extra.get("publisher")), _one_line(place), paragraph, url, accessed)
 
 
 def paragraph_of_offset(paragraphs, offset: int) -> int | None:
@@ -150,12 +150,17 @@ def _long_date(iso: str | None) -> str | None:
     return f"{int(d)} {_MONTHS[int(m) - 1]} {y}"
 
 
-def _text_or_none(value) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
+def _one_line(value) -> str | None:
+    """A value on one line: a line break in a title or in metadata would start a new record
+    in RIS or a new field in BibTeX."""
+    return (" ".join(value.split()) or None) if isinstance(value, str) else None
+
+
+_BIB_SPECIAL = {"\\": r"\textbackslash{}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
 
 def _bib(text: str) -> str:
-    return re.sub(r"([&%$#_{}])", r"\\\1", text)
+    return re.sub(r"[&%$#_{}\\~^]", lambda m: _BIB_SPECIAL.get(m.group(), "\\" + m.group()), text)
 
 
 def resolve_citation(searcher, chunk: str | None, doc: str | None, paragraph: int | None,

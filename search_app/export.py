@@ -32,8 +32,8 @@ def results_csv(result, base_url: str) -> str:
         c = hit.citation
         paragraphs = f"{c.paragraphs[0]}-{c.paragraphs[1]}" if c.paragraphs else ""
         writer.writerow([hit.rank, hit.score, _cell(c.title), c.date or "", _blank(c.paragraph), paragraphs,
-                         _blank(c.page), _cell(c.section or ""), c.doc_id, public_source(c.source), c.start, c.end, base + c.url,
-                         hit.chunk_id, _cell(hit.text)])
+                         _blank(c.page), _cell(c.section or ""), _cell(c.doc_id), _cell(public_source(c.source)), c.start, c.end,
+                         base + c.url, _cell(hit.chunk_id), _cell(hit.text)])
     return out.getvalue()
 
 

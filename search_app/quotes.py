@@ -19,6 +19,7 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
+from urllib.parse import quote
 
 from indexer.chunking import split_sentences
 
@@ -39,7 +40,11 @@ ELISION_SPAN = 2.5
 NEGATORS = frozenset({"no", "not", "never", "without", "nor", "neither", "cannot"})
 DOCUMENT_WORDS_CACHED = 256
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+# A number is one token with its currency sign, decimal or thousands separators and "%", so
+# "£5" is not "$5", "3.5" is not "3, 5" and "45%" is not "45"; anything else is a run of word
+# characters.
+_WORD = re.compile(r"[$€£¥₹₩₱฿₫]?\d+(?:[.,]\d+)*%?(?!\w)|\w+", re.UNICODE)
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
 _LONE_BREAK = re.compile(r"(?<![\r\n])\r?\n(?![\r\n])")
 # Typographic variants that must not make a real quote fail.
 _FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‑": "-", "\u00a0": " "})
@@ -86,9 +91,13 @@ class QuoteCheck:
 def words_of(text: str) -> Words:
     """Word spans found in the original text, each word normalised on its own, so offsets
     always point at the original characters (NFKC and casefold can change lengths)."""
-    found = [(unicodedata.normalize("NFKC", m.group().translate(_FOLD)).casefold().replace("\u0307", ""), m.span())
-             for m in _WORD.finditer(text)]
+    found = [(_normal_word(m.group()), m.span()) for m in _WORD.finditer(text)]
     return Words(tuple(w for w, _ in found), tuple(s for _, s in found))
+
+
+def _normal_word(word: str) -> str:
+    word = unicodedata.normalize("NFKC", word.translate(_FOLD)).casefold().replace("\u0307", "")
+    return _THOUSANDS.sub("", word) if word[-1:].isdigit() or word.endswith("%") else word
 
 
 class QuoteChecker:
@@ -104,8 +113,11 @@ class QuoteChecker:
         text = text or ""
         if not text.strip():
             raise InvalidParameter("text", "the text to check is empty")
-        if len(text) > MAX_QUOTE_CHARS:
-            raise InvalidParameter("text", f"the text has {len(text)} characters; the limit is {MAX_QUOTE_CHARS}")
+        # A browser sends a textarea's line breaks as CRLF but counts each as one character
+        # against its maxlength: count them the same way here.
+        length = len(text) - text.count("\r\n")
+        if length > MAX_QUOTE_CHARS:
+            raise InvalidParameter("text", f"the text has {length} characters; the limit is {MAX_QUOTE_CHARS}")
         # A pasted quote is often wrapped: a lone line break is a space (same length, so the
         # offsets still point into the paste); a blank line still ends a sentence.
         flat = _LONE_BREAK.sub(lambda m: " " * len(m.group()), text)
@@ -192,7 +204,17 @@ class QuoteChecker:
         return best
 
     def _cite(self, citation: Citation, start: int, end: int) -> Citation:
-        return self.searcher.documents.locate(replace(citation, start=start, end=end))
+        """The citation of where the quote is, not of the passage the search found: the quote
+        may sit elsewhere in the document, so its page and link come from its paragraph, and
+        the passage's section is kept only when the quote lies inside that passage."""
+        inside = citation.start <= start and end <= citation.end
+        located = self.searcher.documents.locate(replace(citation, start=start, end=end))
+        if located.paragraph is None:
+            return located if inside else replace(located, section=None)
+        paragraph = next(p for p in self.searcher.documents.paragraphs(located.doc_id) if p.n == located.paragraph)
+        return replace(located, page=paragraph.page if paragraph.page is not None else (citation.page if inside else None),
+                       section=citation.section if inside else None,
+                       url=f"/documents/{quote(located.doc_id, safe='')}#p{located.paragraph}")
 
 
 def _similarity(matcher: SequenceMatcher, n_quoted: int, n_window: int) -> float:

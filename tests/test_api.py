@@ -3,6 +3,7 @@ error shape for every bad input, CORS, and the OpenAPI description."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import socket
@@ -342,7 +343,6 @@ def test_docs_page_is_served_locally(client):
 
 def test_search_results_as_csv_carry_the_citation_columns(client):
     import csv as csv_module
-    import io
 
     as_json = client.get("/api/search", params={"q": "victim protection", "k": 5}).json()
     for response in (client.get("/api/search", params={"q": "victim protection", "k": 5, "format": "csv"}),
@@ -366,3 +366,19 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_defused():
 
     assert _cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
     assert _cell("Ministers met") == "Ministers met"
+
+
+def test_csv_defuses_every_column_a_statement_s_file_name_reaches():
+    import csv as csv_module
+    from types import SimpleNamespace
+
+    from search_app.export import results_csv
+    from search_app.results import Citation, Hit
+
+    name = "=HYPERLINK(\"http://x\")"
+    citation = Citation(name, "-title", None, f"corpus/{name}.txt", None, "@section", 0, 5,
+                        "/documents/x", paragraph=1, paragraphs=(1, 1))
+    out = results_csv(SimpleNamespace(hits=[Hit(1, 0.5, f"{name}:0", "+text", citation)]), "http://h")
+    row = next(csv_module.DictReader(io.StringIO(out)))
+    for column in ("doc_id", "chunk_id", "title", "section", "text", "source"):
+        assert row[column][:1] not in "=+-@", (column, row[column])

@@ -215,11 +215,42 @@ def test_widget_on_another_origin_renders_cited_results_in_its_shadow_root(seed_
             assert link.evaluate("a => getComputedStyle(a).color") != "rgb(255, 0, 0)"
             passage = hits.first.locator(".passage")
             assert passage.evaluate("p => getComputedStyle(p).color") == "rgb(27, 31, 36)"
-            button = page.locator("#statements button")  # the widget's own stylesheet applies
+            button = page.locator("#statements button[type=submit]")  # the widget's own stylesheet applies
             assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(11, 87, 164)"
             assert page.evaluate("document.querySelector('#statements').shadowRoot !== null")
             assert page.evaluate("document.querySelectorAll('li').length") == 0  # nothing in the light DOM
     assert not page.errors, page.errors
+
+
+def test_widget_cite_copies_the_citation_of_the_passage_paragraph(seed_index, browser):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        with HostPage() as host:
+            app = create_app(make_settings(*seed_index, cors_origins=(host.url,)), embedder=FakeEmbedder())
+            with ServerThread(app) as api:
+                host.api_url = api.url
+                search_in_widget(page, host.url, "PSHTA")
+                page.wait_for_selector("#statements li.hit")
+                hit = page.locator("#statements li.hit").first
+                shown = hit.locator(".meta").inner_text()
+                paragraph = shown.split("para. ")[1].split("–")[0].split(" ")[0]
+                hit.locator("button.cite").click()
+                playwright_api.expect(hit.locator("output.cite-text")).to_contain_text(f"para. {paragraph},")
+                copied = page.evaluate("navigator.clipboard.readText()")
+                assert copied == hit.locator("output.cite-text").inner_text()
+                assert f"<{api.url}/documents/" in copied and f"#p{paragraph}>" in copied and "accessed" in copied
+                assert "None" not in copied and "undefined" not in copied
+                answer = page.locator("#statements .answer")
+                if answer.locator("button.cite").count():
+                    answer.locator("button.cite").click()
+                    playwright_api.expect(answer.locator("output.cite-text")).to_contain_text("para. ")
+    finally:
+        context.close()
+    assert not errors, errors
 
 
 def test_widget_says_so_when_the_api_does_not_allow_the_origin(seed_index, page):

@@ -71,3 +71,22 @@ def test_cite_a_paragraph_by_document_and_number(client):
 ])
 def test_bad_cite_requests_name_the_parameter(client, params, status, parameter):
     assert_error(client.get("/api/cite", params=params), status, parameter)
+
+
+def test_line_breaks_in_metadata_cannot_add_records_or_fields():
+    doc = Document("d4", "d4.txt", "A title\nTY  - JOUR", "Text.", date="2020-01-02", kind="statement",
+                   extra={"publisher": "Body\r\nER  - \n", "place": "Bangkok,\n Thailand"})
+    record = citation_record(doc, 2, "http://x", TODAY)
+    assert (record.title, record.publisher, record.place) == ("A title TY - JOUR", "Body ER -", "Bangkok, Thailand")
+    ris = render_citation(record, "ris")
+    assert [line[:2] for line in ris.splitlines()].count("TY") == 1 and ris.count("ER  -") == 1
+    bib = render_citation(record, "bibtex")
+    assert all(line.startswith(("@misc", "  ", "}")) for line in bib.splitlines())
+
+
+def test_bibtex_escapes_every_character_latex_treats_specially():
+    doc = Document("d5", "d5.txt", r"50% of A_B & {C} #1 $2 back\slash ~tilde ^caret", "Text.")
+    title_line = next(line for line in render_citation(citation_record(doc, None, "http://x", TODAY), "bibtex").splitlines()
+                      if line.startswith("  title"))
+    assert title_line == (r"  title = {{50\% of A\_B \& \{C\} \#1 \$2 back\textbackslash{}slash "
+                          r"\textasciitilde{}tilde \textasciicircum{}caret}},")

@@ -151,3 +151,27 @@ def test_word_offsets_point_at_the_original_characters_whatever_folding_does():
     words = words_of(text)
     assert [text[a:b] for a, b in words.spans][2:5] == ["de", "la", "Straße"]
     assert words.norm[4] == "strasse" and "istanbul" in words.norm and "12" in words.norm
+
+
+@pytest.mark.parametrize(("quoted", "statement", "same"), [
+    ("costs rose by £5 million", "costs rose by $5 million", False),  # currency
+    ("a rate of 3.5 per cent", "a rate of 3, 5 per cent", False),  # decimal point against a list
+    ("45% of cases", "45 of cases", False),  # a percentage
+    ("1,000 victims", "1000 victims", True),  # a thousands separator is typography
+    ("in 2002.", "in 2002", True),  # a full stop is not a decimal point
+])
+def test_numbers_keep_their_currency_decimals_and_percent(quoted, statement, same):
+    assert (words_of(quoted).norm == words_of(statement).norm) is same
+
+
+def test_a_quote_check_citation_points_at_the_quote_s_own_paragraph(client):
+    found = one(client, FOUNDED)
+    citation = found["match"]["citation"]
+    assert citation["url"] == f"/documents/{citation['doc_id']}#p{citation['paragraph']}"
+
+
+def test_line_breaks_count_once_as_a_browser_counts_them(client):
+    text = "Bali.\r\n" * 833 + "ab"  # 5,000 characters as a textarea counts them, 5,833 as sent
+    response = client.post("/api/quote-check", json={"text": text})
+    assert response.status_code == 200, response.text
+    assert_error(client.post("/api/quote-check", json={"text": text + "c"}), 422, "text")

@@ -10,7 +10,8 @@
  *   data-placeholder="…"  the search box's placeholder
  *
  * It calls the API of the server it was loaded from, so that server must list the host page's
- * origin (or "*") in STATEMENT_SEARCH_CORS_ORIGINS. Everything renders inside a shadow root
+ * origin (or "*") in STATEMENT_SEARCH_CORS_ORIGINS. Each passage and the answer have a Cite button
+ * that copies a ready citation of their paragraph (GET /api/cite). Everything renders inside a shadow root
  * (the host page's CSS neither breaks it nor is broken by it), and data only ever reaches the
  * page through textContent: no innerHTML, no inline script or style attribute.
  */
@@ -45,7 +46,10 @@
     ".passage { margin: 4px 0 0; white-space: pre-line; overflow-wrap: anywhere; font-size: 15px; }",
     "a { color: #0b57a4; }",
     "mark { background: #fff0a0; color: inherit; }",
-    ".error { color: #a1260c; }"
+    ".error { color: #a1260c; }",
+    "button.cite { font-size: 13px; font-weight: 400; padding: 0 4px; margin-left: 4px; background: none; color: #0b57a4; text-decoration: underline; }",
+    "button.cite:hover { background: none; color: #084482; }",
+    "output.cite-text { display: block; margin-top: 4px; padding: 4px 6px; background: #f4f6f8; font-size: 13px; overflow-wrap: anywhere; user-select: all; }"
   ].join("\n");
 
   var STOP = /^(a|an|and|are|as|at|be|by|did|do|does|for|from|has|have|how|in|is|it|of|on|or|the|to|was|we|were|what|when|where|which|who|why|with)$/i;
@@ -78,11 +82,52 @@
     return frag;
   }
 
+  function paragraphLabel(c) {
+    if (c.paragraph === null || c.paragraph === undefined) { return null; }
+    var last = c.paragraphs ? c.paragraphs[1] : c.paragraph;
+    return "para. " + c.paragraph + (last !== c.paragraph ? "–" + last : "");
+  }
+
+  function whereBits(c) {
+    return [c.date, paragraphLabel(c), c.section, c.page ? "page " + c.page : null].filter(Boolean);
+  }
+
+  // "Cite": fetch the ready citation of the passage's paragraph, show it and copy it. The text
+  // stays shown (selectable) when the host page does not allow the clipboard.
+  function citeButton(c, label) {
+    if (c.paragraph === null || c.paragraph === undefined) { return null; }
+    var button = el("button", { type: "button", "class": "cite", "aria-label": "Cite " + label }, "Cite");
+    button.addEventListener("click", function () {
+      var url = base + "/api/cite?" + new URLSearchParams({ doc: c.doc_id, paragraph: String(c.paragraph), format: "text" });
+      fetch(url, { headers: { Accept: "text/plain" } })
+        .then(function (response) {
+          if (!response.ok) { throw new Error("the citation could not be made"); }
+          return response.text();
+        })
+        .then(function (text) {
+          text = text.trim();
+          var shown = button.parentNode.querySelector("output.cite-text");
+          if (!shown) { shown = el("output", { "class": "cite-text" }); button.parentNode.appendChild(shown); }
+          shown.textContent = text;
+          if (!navigator.clipboard || !navigator.clipboard.writeText) { return; }
+          return navigator.clipboard.writeText(text).then(function () {
+            button.textContent = "Copied";
+            setTimeout(function () { button.textContent = "Cite"; }, 2000);
+          }, function () {});
+        })
+        .catch(function (error) {
+          button.textContent = "Cite failed";
+          button.title = error && error.message ? error.message : "no connection";
+        });
+    });
+    return button;
+  }
+
   function citationLine(c) {
     var line = el("div", { "class": "meta" });
     var link = el("a", { href: base + c.url, target: "_blank", rel: "noopener" }, c.title);
     line.appendChild(link);
-    var bits = [c.date, c.section, c.page ? "page " + c.page : null].filter(Boolean);
+    var bits = whereBits(c);
     if (bits.length) { line.appendChild(document.createTextNode(" · " + bits.join(" · "))); }
     return line;
   }
@@ -161,6 +206,8 @@
           card.appendChild(p);
           var meta = citationLine(body.answer.citation);
           meta.appendChild(document.createTextNode(" · confidence " + Math.round(body.answer.confidence * 100) + "%"));
+          var cite = citeButton(body.answer.citation, "the answer");
+          if (cite) { meta.appendChild(cite); }
           card.appendChild(meta);
         } else {
           card.appendChild(el("p", {}, "No answer in the statements."));
@@ -172,7 +219,9 @@
       passages.forEach(function (hit) {
         var item = el("li", { "class": "hit" });
         item.appendChild(el("a", { "class": "title", href: base + hit.citation.url, target: "_blank", rel: "noopener" }, hit.citation.title));
-        var meta = el("div", { "class": "meta" }, [hit.citation.date, hit.citation.section, hit.citation.page ? "page " + hit.citation.page : null].filter(Boolean).join(" · "));
+        var meta = el("div", { "class": "meta" }, whereBits(hit.citation).join(" · "));
+        var cite = citeButton(hit.citation, hit.citation.title);
+        if (cite) { meta.appendChild(cite); }
         item.appendChild(meta);
         var passage = el("p", { "class": "passage" });
         passage.appendChild(highlighted(hit.text, q));
