@@ -52,6 +52,9 @@ _NUMBER_WORD = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|bin|van|de|[A-Z]\.))+")
 _WORD = re.compile(r"\w+")
+# Words by which a question names its source ("according to the March 2024 article", "per the
+# 2013 slides"): they say where to look, not what the answer must say.
+SOURCE_WORDS = frozenset({"according", "per", "article", "summary", "slides", "slide", "presentation", "piece"})
 # "What does X stand for?": the question asks for an acronym's long form.
 _DEFINITION = re.compile(r"\b(stand for|stands for|abbreviat\w*|acronym|mean|means|meaning|full (name|form))\b", re.I)
 # A heading or slide title ends without a sentence's closing punctuation.
@@ -222,7 +225,7 @@ def view_question(evidence: AnswerEvidence, question: str) -> QuestionView:
         weights={t: evidence.term_weight(t) for t in terms},
         kind=expected_kind(question),
         entities=[e for e in named_in_question if e.isdigit() or evidence.term_weight(e) >= COMMON_ENTITY_WEIGHT],
-        predicates=[t for t in terms if light_stem(t) not in named],
+        predicates=[t for t in terms if light_stem(t) not in named and t.lower() not in SOURCE_WORDS],
         # A question about an acronym is answered by the sentence that spells it out.
         long_forms=[e.lower() for e in evidence.expansions(question)] if asks_for_definition(question) else [],
         vector=evidence.query_vector(question),
@@ -247,7 +250,7 @@ def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: 
     passage_words = light_stems(hit.text)
     passage_coverage = _coverage(terms, weights, passage_words)
     # "the 2016 meeting" is a 2016 statement even if no sentence repeats the year.
-    document_words = light_stems(f"{hit.citation.title} {hit.citation.date or ''}")
+    document_words = light_stems(f"{hit.citation.title} {long_date(hit.citation.date)}")
     described = passage_words | document_words
     missing_entity = float(not all(_mentions(described, e) for e in entities))
     document_match = sum(_mentions(document_words, e) for e in entities) / len(entities) if entities else 1.0
@@ -270,12 +273,27 @@ def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: 
             defines=float(any(form in sentence.lower() for form in view.long_forms)),
             heading=float(is_heading(sentence)),
             passage_coverage=passage_coverage, missing_entity=missing_entity, document_match=document_match,
-            predicate_coverage=_coverage(view.predicates, weights, context) if view.predicates else 1.0,
+            # "What did the 2020 SOM set up...": words the statement's title holds are covered.
+            predicate_coverage=_coverage(view.predicates, weights, context | document_words) if view.predicates else 1.0,
         )
         spans.append((start, end, features))
     vectors = evidence.sentence_vectors(hit, [(a, b) for a, b, _ in spans]) if spans else []
     return [Candidate(hit, start, end, SentenceFeatures(sentence_cosine=float(vector @ view.vector), **features))
             for (start, end, features), vector in zip(spans, vectors)]
+
+
+def long_date(iso: str | None) -> str:
+    """"2024-03-18" as the words a question may use for it: "2024-03-18 18 March 2024"."""
+    if not iso:
+        return ""
+    parts = iso.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts) and 1 <= int(parts[1]) <= 12:
+        return f"{iso} {int(parts[2])} {_MONTH_NAMES[int(parts[1]) - 1]} {parts[0]}"
+    return iso
+
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
 
 
 def question_entities(question: str) -> list[str]:

@@ -168,16 +168,51 @@ def _asked_stems(question: str) -> frozenset[str]:
     return frozenset(light_stems(" ".join(w for w in _WORDS.findall(question) if w.lower() not in STOPWORDS)))
 
 
-def _closeness(question: str, sentence: str, span: Span, reach: int = 45) -> int:
-    asked = _asked_stems(question)
+def _closeness(question: str, sentence: str, span: Span, reach: int = 45, asked: frozenset[str] | None = None) -> int:
+    asked = _asked_stems(question) if asked is None else asked
     around = light_stems(sentence[max(0, span.start - reach) : span.start] + " " + sentence[span.end : span.end + reach])
     return sum(any(_shares_stem(a, w) for w in around) for a in asked)
 
 
+@lru_cache(maxsize=1024)
+def _asked_names(question: str) -> frozenset[str]:
+    """The question's capitalised words after its first ("Indonesia", "Australian"), light-stemmed."""
+    words = _WORDS.findall(question)[1:]
+    return frozenset(light_stem(w) for w in words if w[:1].isupper() and w.lower() not in STOPWORDS)
+
+
 def _closest(question: str, sentence: str, spans: list[Span]) -> Span | None:
     """Of several candidates, the one with most of the question's words around it ("the
-    Indonesian co-manager" is the name beside "(Indonesia)"), the first on a tie."""
-    return max(spans, key=lambda s: (_closeness(question, sentence, s), -s.start), default=None)
+    Indonesian co-manager" is the name beside "(Indonesia)"), the first on a tie. Words right
+    beside a candidate count first: in "Ms Anne Sheehan (Australia) and Mr Caka Alverdi Awal
+    (Indonesia)" both names have "Indonesia" within reach, but only one has it beside it."""
+    names = _asked_names(question)
+    return max(spans, key=lambda s: (_closeness(question, sentence, s, NEAR_REACH, names),
+                                     _closeness(question, sentence, s), -s.start), default=None)
+
+
+# Characters either side of a candidate that count as "beside" it.
+NEAR_REACH = 25
+# What joins items of one list: "29 May and 4 December", "UNHCR, IOM and UNODC", "IOM and the RSO".
+_COORDINATION = re.compile(r"(?:\s*\([^()]{1,20}\))?(?:(?:\s*,)?\s+(?:and|&)\s+(?:the\s+)?|\s*,\s*(?:the\s+)?)")
+
+
+def _coordinated(sentence: str, chosen: Span, items: list[Span], keep=lambda span: True) -> Span:
+    """The chosen span with the items of its kind joined to it by "and" or commas, when the
+    list ends in "and": "29 May and 4 December 2015", "the AIC and UN Women"."""
+    start, end, joined_by_and = chosen.start, chosen.end, False
+    ordered = sorted(items, key=lambda s: s.start)
+    grown = True
+    while grown:
+        grown = False
+        for item in ordered:
+            if item.start >= end and keep(item) and (m := _COORDINATION.fullmatch(sentence[end:item.start])):
+                end, grown, joined_by_and = item.end, True, joined_by_and or "," not in m.group(0)
+                break
+            if item.end <= start and keep(item) and (m := _COORDINATION.fullmatch(sentence[item.end:start])):
+                start, grown, joined_by_and = item.start, True, joined_by_and or "," not in m.group(0)
+                break
+    return Span(start, end) if joined_by_and else chosen
 
 
 def _date(question: str, sentence: str) -> Span | None:
@@ -186,7 +221,8 @@ def _date(question: str, sentence: str) -> Span | None:
         return None
     # The most specific expressions ("18 March 2024" over "2024"), then the nearest the question's words.
     longest = max(s.end - s.start for s in found)
-    return _closest(question, sentence, [s for s in found if s.end - s.start >= min(longest, 8)])
+    chosen = _closest(question, sentence, [s for s in found if s.end - s.start >= min(longest, 8)])
+    return _coordinated(sentence, chosen, found)
 
 
 def _year(question: str, sentence: str) -> Span | None:
@@ -222,14 +258,32 @@ def _number(question: str, sentence: str) -> Span | None:
         return any(light_stem(w) in counted for w in _WORDS.findall(sentence[span.start : span.end]))
 
     extended = [counted_after(c) for c in candidates]
-    return max(extended, key=lambda s: (counts_what_is_asked(s), _closeness(question, sentence, s), -s.start))
+    chosen = max(extended, key=lambda s: (counts_what_is_asked(s), _closeness(question, sentence, s), -s.start))
+    # "How many members and observers": "44 members and 16 observers" (a count of something else
+    # the question asks for; "45 member states and 4 member organisations" answer "how many
+    # member states" with the first alone).
+    def counts_more(span: Span) -> bool:
+        return bool(stems_of(span) & counted - stems_of(chosen))
+
+    def stems_of(span: Span) -> set[str]:
+        return {light_stem(w) for w in _WORDS.findall(sentence[span.start : span.end])}
+
+    return _coordinated(sentence, chosen, extended, keep=counts_more) if counts_what_is_asked(chosen) else chosen
 
 
 def _counted_nouns(question: str) -> set[str]:
     m = re.search(r"\bhow (?:many|much)\s+((?:[\w'’-]+\s+){0,4})", question, re.I) or \
         re.search(r"\b(?:number|count|total|percentage|share) of\s+((?:[\w'’-]+\s+){0,4})", question, re.I)
-    words = _WORDS.findall(m.group(1)) if m else []
+    words = []
+    for word in _WORDS.findall(m.group(1)) if m else []:
+        if word.lower() in _VERBS or (words and word.lower().endswith("ed")):
+            break  # "how many members and observers took part": the counted words end at the verb
+        words.append(word)
     return {light_stem(w) for w in words if w.lower() not in STOPWORDS}
+
+
+_VERBS = {"did", "do", "does", "is", "was", "were", "are", "has", "have", "had", "will", "would", "can", "could",
+          "took", "take", "takes", "went", "came", "met", "gave", "held", "sent", "made", "got", "saw"}
 
 
 def _proper_runs(sentence: str, pattern: re.Pattern = _PROPER) -> list[Span]:
@@ -275,11 +329,21 @@ def _person(question: str, sentence: str) -> Span | None:
 
 
 def _agent(question: str, sentence: str) -> Span | None:
-    """Who did it: a person when the sentence names one, else a body or a country."""
-    return _person(question, sentence) or _organisation(question, sentence)
+    """Who did it: a person when the sentence names one, else a body or a country, or the
+    bodies it names together ("led by the AIC and UN Women"): "who" can be several."""
+    person = _person(question, sentence)
+    if person is not None:
+        return person
+    found = _organisations(question, sentence)
+    chosen = _closest(question, sentence, found)
+    return _coordinated(sentence, chosen, found) if chosen else None
 
 
 def _organisation(question: str, sentence: str) -> Span | None:
+    return _closest(question, sentence, _organisations(question, sentence))
+
+
+def _organisations(question: str, sentence: str) -> list[Span]:
     asked = light_stems(question)
     found = []
     for span in _proper_runs(sentence):
@@ -288,8 +352,7 @@ def _organisation(question: str, sentence: str) -> Span | None:
         if words & _ORG_WORDS and not {light_stem(w) for w in words} <= asked | {"the", "of", "co"}:
             found.append(span)
     found += [Span(m.start(), m.end()) for m in _ACRONYM.finditer(sentence) if len(m.group(0)) >= 2]
-    found = _not_in_question(question, found, sentence)
-    return _closest(question, sentence, found)
+    return _not_in_question(question, found, sentence)
 
 
 def _place(question: str, sentence: str) -> Span | None:

@@ -62,6 +62,16 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     ("What does TFPP stand for?", "Members praised the Task Force on Planning and Preparedness (TFPP).", "Task Force on Planning and Preparedness"),
     ("Why was the toolkit developed?", "The toolkit was developed to help officials identify victims at borders.",
      "to help officials identify victims at borders"),
+    # Items joined by "and" answer together; a second count only when the question asks for it.
+    ("When did the special meetings take place?", "Members welcomed the two Special Meetings (29 May and 4 December 2015).",
+     "29 May and 4 December 2015"),
+    ("How many members and observers took part?", "Ministers of 44 members and 16 observers took part.",
+     "44 members and 16 observers"),
+    ("Who will publish the briefs?", "The briefs will be published by IOM and the RSO over the coming months.", "IOM and the RSO"),
+    ("Which organisation will publish the briefs?", "The briefs will be published by IOM and the RSO.", "IOM"),
+    # The name beside the country the question names, not the first within reach of it.
+    ("Who represented Indonesia as co-chair?", "It was co-chaired by Ms Anne Sheehan (Australia) and Mr Caka Awal (Indonesia).",
+     "Caka Awal"),
 ])
 def test_the_words_that_answer(question, sentence, expected):
     assert span_of(question, sentence, ["Task Force on Planning and Preparedness"]) == expected
