@@ -187,6 +187,11 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
                         candidates: list[Candidate]) -> list[tuple[Candidate, Span]]:
     """The candidates that may answer, in their order, each with its span: those holding what
     the question asks for. The one grounding rule, for the product and for the fit."""
+    # "When was the Eleventh Annual Meeting held?" is not answered by the Tenth's statement: the
+    # ordinals and numbers a question names must be in the passage or its statement's title and date.
+    identifiers = question_identifiers(question)
+    if identifiers:
+        candidates = [c for c in candidates if _describes(c.hit, identifiers)]
     kind, expansions = answer_kind(question), evidence.expansions(question)
     if kind is None and expansions and asks_for_definition(question):
         kind = "definition"  # a bare acronym ("JCLEC") asks what it stands for
@@ -280,6 +285,22 @@ def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: 
     vectors = evidence.sentence_vectors(hit, [(a, b) for a, b, _ in spans]) if spans else []
     return [Candidate(hit, start, end, SentenceFeatures(sentence_cosine=float(vector @ view.vector), **features))
             for (start, end, features), vector in zip(spans, vectors)]
+
+
+_ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+                      r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
+                      r"\d+(?:st|nd|rd|th))\b", re.I)
+
+
+def question_identifiers(question: str) -> set[str]:
+    """The ordinals and numbers a question names ("Eleventh", "2023"), light-stemmed."""
+    found = [m.group(0) for m in _ORDINAL.finditer(question)] + re.findall(r"(?<![\w.,])\d+(?![\w])", question)
+    return {light_stem(w.lower()) for w in found}
+
+
+def _describes(hit: Hit, identifiers: set[str]) -> bool:
+    words = light_stems(f"{hit.text} {hit.citation.title} {long_date(hit.citation.date)}")
+    return identifiers <= words
 
 
 def long_date(iso: str | None) -> str:

@@ -155,3 +155,23 @@ def test_a_question_whose_kind_no_sentence_holds_gets_no_answer(built):
     hits = built.search(SearchRequest(question, k=5)).hits
     assert hits and grounded_candidate(built.evidence, question, hits, weights) is None
     assert answer_question(built, SearchRequest(question, k=5), default_answer_model()).answer is None
+
+
+def test_a_question_naming_an_ordinal_or_number_no_statement_holds_gets_no_answer(built):
+    weights = default_answer_model().selection_weights(RANKING)
+    answered = "When did the Working Group meet in Bangkok?"
+    hits = built.search(SearchRequest(answered, k=5)).hits
+    assert grounded_candidate(built.evidence, answered, hits, weights) is not None
+    # The same question about a meeting (or a year) the statements never mention.
+    for near_miss in ("When did the Working Group meet in Bangkok for the Eleventh time?",
+                      "When did the Working Group meet in Bangkok in 2031?"):
+        hits = built.search(SearchRequest(near_miss, k=5)).hits
+        assert hits and grounded_candidate(built.evidence, near_miss, hits, weights) is None
+
+
+def test_question_identifiers_are_ordinals_and_whole_numbers():
+    from search_app.answers import question_identifiers
+
+    assert question_identifiers("When was the Eleventh Annual Meeting held in 2023?") == {"eleventh", "2023"}
+    assert question_identifiers("Who chaired the 9th meeting?") == {"9th"}
+    assert question_identifiers("Who founded the Walk Free Foundation?") == set()
