@@ -191,7 +191,8 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
     # ordinals and numbers a question names must be in the passage or its statement's title and date.
     identifiers = question_identifiers(question)
     if identifiers:
-        candidates = [c for c in candidates if _describes(c.hit, identifiers)]
+        holds = {c.hit.chunk_id: _describes(c.hit, identifiers) for c in candidates}
+        candidates = [c for c in candidates if holds[c.hit.chunk_id]]
     kind, expansions = answer_kind(question), evidence.expansions(question)
     if kind is None and expansions and asks_for_definition(question):
         kind = "definition"  # a bare acronym ("JCLEC") asks what it stands for

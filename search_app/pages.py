@@ -18,7 +18,7 @@ from .errors import UnknownDocument
 from .live_index import Live
 from .params import parse_search_request
 from .quotes import MAX_QUOTE_CHARS
-from .requests import MODES, SearchRequest
+from .requests import MAX_K, MODES, SearchRequest
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PAGE_SIZE = 10
@@ -65,7 +65,7 @@ def search_context(request: Request, action: str) -> dict:
         "q": q, "filters": filters, "action": action, "documents": documents,
         "select_documents": len(documents) <= MAX_SELECT_DOCUMENTS,
         "searched": False, "answer": None, "hits": [], "offset": 0,
-        "prev_url": None, "next_url": None, "json_url": None,
+        "prev_url": None, "next_url": None, "json_url": None, "csv_url": None,
     }
     if not q.strip():
         return context  # the empty state: just the form
@@ -84,6 +84,8 @@ def search_context(request: Request, action: str) -> dict:
         next_url=page_url(action, query, offset + PAGE_SIZE) if len(hits) > PAGE_SIZE else None,
         prev_url=page_url(action, query, max(0, offset - PAGE_SIZE)) if offset > 0 else None,
         json_url="/api/search?" + urlencode({**query, "k": PAGE_SIZE, "offset": offset}, doseq=True),
+        # The spreadsheet takes every result the API gives at once, not one page of them.
+        csv_url="/api/search?" + urlencode({**query, "k": MAX_K, "format": "csv"}, doseq=True),
     )
     return context
 

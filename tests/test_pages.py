@@ -74,6 +74,11 @@ def test_results_page_structure(site):
     assert alternate and alternate[0]["href"].startswith("/api/search?q=PSHTA")
     assert site.get(alternate[0]["href"]).status_code == 200
     assert tags.find("a", href=alternate[0]["href"])  # the visible JSON link
+    csv_link = tags.find("a", type="text/csv")
+    assert csv_link and "format=csv" in csv_link[0]["href"] and "q=PSHTA" in csv_link[0]["href"]
+    exported = site.get(csv_link[0]["href"])
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+    assert exported.text.startswith("rank,score,title,date,paragraph")
     hits = re.findall(r'<li class="hit">', response.text)
     assert 1 <= len(hits) <= 10
     api = site.get("/api/search", params={"q": "PSHTA", "k": 10}).json()
