@@ -191,7 +191,8 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
     # ordinals and numbers a question names must be in the passage or its statement's title and date.
     identifiers = question_identifiers(question)
     if identifiers:
-        holds = {c.hit.chunk_id: _describes(c.hit, identifiers) for c in candidates}
+        hits = {c.hit.chunk_id: c.hit for c in candidates}
+        holds = {chunk_id: _describes(hit, identifiers) for chunk_id, hit in hits.items()}
         candidates = [c for c in candidates if holds[c.hit.chunk_id]]
     kind, expansions = answer_kind(question), evidence.expansions(question)
     if kind is None and expansions and asks_for_definition(question):
