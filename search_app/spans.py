@@ -51,6 +51,7 @@ _PROPER = re.compile(rf"{_CAP}(?:\s+(?:{_JOIN}\s+)*{_CAP})*")
 # A person's name: capitalised words with the particles names keep (bin, van, de), not "of".
 _NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:bin|binti|van|von|de|da|al|el)\s+)?{_CAP})*")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&-]{1,9}\b")
+_ROMAN = re.compile(r"[IVXLC]+")
 _TITLES = (r"H\.E\.|Excellency|Ambassador|Mr|Mrs|Ms|Dr|Prof|Professor|Hon|Honourable|Minister|Secretary|Director|"
            r"Deputy|Senator|Commissioner|Judge|Justice|Datuk|Dato'?|Tan Sri|Md")
 # A place: capitalised words (no "of the ... for": those are bodies), with a country after a comma.
@@ -83,6 +84,8 @@ _TITLE_WORDS = {
     "report", "summary", "news", "update", "overview", "introduction", "background", "recommendations", "outcomes",
     "next", "steps", "key", "points", "way", "forward", "work", "plan", "first", "second", "third", "fourth", "fifth",
     "sixth", "seventh", "eighth", "ninth", "tenth", "virtual", "joint", "special", "technical", "experts", "expert"}
+_REGIONS = {"asia", "pacific", "europe", "africa", "america", "americas", "oceania", "middle", "southeast", "south-east",
+            "mekong", "andaman", "indian", "ocean", "gulf", "region"}
 _PLACE_PREPOSITION = re.compile(r"\b(?:in|at|to|from|near|venue)\s+(?:the\s+)?$", re.I)
 _REASON = re.compile(r"\b(?:because(?: of)?|due to|owing to|as a result of|in order to|so that|given that|"
                      r"to address|to help|to ensure|to support|to strengthen|to improve|to respond to|to enable|"
@@ -238,8 +241,11 @@ def _amount(question: str, sentence: str) -> Span | None:
 def _number(question: str, sentence: str) -> Span | None:
     """The number counting what the question counts, with the counted noun when it follows
     ("how many members" -> "48 members"); years are dates, not counts."""
+    # "3" of "3-4 December 2015" and "22" of "22 March 2016" are days, not counts.
+    dates = [m.span() for m in _DATES.finditer(sentence) if not _YEARS.fullmatch(m.group(0))]
     candidates = [Span(m.start(), m.end()) for m in _NUMBER.finditer(sentence)
-                  if not (_YEARS.fullmatch(m.group(0)) and not re.search(r"\byears?\b", question, re.I))]
+                  if not (_YEARS.fullmatch(m.group(0)) and not re.search(r"\byears?\b", question, re.I))
+                  and not any(a <= m.start() < b for a, b in dates)]
     candidates = [c for c in _not_in_question(question, candidates, sentence) if sentence[c.start:c.end].strip()]
     if not candidates:
         return None
@@ -351,7 +357,8 @@ def _organisations(question: str, sentence: str) -> list[Span]:
         # "The Co-chairs of the Bali Process" only echoes "Who co-chaired the Bali Process...?"
         if words & _ORG_WORDS and not {light_stem(w) for w in words} <= asked | {"the", "of", "co"}:
             found.append(span)
-    found += [Span(m.start(), m.end()) for m in _ACRONYM.finditer(sentence) if len(m.group(0)) >= 2]
+    found += [Span(m.start(), m.end()) for m in _ACRONYM.finditer(sentence)
+              if len(m.group(0)) >= 2 and not _ROMAN.fullmatch(m.group(0))]  # "Track II" is no body
     return _not_in_question(question, found, sentence)
 
 
@@ -369,6 +376,8 @@ def _place(question: str, sentence: str) -> Span | None:
             continue
         if len(words) > 1 and m.group(1).isupper():  # a page banner in capitals, not a place
             continue
+        if wants != "place" and any(w in _REGIONS for w in words):
+            continue  # "in the Asia and Pacific region" names no city or country
         city, country = Span(m.start(1), m.end(1)), Span(m.start(2), m.end(2)) if m.group(2) else None
         if wants == "country":
             found.append(country or city)
