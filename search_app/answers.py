@@ -258,7 +258,10 @@ def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: 
     passage_coverage = _coverage(terms, weights, passage_words)
     # "the 2016 meeting" is a 2016 statement even if no sentence repeats the year.
     document_words = light_stems(f"{hit.citation.title} {long_date(hit.citation.date)}")
-    described = passage_words | document_words
+    # "the 2020 SOM" names a "Senior Officials Meeting": a question's acronym is mentioned where
+    # the words it abbreviates are.
+    document_words |= initialisms(hit.citation.title)
+    described = passage_words | document_words | initialisms(hit.text)
     missing_entity = float(not all(_mentions(described, e) for e in entities))
     document_match = sum(_mentions(document_words, e) for e in entities) / len(entities) if entities else 1.0
     spans, previous = [], set()
@@ -303,6 +306,24 @@ def question_identifiers(question: str) -> set[str]:
 def _describes(hit: Hit, identifiers: set[str]) -> bool:
     words = light_stems(f"{hit.text} {hit.citation.title} {long_date(hit.citation.date)}")
     return identifiers <= words
+
+
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|on|and|for|in|the|to)\s+)*[A-Z][\w'’-]*)+")
+_SMALL_WORDS = {"of", "on", "and", "for", "in", "the", "to"}
+
+
+def initialisms(text: str) -> set[str]:
+    """The initials of every run of two to six capitalised words ("Senior Officials Meeting" ->
+    "som"; "Trafficking in Persons" -> "tip"), lower-cased: what an acronym may stand for."""
+    out: set[str] = set()
+    for m in _CAPITALISED_RUN.finditer(text):
+        words = m.group(0).split()
+        # "TP" and "TiP" both abbreviate "Trafficking in Persons".
+        for initials in ([w[0].lower() for w in words if w not in _SMALL_WORDS], [w[0].lower() for w in words]):
+            for i in range(len(initials)):
+                for j in range(i + 2, min(len(initials), i + 6) + 1):
+                    out.add("".join(initials[i:j]))
+    return out
 
 
 def long_date(iso: str | None) -> str:

@@ -175,3 +175,12 @@ def test_question_identifiers_are_ordinals_and_whole_numbers():
     assert question_identifiers("When was the Eleventh Annual Meeting held in 2023?") == {"eleventh", "2023"}
     assert question_identifiers("Who chaired the 9th meeting?") == {"9th"}
     assert question_identifiers("Who founded the Walk Free Foundation?") == set()
+
+
+def test_an_acronym_is_mentioned_where_the_words_it_abbreviates_are():
+    from search_app.answers import initialisms
+
+    found = initialisms("Co-Chairs' Statement: Virtual Senior Officials Meeting of the Working Group on Trafficking in Persons")
+    assert {"som", "vsom", "wg", "tip", "tp"} <= found
+    assert "cs" in found and "xyz" not in found
+    assert initialisms("no capitals here") == set()
