@@ -42,6 +42,10 @@ HOLDOUT = ROOT / "bench" / "questions-holdout.jsonl"
 # The same, over the seed corpus and four further (fictional) statements nobody tuned on.
 HOLDOUT2 = ROOT / "bench" / "questions-holdout2.jsonl"
 HOLDOUT2_CORPUS = ROOT / "bench" / "holdout-corpus"
+# The same again over a larger corpus: the seed, holdout-corpus/ and ten more fictional statements
+# in holdout3-corpus/, written by a third helper that never ran the system (issue 12).
+HOLDOUT3 = ROOT / "bench" / "questions-holdout3.jsonl"
+HOLDOUT3_CORPUS = (HOLDOUT2_CORPUS, ROOT / "bench" / "holdout3-corpus")
 # Development questions we tune on, over the seed corpus and four further (fictional) statements.
 DEV2 = ROOT / "bench" / "questions-dev2.jsonl"
 DEV2_CORPUS = ROOT / "bench" / "dev-corpus"
@@ -115,8 +119,9 @@ def seed_index(embedder) -> Path:
     return index
 
 
-def extended_index(name: str, extra: Path, embedder) -> Path:
-    """The seed corpus plus the statements in `extra` (their metadata merged), indexed in CACHE."""
+def extended_index(name: str, extra: Path | tuple[Path, ...], embedder) -> Path:
+    """The seed corpus plus the statements in `extra` (one folder or several; their metadata
+    merged), indexed in CACHE."""
     import shutil
 
     corpus, index = CACHE / name / "corpus", CACHE / name / "index"
@@ -124,7 +129,7 @@ def extended_index(name: str, extra: Path, embedder) -> Path:
         shutil.rmtree(corpus)
     corpus.mkdir(parents=True)
     metadata = {}
-    for folder in (ROOT / "corpus", extra):
+    for folder in (ROOT / "corpus", *((extra,) if isinstance(extra, Path) else extra)):
         for path in folder.iterdir():
             if path.name == "metadata.json":
                 metadata.update(json.loads(path.read_text(encoding="utf-8")))
@@ -239,7 +244,8 @@ def evaluate_questions(searcher: Searcher, questions: list[dict], mode: str = "h
 
 
 QUESTION_SETS = (("own_questions", "Own questions (dev)"), ("dev2_questions", "Dev set 2 (tuned on)"),
-                 ("holdout_questions", "Held-out questions"), ("holdout2_questions", "Held-out set 2"))
+                 ("holdout_questions", "Held-out questions"), ("holdout2_questions", "Held-out set 2"),
+                 ("holdout3_questions", "Held-out set 3"))
 
 
 def print_questions(results: dict) -> None:
@@ -260,7 +266,7 @@ def main() -> None:
     parser.add_argument("--split", choices=("test", "dev"), default="test")
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--skip-scifact", action="store_true")
-    parser.add_argument("--sets", default="own,dev2,holdout,holdout2",
+    parser.add_argument("--sets", default="own,dev2,holdout,holdout2,holdout3",
                         help="question sets to run (tune with own,dev2 only: the held-out sets are for reporting)")
     parser.add_argument("--limit", type=int, default=0, help="first N queries only (quick looks)")
     parser.add_argument("--out", type=Path, default=None)
@@ -288,6 +294,11 @@ def main() -> None:
     if HOLDOUT2.exists() and "holdout2" in sets:
         holdout2 = Searcher(open_current(extended_index("holdout2", HOLDOUT2_CORPUS, embedder)), embedder)
         results["holdout2_questions"] = {mode: evaluate_questions(holdout2, load_questions(HOLDOUT2), mode)
+                                         for mode in question_modes}
+
+    if HOLDOUT3.exists() and "holdout3" in sets:
+        holdout3 = Searcher(open_current(extended_index("holdout3", HOLDOUT3_CORPUS, embedder)), embedder)
+        results["holdout3_questions"] = {mode: evaluate_questions(holdout3, load_questions(HOLDOUT3), mode)
                                          for mode in question_modes}
 
     out = args.out or ROOT / "bench" / "results" / f"quality-{args.split}.json"
