@@ -14,6 +14,8 @@ from dataclasses import replace
 
 from indexer.terms import light_stem
 
+from .naming import initialisms, long_date
+
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _ORDINALS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
              "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
@@ -32,9 +34,15 @@ DOCUMENT_MATCH_WEIGHT = 0.4
 RECENCY_WEIGHT = 0.0
 
 
+_MONTH_YEAR = re.compile(r"\b(january|february|march|april|may|june|july|august|september|october|november|december)"
+                         r"\s+((?:19|20)\d\d)\b", re.I)
+
+
 def named_occasion(query: str) -> list[str]:
-    """The years and meeting names a query names ("2025", "ninth annual meeting"), lower case."""
-    found = [m.group(0) for m in _YEAR.finditer(query)]
+    """The years and meeting names a query names ("2025", "march 2024", "ninth annual meeting"),
+    lower case. A month named with its year tells apart two statements of one year."""
+    months = {m.group(2): f"{m.group(1).lower()} {m.group(2)}" for m in _MONTH_YEAR.finditer(query)}
+    found = [months.get(m.group(0), m.group(0)) for m in _YEAR.finditer(query)]
     words = _WORD.findall(query.lower())
     for i, word in enumerate(words):
         if _ORDINAL.fullmatch(word):
@@ -88,9 +96,11 @@ class DocumentMatch:
             known = self._described.get(key)
         if known is None:
             info = generation.document_info(doc_id)
-            text = f"{info.title} {info.date or ''}" if info else ""
+            text = f"{info.title} {long_date(info.date)}" if info else ""
             words = {light_stem(w) for w in _WORD.findall(text.lower().replace("-", " "))}
-            known = (words | set(_WORD.findall(text.lower())), (info.date or "") if info else "")
+            # "the sixth SOM" is the "Sixth ... Senior Officials Meeting".
+            known = (words | set(_WORD.findall(text.lower())) | initialisms(info.title if info else ""),
+                     (info.date or "") if info else "")
             with self._lock:
                 if len(self._described) > 100_000:
                     self._described.clear()

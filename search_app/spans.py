@@ -2,7 +2,7 @@
 a number, an amount, a person, an organisation, a place, a list of names, an acronym's long form,
 or the clause for "why" and "what"), as offsets into the sentence.
 
-    kind = answer_kind(question)           what sort of thing the question asks for
+    kind = answer_kind(question)           what sort of thing it asks for (question_kinds.py)
     span = find_span(question, kind, sentence, long_forms)   (start, end) in the sentence, or None
 
 A question that asks for a kind of thing the sentence does not hold gets no span; the answer
@@ -98,47 +98,6 @@ _WORDS = re.compile(r"\w+")
 class Span:
     start: int
     end: int
-
-
-# "which (two / tech / civil society) ...", but not "what did members ...": no verb in between.
-_ADJ = r"(?:(?!(?:did|do|does|is|was|were|are|has|have|had|will|would|can|could|should)\b)[\w'’-]+\s+){0,3}"
-
-
-def answer_kind(question: str) -> str | None:
-    """What sort of thing the question asks for, if it says (None: a "what"/"how" question
-    answered by a clause, or a bare keyword query). "agent" is who did something: a person,
-    or a body or country when no person is named."""
-    q = " ".join(question.lower().split())
-    acronym = re.search(r"\b(?i:what|who) (?i:is|are|was) (?:(?i:the|a|an) )?([A-Z][A-Z0-9&-]{1,9})\b", question)
-    rules = (
-        ("definition", r"\b(stands? for|abbreviat\w*|acronym|full (name|form)|short for|meaning)\b"),
-        ("year", r"\b(what|which|in what|in which) year\b|^\s*year\b"),
-        ("date", r"^\s*when\b|\bwhen (is|was|were|did|do|does|will|has|have|had)\b|\b(what|which) (dates?|days?|months?)\b"
-                 r"|\bdates?\b|\bdeadline\b|\bsince when\b|\b(what|which) (years|period)\b|\bon what day\b"),
-        ("amount", r"\bhow much (money|funding|fund\w*)\b|\b(what|which) (amount|sum|budget|funding)\b|\bbudget\b"
-                   r"|\bcontribution\b|\bhow much (did|was|were|has|have|will)\b.*\b(pledge\w*|fund\w*|budget\w*|cost\w*|"
-                   r"allocat\w*|provid\w*|contribut\w*|commit\w*|spen[dt])\b"),
-        ("number", r"\bhow (many|much|long|old)\b|\b(what|which) (number|percentage|share|proportion)\b"
-                   r"|^\s*(number|count|total) of\b"),
-        ("list", rf"\b(which|what|name the|list the|in which) {_ADJ}(countries|states|nations|members|organi[sz]ations|"
-                 r"agencies|bodies|partners|governments|topics|themes|areas|priorities|issues|sectors|groups|languages|"
-                 r"officials|ministries|companies)\b|\bwhat are the\b.*\b(members|organi[sz]ations|countries)\b"),
-        ("place", r"^\s*where\b|\bwhere (is|was|were|did|do|does|will|has|have|had)\b|\b(what|which|in which|in what) "
-                  r"(city|country|town|place|venue|location|capital|province|island|region)\b"),
-        ("organisation", rf"\b(which|what) {_ADJ}(organi[sz]ation|agency|body|institution|ministry|office|department|"
-                         r"group|entity|partner|foundation|company|programme|program|platform|mechanism|fund)\b"
-                         r"|\bwhich un\b|\bwhat is (?:it|the [\w\s-]+) called\b"),
-        ("person", rf"\b(which|what) {_ADJ}(minister|ambassador|official|secretary|director|person|chair|co-chair|"
-                   r"officer|head|speaker|representative|co-manager|manager|author|president|judge)\b"
-                   r"|\bname of the (minister|ambassador|director|official|chair)\b|^\s*name the\b"),
-        ("agent", r"^\s*who\b|\b(who|whom|whose)\b"),
-        ("reason", r"^\s*why\b|\bwhy (is|was|were|did|do|does|has|have|can|could|would|should)\b|\bfor what reason\b"
-                   r"|\bwhat (was|is|were|are) the (reason|purpose|aim|goal|objective)s?\b|\bpurpose\b"),
-    )
-    for kind, pattern in rules:
-        if re.search(pattern, q):
-            return kind
-    return "definition" if acronym else None
 
 
 def find_span(question: str, kind: str | None, sentence: str, long_forms: tuple[str, ...] = ()) -> Span | None:

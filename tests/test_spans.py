@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from search_app.spans import answer_kind, find_span
+from search_app.question_kinds import answer_kind
+from search_app.spans import find_span
 
 
 @pytest.mark.parametrize("question, kind", [

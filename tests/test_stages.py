@@ -160,3 +160,24 @@ def test_a_question_naming_a_year_or_meeting_prefers_that_statement(tmp_path, fa
     # A question that names no occasion is left as fusion ranked it.
     request = SearchRequest("How many members did the Working Group count?", k=2)
     assert [h.chunk_id for h in matched.search(request).hits] == [h.chunk_id for h in plain.search(request).hits]
+
+
+def test_a_month_with_its_year_or_a_meeting_s_acronym_names_one_statement_of_several(tmp_path, fake_embedder):
+    from search_app.rerankers import DocumentMatch, named_occasion
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    same = "The Working Group counted {n} members and agreed to meet again next year in the region."
+    (corpus / "2023-03-01-intersessional.txt").write_text("Intersessional Meeting\n\n" + same.format(n=38) + "\n")
+    (corpus / "2023-11-01-senior-officials.txt").write_text("Sixth Senior Officials Meeting\n\n" + same.format(n=45) + "\n")
+    for i, topic in enumerate(["fisheries supply chains", "online scam compounds", "border management",
+                               "victim referral toolkits", "returns and reintegration"]):
+        (corpus / f"2021-0{i + 1}-01-other-{i}.txt").write_text(f"Members discussed {topic} at length.\n")
+    build_index(corpus, tmp_path / "index", fake_embedder)
+    matched = Searcher(open_current(tmp_path / "index"), fake_embedder, Stages(rerankers=(DocumentMatch(),)))
+    assert named_occasion("In March 2023, how many members?") == ["march 2023"]
+    assert named_occasion("At the sixth SOM, how many members?") == ["sixth som"]
+    for question, doc in (("How many members did the Working Group count in March 2023?", "2023-03-01-intersessional"),
+                          ("How many members did the Working Group count in November 2023?", "2023-11-01-senior-officials"),
+                          ("How many members did the Working Group count at the sixth SOM?", "2023-11-01-senior-officials")):
+        assert matched.search(SearchRequest(question, k=2)).hits[0].citation.doc_id == doc, question
