@@ -297,6 +297,19 @@ class Generation:
         ).fetchall()
         return {(a, b): np.frombuffer(v, dtype=np.float16).astype(np.float32) for a, b, v in rows}
 
+    def chunk_sentence_vectors(self, ids) -> dict[int, np.ndarray]:
+        """Each chunk's stored sentence vectors (sentences x dimension), by chunk id, in one
+        query; chunks without any (an index from before them) are left out."""
+        if not self.has_table("sentences"):
+            return {}
+        rows: dict[int, list[bytes]] = {}
+        for chunk_id, vector in self._by_ids(
+                "SELECT c.id, s.vector FROM chunks c JOIN sentences s ON s.embed_hash = c.embed_hash "
+                "WHERE c.id IN ({})", ids):
+            rows.setdefault(chunk_id, []).append(vector)
+        return {cid: np.frombuffer(b"".join(vs), dtype=np.float16).astype(np.float32).reshape(len(vs), -1)
+                for cid, vs in rows.items()}
+
     def allowed_ids(self, chunk_filter: ChunkFilter) -> np.ndarray:
         """Chunk ids of the documents a filter leaves."""
         where, params = chunk_filter.sql()

@@ -18,6 +18,9 @@ from .acronyms import AcronymExpander
 class PreparedQuery:
     text: str
     expansions: tuple[str, ...] = ()  # long forms of the query's acronyms, as the statements give them
+    # The encoder's vector of dense_text, once a dense search has made it (None in keyword mode):
+    # rerankers read it rather than encode the query again.
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def dense_text(self) -> str:

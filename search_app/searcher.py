@@ -3,7 +3,7 @@
     prepare      the query's text, its acronyms' long forms, what the encoder reads (query.py)
     retrieve     dense (FAISS) and keyword (BM25) candidates, in parallel (retrievers.py, keywords.py)
     fuse         one ranking of Candidates (fusion.py)
-    rerank       further stages, each list[Candidate] -> list[Candidate] (DocumentMatch by default)
+    rerank       further stages, each list[Candidate] -> list[Candidate] (DocumentMatch, SentenceMatch)
     trim         overlapping chunks shown once (passages.py)
     page, cite   the page asked for, each hit with its text and citation (passages.py)
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from indexer.generation import Generation
@@ -29,7 +29,7 @@ from .fusion import MIN_CANDIDATES, ConvexFusion
 from .keywords import WordStats, keyword_retriever
 from .passages import DocumentCache, cite, find_passage, trim_overlaps
 from .query import PreparedQuery, QueryPreparer, Scope
-from .rerankers import DocumentMatch
+from .rerankers import DocumentMatch, SentenceMatch
 from .requests import SearchRequest
 from .results import Candidate, Passage, SearchResult
 from .retrievers import DenseRetriever, Retriever
@@ -52,8 +52,9 @@ class Stages:
     (bench/tune_fusion.py)."""
 
     fusion: Fusion = ConvexFusion()
-    # A question naming a year or a meeting is about that statement (rerankers.py).
-    rerankers: tuple[Reranker, ...] = (DocumentMatch(),)
+    # A question naming a year or a meeting is about that statement; a passage with a sentence
+    # that says what the query says goes before one that only shares its topic (rerankers.py).
+    rerankers: tuple[Reranker, ...] = (DocumentMatch(), SentenceMatch())
     # FAISS's OpenMP threads per dense search: a server runs one, so that spinning OpenMP
     # workers do not fight the encoder (indexer/vectors.py); None leaves FAISS's default.
     search_threads: int | None = None
@@ -103,6 +104,8 @@ class Searcher:
             return []
         query = self.preparer.prepare(request.query)
         candidates = self.candidates(query, request.mode, max(MIN_CANDIDATES, 3 * needed), scope)
+        if request.mode != "keyword":  # the dense search has just encoded it: the encoder remembers
+            query = replace(query, vector=self.encoder.query(query.dense_text))
         for stage in self.stages.rerankers:
             candidates = stage.rerank(query, candidates, self.generation)
         return trim_overlaps(candidates, self.generation)

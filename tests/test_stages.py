@@ -71,7 +71,7 @@ def test_stages_run_in_order_and_see_the_prepared_query(generation, fake_embedde
 
 def test_the_fusion_is_a_stage_too(generation, fake_embedder):
     convex = Searcher(generation, fake_embedder)
-    rrf = Searcher(generation, fake_embedder, Stages(fusion=RrfFusion()))
+    rrf = Searcher(generation, fake_embedder, Stages(fusion=RrfFusion(), rerankers=()))
     request = SearchRequest("labour trafficking in the region", k=5)
     assert [h.score for h in convex.search(request).hits] != [h.score for h in rrf.search(request).hits]
     assert all(h.score < 0.1 for h in rrf.search(request).hits)  # reciprocal ranks are small
@@ -181,3 +181,28 @@ def test_a_month_with_its_year_or_a_meeting_s_acronym_names_one_statement_of_sev
                           ("How many members did the Working Group count in November 2023?", "2023-11-01-senior-officials"),
                           ("How many members did the Working Group count at the sixth SOM?", "2023-11-01-senior-officials")):
         assert matched.search(SearchRequest(question, k=2)).hits[0].citation.doc_id == doc, question
+
+
+def test_a_passage_with_a_sentence_saying_what_the_query_says_moves_up(tmp_path, fake_embedder):
+    from search_app.rerankers import SentenceMatch
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    topic = "Members discussed border management and regional cooperation on returns at length. "
+    # One statement repeats the query's words all over; the other says it in one sentence.
+    (corpus / "2020-01-01-diffuse.txt").write_text(
+        "Members discussed the screening toolkit, victim screening and the toolkit launch plans in Kuala and Lumpur. " * 2)
+    (corpus / "2021-01-01-pointed.txt").write_text(
+        topic * 2 + "The victim screening toolkit was launched in Kuala Lumpur. " + topic * 2)
+    for i, other in enumerate(["fisheries supply chains", "online scam compounds", "labour migration"]):
+        (corpus / f"2019-0{i + 1}-01-other-{i}.txt").write_text(f"Delegates discussed {other} in detail.\n")
+    build_index(corpus, tmp_path / "index", fake_embedder)
+    generation = open_current(tmp_path / "index")
+    query = "The victim screening toolkit was launched in Kuala Lumpur"
+    plain = Searcher(generation, fake_embedder, Stages(rerankers=()))
+    matched = Searcher(generation, fake_embedder, Stages(rerankers=(SentenceMatch(3.0),)))
+    assert plain.search(SearchRequest(query, k=1)).hits[0].citation.doc_id == "2020-01-01-diffuse"
+    assert matched.search(SearchRequest(query, k=1)).hits[0].citation.doc_id == "2021-01-01-pointed"
+    # Keyword search has no query vector: the stage leaves it as ranked.
+    request = SearchRequest(query, k=5, mode="keyword")
+    assert [h.chunk_id for h in matched.search(request).hits] == [h.chunk_id for h in plain.search(request).hits]
