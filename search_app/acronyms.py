@@ -34,6 +34,8 @@ ACRONYM_CACHE_SIZE = 4096
 # our own questions: no change).
 EXPAND_MAX_TERMS = 8
 _LETTERS_OR_DIGITS = re.compile(r"\w+")
+# Words before "(" that may hold the long form of a hyphenated acronym.
+_HYPHENATED_WORDS = 20
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,18 @@ def query_acronyms(query: str) -> list[str]:
     words = query.split()
     if len(words) == 1 and 2 <= len(words[0]) <= 12 and re.fullmatch(r"[A-Za-z][\w&-]*", words[0]):
         return [words[0]]
-    return list(dict.fromkeys(m.group(0) for m in _ACRONYM.finditer(query)))
+    found = [m.group(0) for m in _ACRONYM.finditer(query)]
+    # "jclec meaning", "wg-d stands for": a short query asking what something stands for names
+    # its acronym in whatever case it was typed.
+    if not found and len(words) <= 6 and _DEFINITION_CUE.search(query):
+        found = [w for w in (t.strip("?.,!\"'") for t in words)
+                 if 2 <= len(w) <= 12 and re.fullmatch(r"[A-Za-z][\w&-]*", w) and w.lower() not in _CUE_WORDS]
+    return list(dict.fromkeys(found))
+
+
+_DEFINITION_CUE = re.compile(r"\b(stands? for|meaning|means|mean|acronym|abbreviation|full (name|form))\b", re.I)
+_CUE_WORDS = {"stand", "stands", "for", "meaning", "means", "mean", "acronym", "abbreviation", "full", "name", "form",
+              "what", "does", "is", "the", "of"}
 
 
 def _letters(acronym: str) -> str:
@@ -85,6 +98,8 @@ def find_definitions(acronym: str, text: str) -> list[str]:
     """Long forms that `text` gives for `acronym`, in order of appearance."""
     found = []
     max_words = min(len(acronym) + _EXTRA_WORDS, 2 * len(acronym))
+    if "-" in acronym:  # "WG-D" abbreviates a name of a dozen words or more, by its head
+        max_words = _HYPHENATED_WORDS
     # "Long Form (ACR)"
     for m in re.finditer(r"\(\s*" + re.escape(acronym) + r"\s*\)", text, re.IGNORECASE):
         before = text[max(0, m.start() - 300) : m.start()]

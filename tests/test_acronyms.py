@@ -68,3 +68,18 @@ def test_a_bare_acronym_query_finds_and_answers_with_its_definition(tmp_path, fa
     assert hits[0].citation.source == "2023-01-01-a.txt"
     candidate = best_candidate(searcher.evidence, "TFPP", hits, default_answer_model().selection_weights(RANKING))
     assert "Task Force on Planning and Preparedness (TFPP)" in candidate.hit.text[candidate.start:candidate.end]
+
+
+def test_a_short_question_about_what_something_stands_for_names_it_in_any_case():
+    assert query_acronyms("jclec meaning") == ["jclec"]
+    assert query_acronyms("wg-d stands for") == ["wg-d"]
+    assert query_acronyms("what does tfpp stand for?") == ["tfpp"]
+    # Without such a cue, lower-case words of a longer query are words, not acronyms.
+    assert query_acronyms("victim protection meeting") == []
+
+
+def test_a_hyphenated_acronym_may_abbreviate_a_long_name_by_its_head():
+    text = ("The Working Group on the Disruption of Criminal Networks Involved in People Smuggling and "
+            "Trafficking in Persons (WG-D) met in Colombo.")
+    assert find_definitions("WG-D", text) == [
+        "Working Group on the Disruption of Criminal Networks Involved in People Smuggling and Trafficking in Persons"]
