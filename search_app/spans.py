@@ -18,80 +18,31 @@ from functools import lru_cache
 
 from indexer.terms import STOPWORDS, light_stem, light_stems
 
-
-_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-          r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?")
-_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
-_YEAR = r"(?:1[89]\d\d|20\d\d)"
-_DATES = re.compile(
-    rf"\b(?:{_DAY}(?:\s*(?:-|–|to|and)\s*{_DAY})?\s+{_MONTH}(?:,?\s+{_YEAR})?"  # 7-9 November 2023
-    rf"|{_MONTH}\s+{_DAY}(?:\s*(?:-|–)\s*{_DAY})?(?:,?\s+{_YEAR})?"  # March 18, 2024
-    rf"|{_MONTH}\s+{_YEAR}"  # April 2013
-    rf"|\d{{4}}-\d{{2}}-\d{{2}}"  # 2016-03-22
-    rf"|{_YEAR}\s*(?:-|–|to)\s*(?:{_YEAR}|\d\d)\b"  # 2024-2026
-    rf"|{_YEAR})\b")
-_YEARS = re.compile(rf"\b{_YEAR}\b")
-# Nouns a count is of: "45 Member States", "131 traffickers" keep them with the number.
-_COUNT_NOUNS = {"states", "countries", "nations", "organisations", "organizations", "members", "observers", "officials",
-                "participants", "delegates", "cases", "convictions", "people", "persons", "victims", "traffickers",
-                "workshops", "courses", "activities", "meetings", "agencies", "governments", "representatives"}
-_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-                 "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
-                 "hundred hundreds thousand thousands dozen dozens").split()
-_NUMBER = re.compile(r"(?<![\w.])(?:\d[\d,]*(?:\.\d+)?(?:\s*(?:%|per cent|percent))?|(?:"
-                     + "|".join(_NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(_NUMBER_WORDS) + r"))*)(?![\w])", re.I)
-_CURRENCY = r"(?:USD|US\$|AUD|A\$|NZD|EUR|GBP|IDR|\$|€|£)"
-_MAGNITUDE = r"(?:\s*(?:million|billion|thousand|m|bn|k))?"
-_AMOUNT = re.compile(rf"{_CURRENCY}\s?\d[\d,]*(?:\.\d+)?{_MAGNITUDE}(?![\w])"
-                     rf"|\d[\d,]*(?:\.\d+)?{_MAGNITUDE}\s+(?:US\s+)?(?:dollars|USD|AUD|euros|rupiah)\b", re.I)
-# A run of capitalised words with the small words names and titles keep inside.
-_CAP = r"[A-Z][\w'’.&-]*"
-_JOIN = r"(?:of|for|the|on|and|in|to|de|da|bin|binti|van|al|el|&)"
-_PROPER = re.compile(rf"{_CAP}(?:\s+(?:{_JOIN}\s+)*{_CAP})*")
-# A person's name: capitalised words with the particles names keep (bin, van, de), not "of".
-_NAME = re.compile(rf"{_CAP}(?:\s+(?:(?:bin|binti|van|von|de|da|al|el)\s+)?{_CAP})*")
-_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&-]{1,9}\b")
-_ROMAN = re.compile(r"[IVXLC]+")
-_TITLES = (r"H\.E\.|Excellency|Ambassador|Mr|Mrs|Ms|Dr|Prof|Professor|Hon|Honourable|Minister|Secretary|Director|"
-           r"Deputy|Senator|Commissioner|Judge|Justice|Datuk|Dato'?|Tan Sri|Md")
-# A place: capitalised words (no "of the ... for": those are bodies), with a country after a comma.
-_PLACE = re.compile(r"([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})(?:,\s+(?:the\s+)?([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?))?")
-_ORG_WORDS = {"office", "organization", "organisation", "agency", "commission", "ministry", "department", "group",
-              "centre", "center", "foundation", "council", "fund", "programme", "program", "network", "force",
-              "secretariat", "university", "institute", "association", "union", "alliance", "forum", "process",
-              "committee", "bureau", "police", "court", "tribunal", "nations", "bank", "authority", "service",
-              "services", "unit", "partnership", "initiative", "mechanism", "team", "taskforce"}
-_NOT_PLACES = _ORG_WORDS | {"meeting", "conference", "statement", "declaration", "report", "workshop", "the",
-                            "co-chairs", "members", "member", "states", "minister", "ambassador", "government",
-                            # "Trafficking in Persons", "Cooperation in the Region": not places
-                            "persons", "people", "trafficking", "smuggling", "crime", "migrants", "refugees",
-                            "victims", "partnerships", "partnership", "cooperation", "region", "support", "relation"}
-_MONTHS = {m.lower().rstrip(".") for m in re.findall(r"[A-Za-z]+", _MONTH)}
-_NOT_PERSON = _ORG_WORDS | _NOT_PLACES | _MONTHS | {
-    "index", "plan", "strategy", "action", "framework", "agenda", "act", "law", "day", "week", "guide", "toolkit",
-    "policy", "principles", "guidelines", "protocol", "convention", "consultation", "event", "session", "working"}
-# Capitalised in titles and headings, but no one's name: without a title before it ("Ambassador",
-# "H.E."), a run holding one of these is not taken for a person.
-_TITLE_WORDS = {
-    "regional", "cooperation", "national", "international", "global", "annual", "senior", "officials", "ministerial",
-    "human", "rights", "trafficking", "persons", "people", "smuggling", "related", "transnational", "crime", "asia",
-    "pacific", "support", "protection", "victim", "victims", "migration", "migrants", "refugees", "border", "borders",
-    "management", "security", "labour", "labor", "forced", "criminality", "online", "scam", "scams", "returns",
-    "reintegration", "planning", "preparedness", "disruption", "criminal", "networks", "legal", "frameworks",
-    "foreign", "affairs", "home", "interior", "justice", "law", "enforcement", "co-chairs", "co-chairs'", "chairs",
-    "member", "members", "states", "state", "observer", "observers", "united", "republic", "kingdom", "democratic",
-    "south", "north", "east", "west", "new", "sea", "bay", "islands", "island", "strategy", "declaration", "statement",
-    "report", "summary", "news", "update", "overview", "introduction", "background", "recommendations", "outcomes",
-    "next", "steps", "key", "points", "way", "forward", "work", "plan", "first", "second", "third", "fourth", "fifth",
-    "sixth", "seventh", "eighth", "ninth", "tenth", "virtual", "joint", "special", "technical", "experts", "expert"}
-_REGIONS = {"asia", "pacific", "europe", "africa", "america", "americas", "oceania", "middle", "southeast", "south-east",
-            "mekong", "andaman", "indian", "ocean", "gulf", "region"}
-_PLACE_PREPOSITION = re.compile(r"\b(?:in|at|to|from|near|venue)\s+(?:the\s+)?$", re.I)
-_REASON = re.compile(r"\b(?:because(?: of)?|due to|owing to|as a result of|in order to|so that|given that|"
-                     r"to address|to help|to ensure|to support|to strengthen|to improve|to respond to|to enable|"
-                     r"to develop|to dismantle|to prevent|to protect|to combat|to reduce)\b", re.I)
-_CLAUSE_END = re.compile(r"[;:.]|,\s+(?:and|but|which|while|who)\b")
-_WORDS = re.compile(r"\w+")
+from .span_patterns import (
+    ACRONYM,
+    AMOUNT,
+    CAP,
+    CLAUSE_END,
+    COUNT_NOUNS,
+    DATES,
+    JOIN,
+    MONTHS,
+    NAME,
+    NOT_PERSON,
+    NOT_PLACES,
+    NUMBER,
+    ORG_WORDS,
+    PLACE,
+    PLACE_PREPOSITION,
+    PROPER,
+    REASON,
+    REGIONS,
+    ROMAN,
+    TITLES,
+    TITLE_WORDS,
+    WORDS,
+    YEARS,
+)
 
 
 @dataclass(frozen=True)
@@ -127,7 +78,7 @@ def _shares_stem(a: str, b: str) -> bool:
 @lru_cache(maxsize=1024)  # asked once per candidate span of every sentence: once per question is enough
 def _asked_stems(question: str) -> frozenset[str]:
     """The question's content words, light-stemmed."""
-    return frozenset(light_stems(" ".join(w for w in _WORDS.findall(question) if w.lower() not in STOPWORDS)))
+    return frozenset(light_stems(" ".join(w for w in WORDS.findall(question) if w.lower() not in STOPWORDS)))
 
 
 def _closeness(question: str, sentence: str, span: Span, reach: int = 45, asked: frozenset[str] | None = None) -> int:
@@ -138,9 +89,17 @@ def _closeness(question: str, sentence: str, span: Span, reach: int = 45, asked:
 
 @lru_cache(maxsize=1024)
 def _asked_names(question: str) -> frozenset[str]:
-    """The question's capitalised words after its first ("Indonesia", "Australian"), light-stemmed."""
-    words = _WORDS.findall(question)[1:]
+    """The question's capitalised words ("Indonesia", "Australian"), light-stemmed; its first
+    word only when it is not a question word ("Bangladesh foreign secretary who met...")."""
+    words = WORDS.findall(question)
+    if words and (words[0].lower() in STOPWORDS or words[0].lower() in _QUESTION_WORDS):
+        words = words[1:]
     return frozenset(light_stem(w) for w in words if w[:1].isupper() and w.lower() not in STOPWORDS)
+
+
+_QUESTION_WORDS = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how", "name", "list", "in", "on",
+                   "at", "according", "under", "during", "apart", "for", "with", "did", "does", "do", "is", "was",
+                   "were", "are", "has", "have", "had", "will", "can"}
 
 
 def _closest(question: str, sentence: str, spans: list[Span]) -> Span | None:
@@ -155,6 +114,8 @@ def _closest(question: str, sentence: str, spans: list[Span]) -> Span | None:
 
 # Characters either side of a candidate that count as "beside" it.
 NEAR_REACH = 25
+# Where a sentence goes on past its last name: ", co-chaired the ...", ", opened ...".
+_PREDICATE = re.compile(r",\s+(?:[a-z]+-)?[a-z]+(?:ed|ened)\b")
 # What joins items of one list: "29 May and 4 December", "UNHCR, IOM and UNODC", "IOM and the RSO".
 _COORDINATION = re.compile(r"(?:\s*\([^()]{1,20}\))?(?:(?:\s*,)?\s+(?:and|&)\s+(?:the\s+)?|\s*,\s*(?:the\s+)?)")
 
@@ -178,7 +139,7 @@ def _coordinated(sentence: str, chosen: Span, items: list[Span], keep=lambda spa
 
 
 def _date(question: str, sentence: str) -> Span | None:
-    found = _not_in_question(question, [Span(m.start(), m.end()) for m in _DATES.finditer(sentence)], sentence)
+    found = _not_in_question(question, [Span(m.start(), m.end()) for m in DATES.finditer(sentence)], sentence)
     if not found:
         return None
     # The most specific expressions ("18 March 2024" over "2024"), then the nearest the question's words.
@@ -188,12 +149,12 @@ def _date(question: str, sentence: str) -> Span | None:
 
 
 def _year(question: str, sentence: str) -> Span | None:
-    found = _not_in_question(question, [Span(m.start(), m.end()) for m in _YEARS.finditer(sentence)], sentence)
+    found = _not_in_question(question, [Span(m.start(), m.end()) for m in YEARS.finditer(sentence)], sentence)
     return _closest(question, sentence, found)
 
 
 def _amount(question: str, sentence: str) -> Span | None:
-    found = _not_in_question(question, [Span(m.start(), m.end()) for m in _AMOUNT.finditer(sentence)], sentence)
+    found = _not_in_question(question, [Span(m.start(), m.end()) for m in AMOUNT.finditer(sentence)], sentence)
     return _closest(question, sentence, found) or _number(question, sentence)
 
 
@@ -201,9 +162,9 @@ def _number(question: str, sentence: str) -> Span | None:
     """The number counting what the question counts, with the counted noun when it follows
     ("how many members" -> "48 members"); years are dates, not counts."""
     # "3" of "3-4 December 2015" and "22" of "22 March 2016" are days, not counts.
-    dates = [m.span() for m in _DATES.finditer(sentence) if not _YEARS.fullmatch(m.group(0))]
-    candidates = [Span(m.start(), m.end()) for m in _NUMBER.finditer(sentence)
-                  if not (_YEARS.fullmatch(m.group(0)) and not re.search(r"\byears?\b", question, re.I))
+    dates = [m.span() for m in DATES.finditer(sentence) if not YEARS.fullmatch(m.group(0))]
+    candidates = [Span(m.start(), m.end()) for m in NUMBER.finditer(sentence)
+                  if not (YEARS.fullmatch(m.group(0)) and not re.search(r"\byears?\b", question, re.I))
                   and not any(a <= m.start() < b for a, b in dates)]
     candidates = [c for c in _not_in_question(question, candidates, sentence) if sentence[c.start:c.end].strip()]
     if not candidates:
@@ -214,13 +175,13 @@ def _number(question: str, sentence: str) -> Span | None:
         end = span.end
         for m in re.finditer(r"\s+([\w'’-]+)", sentence[span.end : span.end + 60]):
             word = m.group(1)
-            if m.start() != end - span.end or (light_stem(word) not in counted and word.lower() not in _COUNT_NOUNS):
+            if m.start() != end - span.end or (light_stem(word) not in counted and word.lower() not in COUNT_NOUNS):
                 break
             end = span.end + m.end()
         return Span(span.start, end)
 
     def counts_what_is_asked(span: Span) -> bool:
-        return any(light_stem(w) in counted for w in _WORDS.findall(sentence[span.start : span.end]))
+        return any(light_stem(w) in counted for w in WORDS.findall(sentence[span.start : span.end]))
 
     extended = [counted_after(c) for c in candidates]
     chosen = max(extended, key=lambda s: (counts_what_is_asked(s), _closeness(question, sentence, s), -s.start))
@@ -231,7 +192,7 @@ def _number(question: str, sentence: str) -> Span | None:
         return bool(stems_of(span) & counted - stems_of(chosen))
 
     def stems_of(span: Span) -> set[str]:
-        return {light_stem(w) for w in _WORDS.findall(sentence[span.start : span.end])}
+        return {light_stem(w) for w in WORDS.findall(sentence[span.start : span.end])}
 
     return _coordinated(sentence, chosen, extended, keep=counts_more) if counts_what_is_asked(chosen) else chosen
 
@@ -240,7 +201,7 @@ def _counted_nouns(question: str) -> set[str]:
     m = re.search(r"\bhow (?:many|much)\s+((?:[\w'’-]+\s+){0,4})", question, re.I) or \
         re.search(r"\b(?:number|count|total|percentage|share) of\s+((?:[\w'’-]+\s+){0,4})", question, re.I)
     words = []
-    for word in _WORDS.findall(m.group(1)) if m else []:
+    for word in WORDS.findall(m.group(1)) if m else []:
         if word.lower() in _VERBS or (words and word.lower().endswith("ed")):
             break  # "how many members and observers took part": the counted words end at the verb
         words.append(word)
@@ -251,7 +212,7 @@ _VERBS = {"did", "do", "does", "is", "was", "were", "are", "has", "have", "had",
           "took", "take", "takes", "went", "came", "met", "gave", "held", "sent", "made", "got", "saw"}
 
 
-def _proper_runs(sentence: str, pattern: re.Pattern = _PROPER) -> list[Span]:
+def _proper_runs(sentence: str, pattern: re.Pattern = PROPER) -> list[Span]:
     out = []
     for m in pattern.finditer(sentence):
         text = sentence[m.start() : m.end()].rstrip(".,'’")
@@ -260,23 +221,37 @@ def _proper_runs(sentence: str, pattern: re.Pattern = _PROPER) -> list[Span]:
     return out
 
 
+_POST_NOMINAL = re.compile(r"\s+(?:MP|QC|KC|OBE|CBE|MBE|AO|AM|PhD|Jr\.?|Sr\.?)$")
+
+
 def _people(sentence: str) -> list[Span]:
+    found = []
+    for span in _people_with_post_nominals(sentence):
+        m = _POST_NOMINAL.search(sentence[span.start : span.end])  # "Julian Whitford MP" is Julian Whitford
+        found.append(Span(span.start, span.start + m.start()) if m else span)
+    return found
+
+
+def _people_with_post_nominals(sentence: str) -> list[Span]:
     """Names of people: after a title ("Ambassador Lynn Bell", "H.E. Dewi Kartika Sari"), or a
     capitalised run of two to four words none of which is a title, place or heading word."""
     titled = []
-    for m in re.finditer(rf"(?:{_TITLES})\.?\s+({_NAME.pattern})", sentence):
+    for m in re.finditer(rf"(?:{TITLES})\.?\s+({NAME.pattern})", sentence):
         start, text = m.start(1), m.group(1).rstrip(".,'’")
         # "Foreign Secretary Ambassador Masud Bin Momen": titles may stack.
-        while (lead := re.match(rf"(?:{_TITLES})\.?\s+", text)) is not None:
+        while (lead := re.match(rf"(?:{TITLES})\.?\s+", text)) is not None:
             start, text = start + lead.end(), text[lead.end():]
         if text and not any(s.start <= start < s.end for s in titled):
             titled.append(Span(start, start + len(text)))
-    if titled:
-        return [t for t in titled if len(sentence[t.start:t.end].split()) >= 2] or titled
+    full = [t for t in titled if len(sentence[t.start:t.end].split()) >= 2]
+    if full:
+        return full
+    # "Fuad Adriansyah, RSO Co-Manager (Indonesia) and Deputy Chief of Mission": a lone
+    # capitalised word after a title is a rank, not a name, when a full name stands untitled.
     out = []
-    for span in _proper_runs(sentence, _NAME):
+    for span in _proper_runs(sentence, NAME):
         words = [w.lower().strip(".,'’") for w in sentence[span.start:span.end].split()]
-        if not 2 <= len(words) <= 4 or any(w in _NOT_PERSON or w in _TITLE_WORDS for w in words):
+        if not 2 <= len(words) <= 4 or any(w in NOT_PERSON or w in TITLE_WORDS for w in words):
             continue
         before = sentence[max(0, span.start - 40) : span.start]
         # "the Global Slavery Index" is a thing and "in Kuala Lumpur" a place: people come bare.
@@ -286,11 +261,41 @@ def _people(sentence: str) -> list[Span]:
         if re.search(r"[A-Z][\w'’]*(?:\s+and|,)\s+$", before):
             continue
         out.append(span)
-    return out
+    return out or titled
 
 
 def _person(question: str, sentence: str) -> Span | None:
-    return _closest(question, sentence, _not_in_question(question, _people(sentence), sentence))
+    """The person the question describes: where a sentence names several ("co-chaired by Julian
+    Whitford MP, Minister for Foreign Affairs of Australia, and Dewi Kartika Sari, Minister for
+    Foreign Affairs of Indonesia"), the one whose own stretch of the sentence holds the
+    question's names ("for Indonesia"). Stretches part at the "and" between two names, so a
+    description before a name ("of Indonesia, Mr Caka Awal") or after it is the name's own."""
+    people = sorted(_not_in_question(question, _people(sentence), sentence), key=lambda s: s.start)
+    names = _asked_names(question)
+    if len(people) < 2 or not names:
+        return _closest(question, sentence, people)
+    splits = [0]
+    for before, after in zip(people, people[1:]):
+        gap = sentence[before.end : after.start]
+        # ", and" parts two descriptions before a bare "and" does ("Security and Disarmament").
+        m = re.search(r",\s*and\s", gap) or re.search(r";", gap) or re.search(r"\sand\s", gap)
+        splits.append(before.end + (m.start() if m else len(gap)))
+    splits.append(len(sentence))
+
+    def own_stretch(i: int) -> int:
+        # After the last name, its description ends where the sentence's verb comes back
+        # (", co-chaired the ... Working Group Meeting" is everyone's).
+        end = splits[i + 1]
+        if i == len(people) - 1 and (verb := _PREDICATE.search(sentence, people[i].end)):
+            end = verb.start()
+        stretch = sentence[splits[i] : people[i].start] + " " + sentence[people[i].end : end]
+        words = light_stems(stretch)
+        return sum(any(_shares_stem(n, w) for w in words) for n in names)
+
+    scores = [own_stretch(i) for i in range(len(people))]
+    if max(scores) == 0 or scores.count(max(scores)) > 1:
+        return _closest(question, sentence, people)
+    return people[scores.index(max(scores))]
 
 
 def _agent(question: str, sentence: str) -> Span | None:
@@ -312,12 +317,12 @@ def _organisations(question: str, sentence: str) -> list[Span]:
     asked = light_stems(question)
     found = []
     for span in _proper_runs(sentence):
-        words = {w.lower() for w in _WORDS.findall(sentence[span.start:span.end])}
+        words = {w.lower() for w in WORDS.findall(sentence[span.start:span.end])}
         # "The Co-chairs of the Bali Process" only echoes "Who co-chaired the Bali Process...?"
-        if words & _ORG_WORDS and not {light_stem(w) for w in words} <= asked | {"the", "of", "co"}:
+        if words & ORG_WORDS and not {light_stem(w) for w in words} <= asked | {"the", "of", "co"}:
             found.append(span)
-    found += [Span(m.start(), m.end()) for m in _ACRONYM.finditer(sentence)
-              if len(m.group(0)) >= 2 and not _ROMAN.fullmatch(m.group(0))]  # "Track II" is no body
+    found += [Span(m.start(), m.end()) for m in ACRONYM.finditer(sentence)
+              if len(m.group(0)) >= 2 and not ROMAN.fullmatch(m.group(0))]  # "Track II" is no body
     return _not_in_question(question, found, sentence)
 
 
@@ -327,15 +332,15 @@ def _place(question: str, sentence: str) -> Span | None:
     wants = "country" if re.search(r"\bcountry\b", question, re.I) else \
         "city" if re.search(r"\b(city|town|capital)\b", question, re.I) else "place"
     found = []
-    for m in _PLACE.finditer(sentence):
-        if not _PLACE_PREPOSITION.search(sentence[max(0, m.start() - 12) : m.start()]):
+    for m in PLACE.finditer(sentence):
+        if not PLACE_PREPOSITION.search(sentence[max(0, m.start() - 12) : m.start()]):
             continue
-        words = [w.lower() for w in _WORDS.findall(m.group(1))]
-        if not words or any(w in _NOT_PLACES or w in _MONTHS for w in words) or _DATES.fullmatch(m.group(1)):
+        words = [w.lower() for w in WORDS.findall(m.group(1))]
+        if not words or any(w in NOT_PLACES or w in MONTHS for w in words) or DATES.fullmatch(m.group(1)):
             continue
         if len(words) > 1 and m.group(1).isupper():  # a page banner in capitals, not a place
             continue
-        if wants != "place" and any(w in _REGIONS for w in words):
+        if wants != "place" and any(w in REGIONS for w in words):
             continue  # "in the Asia and Pacific region" names no city or country
         city, country = Span(m.start(1), m.end(1)), Span(m.start(2), m.end(2)) if m.group(2) else None
         if wants == "country":
@@ -349,7 +354,7 @@ def _place(question: str, sentence: str) -> Span | None:
 
 def _list(question: str, sentence: str) -> Span | None:
     """A run of two or more names joined by commas and "and"."""
-    item = rf"(?:(?:the\s+)?{_CAP}(?:\s+(?:{_JOIN}\s+)?{_CAP}){{0,6}}(?:\s+\([^()]{{1,40}}\))?|[A-Z]{{2,}})"
+    item = rf"(?:(?:the\s+)?{CAP}(?:\s+(?:{JOIN}\s+)?{CAP}){{0,6}}(?:\s+\([^()]{{1,40}}\))?|[A-Z]{{2,}})"
     pattern = re.compile(rf"{item}(?:\s*,\s*{item})*(?:\s*,?\s+(?:and|or)\s+{item})")
     found = []
     for m in pattern.finditer(sentence):
@@ -371,12 +376,12 @@ def _definition(question: str, sentence: str, long_forms: tuple[str, ...] = ()) 
 
 def _reason(question: str, sentence: str) -> Span | None:
     """The reason after "because", "due to"... (without the cue), or the purpose "to ..." (with it)."""
-    m = _REASON.search(sentence)
+    m = REASON.search(sentence)
     if m is None:
         return _clause(question, sentence)
     start = m.start() if m.group(0).lower().startswith(("to ", "in order to", "so that")) else m.end()
     start += len(sentence[start:]) - len(sentence[start:].lstrip())
-    end = _CLAUSE_END.search(sentence, m.end())
+    end = CLAUSE_END.search(sentence, m.end())
     return Span(start, end.start() if end else len(sentence.rstrip(". ")))
 
 
@@ -384,7 +389,7 @@ def _clause(question: str, sentence: str) -> Span:
     """For a "what" question: the part of the sentence after the last word it shares with the
     question, when that is a clause of a few words; else the whole sentence."""
     asked = _asked_stems(question)
-    words = list(_WORDS.finditer(sentence))
+    words = list(WORDS.finditer(sentence))
     last = max((i for i, w in enumerate(words) if light_stem(w.group(0)) in asked), default=None)
     whole = Span(0, len(sentence.rstrip()))
     if last is None or last >= len(words) - 2:
@@ -394,7 +399,7 @@ def _clause(question: str, sentence: str) -> Span:
         rest = rest[1:]
     if len(rest) < 2:
         return whole
-    end = _CLAUSE_END.search(sentence, rest[0].start())
+    end = CLAUSE_END.search(sentence, rest[0].start())
     return Span(rest[0].start(), end.start() if end else len(sentence.rstrip(". ")))
 
 

@@ -73,6 +73,19 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     # The name beside the country the question names, not the first within reach of it.
     ("Who represented Indonesia as co-chair?", "It was co-chaired by Ms Anne Sheehan (Australia) and Mr Caka Awal (Indonesia).",
      "Caka Awal"),
+    # Of several people, the one the question's country describes, before or after the name.
+    ("Who co-chaired the conference for Indonesia?", "The Conference was co-chaired by H.E. Ana Wirawan, Minister for "
+     "Foreign Affairs of the Republic of Indonesia, and the Hon. James Clarke MP, Minister for Foreign Affairs of "
+     "Australia.", "Ana Wirawan"),
+    ("Name the Australian minister who co-chaired the conference.", "The Conference was co-chaired by H.E. Ana "
+     "Wirawan, Minister for Foreign Affairs of the Republic of Indonesia, and the Hon. James Clarke MP, Minister for "
+     "Foreign Affairs of Australia.", "James Clarke"),
+    ("Who was the Indonesian co-chair?", "On 7 November, the Director of Security and Disarmament of the Republic of "
+     "Indonesia, Mr Budi Santoso, and First Assistant Secretary, Law and Rights Division, Australian Department, "
+     "Ms Kate Moore, co-chaired the Working Group meeting.", "Budi Santoso"),
+    # A rank after a title ("Deputy Chief of Mission") is not a name when a full name stands.
+    ("Who is the Indonesian co-manager?", "Trafficking remains a pervasive issue, said Rina Kusuma, RSO Co-Manager "
+     "(Indonesia) and Deputy Chief of Mission, in her remarks.", "Rina Kusuma"),
 ])
 def test_the_words_that_answer(question, sentence, expected):
     assert span_of(question, sentence, ["Task Force on Planning and Preparedness"]) == expected

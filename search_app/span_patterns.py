@@ -1,0 +1,80 @@
+"""The patterns the span finders (spans.py) read a sentence with: dates, numbers, amounts,
+names of people, bodies and places, and the words that are none of those."""
+
+from __future__ import annotations
+
+import re
+
+MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+          r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?")
+DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+YEAR = r"(?:1[89]\d\d|20\d\d)"
+DATES = re.compile(
+    rf"\b(?:{DAY}(?:\s*(?:-|–|to|and)\s*{DAY})?\s+{MONTH}(?:,?\s+{YEAR})?"  # 7-9 November 2023
+    rf"|{MONTH}\s+{DAY}(?:\s*(?:-|–)\s*{DAY})?(?:,?\s+{YEAR})?"  # March 18, 2024
+    rf"|{MONTH}\s+{YEAR}"  # April 2013
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}"  # 2016-03-22
+    rf"|{YEAR}\s*(?:-|–|to)\s*(?:{YEAR}|\d\d)\b"  # 2024-2026
+    rf"|{YEAR})\b")
+YEARS = re.compile(rf"\b{YEAR}\b")
+# Nouns a count is of: "45 Member States", "131 traffickers" keep them with the number.
+COUNT_NOUNS = {"states", "countries", "nations", "organisations", "organizations", "members", "observers", "officials",
+                "participants", "delegates", "cases", "convictions", "people", "persons", "victims", "traffickers",
+                "workshops", "courses", "activities", "meetings", "agencies", "governments", "representatives"}
+NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                 "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+                 "hundred hundreds thousand thousands dozen dozens").split()
+NUMBER = re.compile(r"(?<![\w.])(?:\d[\d,]*(?:\.\d+)?(?:\s*(?:%|per cent|percent))?|(?:"
+                     + "|".join(NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(NUMBER_WORDS) + r"))*)(?![\w])", re.I)
+CURRENCY = r"(?:USD|US\$|AUD|A\$|NZD|EUR|GBP|IDR|\$|€|£)"
+MAGNITUDE = r"(?:\s*(?:million|billion|thousand|m|bn|k))?"
+AMOUNT = re.compile(rf"{CURRENCY}\s?\d[\d,]*(?:\.\d+)?{MAGNITUDE}(?![\w])"
+                     rf"|\d[\d,]*(?:\.\d+)?{MAGNITUDE}\s+(?:US\s+)?(?:dollars|USD|AUD|euros|rupiah)\b", re.I)
+# A run of capitalised words with the small words names and titles keep inside.
+CAP = r"[A-Z][\w'’.&-]*"
+JOIN = r"(?:of|for|the|on|and|in|to|de|da|bin|binti|van|al|el|&)"
+PROPER = re.compile(rf"{CAP}(?:\s+(?:{JOIN}\s+)*{CAP})*")
+# A person's name: capitalised words with the particles names keep (bin, van, de), not "of".
+NAME = re.compile(rf"{CAP}(?:\s+(?:(?:bin|binti|van|von|de|da|al|el)\s+)?{CAP})*")
+ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&-]{1,9}\b")
+ROMAN = re.compile(r"[IVXLC]+")
+TITLES = (r"H\.E\.|Excellency|Ambassador|Mr|Mrs|Ms|Dr|Prof|Professor|Hon|Honourable|Minister|Secretary|Director|"
+           r"Deputy|Senator|Commissioner|Judge|Justice|Datuk|Dato'?|Tan Sri|Md")
+# A place: capitalised words (no "of the ... for": those are bodies), with a country after a comma.
+PLACE = re.compile(r"([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})(?:,\s+(?:the\s+)?([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?))?")
+ORG_WORDS = {"office", "organization", "organisation", "agency", "commission", "ministry", "department", "group",
+              "centre", "center", "foundation", "council", "fund", "programme", "program", "network", "force",
+              "secretariat", "university", "institute", "association", "union", "alliance", "forum", "process",
+              "committee", "bureau", "police", "court", "tribunal", "nations", "bank", "authority", "service",
+              "services", "unit", "partnership", "initiative", "mechanism", "team", "taskforce"}
+NOT_PLACES = ORG_WORDS | {"meeting", "conference", "statement", "declaration", "report", "workshop", "the",
+                            "co-chairs", "members", "member", "states", "minister", "ambassador", "government",
+                            # "Trafficking in Persons", "Cooperation in the Region": not places
+                            "persons", "people", "trafficking", "smuggling", "crime", "migrants", "refugees",
+                            "victims", "partnerships", "partnership", "cooperation", "region", "support", "relation"}
+MONTHS = {m.lower().rstrip(".") for m in re.findall(r"[A-Za-z]+", MONTH)}
+NOT_PERSON = ORG_WORDS | NOT_PLACES | MONTHS | {
+    "index", "plan", "strategy", "action", "framework", "agenda", "act", "law", "day", "week", "guide", "toolkit",
+    "policy", "principles", "guidelines", "protocol", "convention", "consultation", "event", "session", "working"}
+# Capitalised in titles and headings, but no one's name: without a title before it ("Ambassador",
+# "H.E."), a run holding one of these is not taken for a person.
+TITLE_WORDS = {
+    "regional", "cooperation", "national", "international", "global", "annual", "senior", "officials", "ministerial",
+    "human", "rights", "trafficking", "persons", "people", "smuggling", "related", "transnational", "crime", "asia",
+    "pacific", "support", "protection", "victim", "victims", "migration", "migrants", "refugees", "border", "borders",
+    "management", "security", "labour", "labor", "forced", "criminality", "online", "scam", "scams", "returns",
+    "reintegration", "planning", "preparedness", "disruption", "criminal", "networks", "legal", "frameworks",
+    "foreign", "affairs", "home", "interior", "justice", "law", "enforcement", "co-chairs", "co-chairs'", "chairs",
+    "member", "members", "states", "state", "observer", "observers", "united", "republic", "kingdom", "democratic",
+    "south", "north", "east", "west", "new", "sea", "bay", "islands", "island", "strategy", "declaration", "statement",
+    "report", "summary", "news", "update", "overview", "introduction", "background", "recommendations", "outcomes",
+    "next", "steps", "key", "points", "way", "forward", "work", "plan", "first", "second", "third", "fourth", "fifth",
+    "sixth", "seventh", "eighth", "ninth", "tenth", "virtual", "joint", "special", "technical", "experts", "expert"}
+REGIONS = {"asia", "pacific", "europe", "africa", "america", "americas", "oceania", "middle", "southeast", "south-east",
+            "mekong", "andaman", "indian", "ocean", "gulf", "region"}
+PLACE_PREPOSITION = re.compile(r"\b(?:in|at|to|from|near|venue)\s+(?:the\s+)?$", re.I)
+REASON = re.compile(r"\b(?:because(?: of)?|due to|owing to|as a result of|in order to|so that|given that|"
+                     r"to address|to help|to ensure|to support|to strengthen|to improve|to respond to|to enable|"
+                     r"to develop|to dismantle|to prevent|to protect|to combat|to reduce)\b", re.I)
+CLAUSE_END = re.compile(r"[;:.]|,\s+(?:and|but|which|while|who)\b")
+WORDS = re.compile(r"\w+")
