@@ -184,6 +184,14 @@ def _number(question: str, sentence: str) -> Span | None:
         return any(light_stem(w) in counted for w in WORDS.findall(sentence[span.start : span.end]))
 
     extended = [counted_after(c) for c in candidates]
+    # "How many staff..." is not answered by "seven additional members": a count of something
+    # else. Where the question says what it counts, a number must count that (or its kin:
+    # countries, states and members; delegates, participants and officials), within a few words.
+    if counted and re.search(r"\bhow many\b", question, re.I):
+        kin = _kin(counted)
+        extended = [s for s in extended if _counts_within(sentence, s, kin)]
+        if not extended:
+            return None
     chosen = max(extended, key=lambda s: (counts_what_is_asked(s), _closeness(question, sentence, s), -s.start))
     # "How many members and observers": "44 members and 16 observers" (a count of something else
     # the question asks for; "45 member states and 4 member organisations" answer "how many
@@ -195,6 +203,28 @@ def _number(question: str, sentence: str) -> Span | None:
         return {light_stem(w) for w in WORDS.findall(sentence[span.start : span.end])}
 
     return _coordinated(sentence, chosen, extended, keep=counts_more) if counts_what_is_asked(chosen) else chosen
+
+
+# Words one count may be given in: "how many countries" is answered by "45 Member States".
+_COUNT_KIN = ({"countri", "state", "nation", "member", "government", "economi", "jurisdiction"},
+              {"delegat", "participant", "official", "representativ", "attende", "people", "person", "staff",
+               "expert", "practitioner"},
+              {"case", "conviction", "convict", "prosecution", "investigation", "trafficker", "offender", "perpetrator"})
+COUNT_REACH = 4  # words after a number that may name what it counts ("15 Bali Process members")
+
+
+def _kin(counted: set[str]) -> set[str]:
+    stems = {c[:-1] if c.endswith(("y", "e")) else c for c in counted}
+    out = set(stems)
+    for group in _COUNT_KIN:
+        if any(any(c.startswith(g) or g.startswith(c) for g in group) for c in stems):
+            out |= group
+    return out
+
+
+def _counts_within(sentence: str, span: Span, kin: set[str]) -> bool:
+    words = [w.lower() for w in WORDS.findall(sentence[span.start : span.end + 60])][: COUNT_REACH + 1]
+    return any(any(w.startswith(k) or (len(w) >= 4 and k.startswith(w)) for k in kin) for w in words[1:] or words)
 
 
 def _counted_nouns(question: str) -> set[str]:

@@ -98,9 +98,23 @@ def test_the_words_that_answer(question, sentence, expected):
     ("Who founded the Walk Free Foundation?", "The Walk Free Foundation published the Global Slavery Index."),
     ("Which official briefed the delegation?", "The Ministry of Expatriates' Welfare and Overseas Employment briefed it."),
     ("Which official hosted the meeting?", "The meeting took place in Colombo, Sri Lanka, last June."),
+    # A count of something else than what the question counts; a day of a date is no count.
+    ("How many staff work at the office?", "The events were attended by seven additional Bali Process members."),
+    ("How many delegates attended the meeting?", "Participants welcomed the two Special Meetings held in 2015."),
+    ("How many participants attended the roundtable?", "The Roundtable on Returns (Manila, 3-4 December 2015) met."),
 ])
 def test_a_sentence_without_the_kind_asked_for_gives_no_span(question, sentence):
     assert span_of(question, sentence) is None
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("How many countries take part?", "The Bali Process has 45 members and 4 observers.", "45 members"),
+    ("How many traffickers did the Dhaka tribunal find guilty?", "The Dhaka Tribunal recorded 78 convictions in 30 cases.",
+     "78 convictions"),
+    ("How many delegates attended?", "The meeting was attended by 60 officials from 16 members.", "60 officials"),
+])
+def test_a_count_may_be_given_in_kindred_words(question, sentence, expected):
+    assert span_of(question, sentence) == expected
 
 
 def test_what_the_question_names_is_not_the_answer():
