@@ -17,7 +17,7 @@ calibrated confidence?
   sets (questions-holdout*.jsonl): right sentences chosen among the grounded ones, and the AUC
   of answerable against unanswerable (near-miss) questions for the product's confidence, the
   reader's best score, and the two together.
-Nothing is saved into the product: writes bench/results/train_reader.json only.
+Nothing is saved into the product: writes bench/results/train_reader-<layers>layers.json only.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

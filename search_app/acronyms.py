@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from indexer.terms import query_words
 
+from .question_kinds import DEFINITION_CUE
+
 # A token with two or more capitals (TEG-RR, CTiP, JCLEC), short: a candidate acronym.
 _ACRONYM = re.compile(r"\b(?=(?:\w*[A-Z]){2})[A-Za-z][\w&-]{1,11}\b")
 _WORDS = re.compile(r"\S+")
@@ -53,15 +55,14 @@ def query_acronyms(query: str) -> list[str]:
     found = [m.group(0) for m in _ACRONYM.finditer(query)]
     # "jclec meaning", "wg-d stands for": a short query asking what something stands for names
     # its acronym in whatever case it was typed.
-    if not found and len(words) <= 6 and _DEFINITION_CUE.search(query):
+    if not found and len(words) <= 6 and DEFINITION_CUE.search(query):
         found = [w for w in (t.strip("?.,!\"'") for t in words)
                  if 2 <= len(w) <= 12 and re.fullmatch(r"[A-Za-z][\w&-]*", w) and w.lower() not in _CUE_WORDS]
     return list(dict.fromkeys(found))
 
 
-_DEFINITION_CUE = re.compile(r"\b(stands? for|meaning|means|mean|acronym|abbreviation|full (name|form))\b", re.I)
-_CUE_WORDS = {"stand", "stands", "for", "meaning", "means", "mean", "acronym", "abbreviation", "full", "name", "form",
-              "what", "does", "is", "the", "of"}
+_CUE_WORDS = {"stand", "stands", "for", "meaning", "means", "mean", "acronym", "abbreviation", "abbreviated", "full",
+              "name", "form", "short", "what", "does", "is", "the", "of"}
 
 
 def _letters(acronym: str) -> str:
@@ -107,7 +108,9 @@ def find_definitions(acronym: str, text: str) -> list[str]:
         before = re.split(r"[.;:!?\n]\s", before)[-1]
         words = _WORDS.findall(before)[-max_words:]
         long_form = _match_long_form(acronym, words)
-        if long_form:
+        # In the wide window of a hyphenated acronym, only a name counts: "Working Group on ...",
+        # not "welcomed the good work done by the new group (WG-D)".
+        if long_form and (max_words < _HYPHENATED_WORDS or long_form[:1].isupper()):
             found.append(long_form)
     # "ACR (Long Form)"
     for m in re.finditer(r"\b" + re.escape(acronym) + r"\s*\(([^()]{3,200})\)", text, re.IGNORECASE):

@@ -23,11 +23,12 @@ from indexer.terms import STOPWORDS, light_stem, light_stems, query_words
 
 from .answer_model import AnswerModel, load_answer_model
 from .evidence import AnswerEvidence
-from .naming import initialisms, long_date
+from .naming import identifiers, initialisms, long_date
 from .requests import SearchRequest
 from .results import Citation, Hit
-from .question_kinds import answer_kind
-from .spans import Span, find_span
+from .question_kinds import DEFINITION_CUE, answer_kind
+from .closeness import Span
+from .spans import find_span
 
 # Passages whose sentences compete for the answer.
 ANSWER_PASSAGES = 3
@@ -57,8 +58,6 @@ _WORD = re.compile(r"\w+")
 # Words by which a question names its source ("according to the March 2024 article", "per the
 # 2013 slides"): they say where to look, not what the answer must say.
 SOURCE_WORDS = frozenset({"according", "per", "article", "summary", "slides", "slide", "presentation", "piece"})
-# "What does X stand for?": the question asks for an acronym's long form.
-_DEFINITION = re.compile(r"\b(stand for|stands for|abbreviat\w*|acronym|mean|means|meaning|full (name|form))\b", re.I)
 # A heading or slide title ends without a sentence's closing punctuation.
 _CLOSED = re.compile(r"[.!?;\"'”’]$")
 
@@ -294,20 +293,13 @@ def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: 
             for (start, end, features), vector in zip(spans, vectors)]
 
 
-_ORDINAL = re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
-                      r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
-                      r"\d+(?:st|nd|rd|th))\b", re.I)
-
-
 def question_identifiers(question: str) -> set[str]:
-    """The ordinals and numbers a question names ("Eleventh", "2023"), light-stemmed."""
-    found = [m.group(0) for m in _ORDINAL.finditer(question)] + re.findall(r"(?<![\w.,])\d+(?![\w])", question)
-    return {light_stem(w.lower()) for w in found}
+    """The ordinals and numbers a question names ("the Eleventh Annual Meeting", "2023")."""
+    return identifiers(question, named_only=True)
 
 
-def _describes(hit: Hit, identifiers: set[str]) -> bool:
-    words = light_stems(f"{hit.text} {hit.citation.title} {long_date(hit.citation.date)}")
-    return identifiers <= words
+def _describes(hit: Hit, wanted: set[str]) -> bool:
+    return wanted <= identifiers(f"{hit.text} {hit.citation.title} {long_date(hit.citation.date)}")
 
 
 def question_entities(question: str) -> list[str]:
@@ -351,7 +343,7 @@ def is_heading(sentence: str) -> bool:
 def asks_for_definition(question: str) -> bool:
     """A bare acronym ("TEG-RR"), or a question about what one stands for: the sentence that
     spells it out is the answer. An acronym merely mentioned in a longer question is context."""
-    return len(query_words(question)) <= 3 or bool(_DEFINITION.search(question))
+    return len(query_words(question)) <= 3 or bool(DEFINITION_CUE.search(question))
 
 
 def _kind_match(kind: str | None, sentence: str) -> float:

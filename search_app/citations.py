@@ -13,20 +13,18 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import quote
 
 from indexer.models import Document
 from indexer.paragraphs import paragraph_at
 
 from .errors import InvalidParameter, SearchError, UnknownDocument, echo
-from .results import parse_chunk_key
+from .naming import MONTH_NAMES
+from .results import paragraph_url, parse_chunk_key
 
 FORMATS = {"text": "text/plain", "bibtex": "application/x-bibtex", "ris": "application/x-research-info-systems",
            "csl-json": "application/vnd.citationstyles.csl+json"}
 # "in Bangkok, Thailand" / "at Nusa Dua, Bali": a place named as the statement names it.
 _PLACE = re.compile(r"\b(?:in|at) ((?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+, (?:[A-Z][a-z]+ ?){1,3})(?=[\s.,;)])")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
 
 
 class UnknownParagraph(SearchError):
@@ -65,9 +63,7 @@ class CitationRecord:
 def citation_record(document: Document, paragraph: int | None, base_url: str, accessed: date) -> CitationRecord:
     extra = document.extra or {}
     place = extra.get("place") or _place_in(document.text[:2000])
-    url = base_url.rstrip("/") + "/documents/" + quote(document.doc_id, safe="")
-    if paragraph is not None:
-        url += f"#p{paragraph}"
+    url = base_url.rstrip("/") + paragraph_url(document.doc_id, paragraph)
     return CitationRecord(document.doc_id, _one_line(document.title) or document.doc_id, document.date, document.kind,
                           _one_line(extra.get("publisher")), _one_line(place), paragraph, url, accessed)
 
@@ -147,7 +143,7 @@ def _long_date(iso: str | None) -> str | None:
     if not iso:
         return None
     y, m, d = iso.split("-")
-    return f"{int(d)} {_MONTHS[int(m) - 1]} {y}"
+    return f"{int(d)} {MONTH_NAMES[int(m) - 1]} {y}"
 
 
 def _one_line(value) -> str | None:

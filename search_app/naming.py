@@ -1,6 +1,7 @@
 """How statements are named in questions: a date as the words people use for it ("18 March
-2024"), and the acronyms a run of capitalised words may go by ("SOM" for "Senior Officials
-Meeting"). The answer picker and DocumentMatch both read them."""
+2024"), the acronyms a run of capitalised words may go by ("SOM" for "Senior Officials
+Meeting"), and the ordinals and numbers that pick one meeting of several ("the Ninth Annual
+Meeting" is "the 9th"). The answer picker and DocumentMatch both read them."""
 
 from __future__ import annotations
 
@@ -30,9 +31,44 @@ def long_date(iso: str | None) -> str:
         return ""
     parts = iso.split("-")
     if len(parts) == 3 and all(p.isdigit() for p in parts) and 1 <= int(parts[1]) <= 12:
-        return f"{iso} {int(parts[2])} {_MONTH_NAMES[int(parts[1]) - 1]} {parts[0]}"
+        return f"{iso} {int(parts[2])} {MONTH_NAMES[int(parts[1]) - 1]} {parts[0]}"
     return iso
 
 
-_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                 "November", "December")
+
+
+ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+                 "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
+ORDINAL = re.compile(r"\b(?:" + "|".join(ORDINAL_WORDS) + r"|\d{1,3}(?:st|nd|rd|th))\b", re.I)
+# Words that, after an ordinal, say which meeting ("the sixth Senior Officials Meeting").
+MEETING_WORDS = {"ministerial", "conference", "senior", "officials", "meeting", "annual", "som", "intersessional",
+                 "regional", "workshop", "roundtable", "consultation", "declaration", "virtual", "special",
+                 "session", "summit", "forum", "edition"}
+_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
+_FOLLOWING = re.compile(r"\s+([\w'’-]+)")
+
+
+def ordinal_number(word: str) -> int | None:
+    """3 for "third" or "3rd"; None for anything else."""
+    word = word.lower()
+    if word in ORDINAL_WORDS:
+        return ORDINAL_WORDS.index(word) + 1
+    return int(word[:-2]) if word[:-2].isdigit() and word[-2:] in ("st", "nd", "rd", "th") else None
+
+
+def identifiers(text: str, named_only: bool = False) -> set[str]:
+    """The ordinals ("ord:9" for "Ninth" and "9th") and whole numbers ("2000" for "2,000",
+    "3.5") a text holds. `named_only`: an ordinal counts only where it names something (a
+    capitalised or a meeting word follows within three words), so the adverb in "when was it
+    first established" is no identifier."""
+    found = set()
+    for m in ORDINAL.finditer(text):
+        if named_only:
+            following = [w.group(1) for w in _FOLLOWING.finditer(text[m.end() : m.end() + 60])][:3]
+            if not any(w[:1].isupper() or w.lower() in MEETING_WORDS for w in following):
+                continue
+        found.add(f"ord:{ordinal_number(m.group(0))}")
+    found |= {re.sub(r",(?=\d{3}\b)", "", m.group(0)) for m in _NUMBER.finditer(text)}
+    return found

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import re
 
+# "What does X stand for?", "jclec meaning": the question asks for an acronym's long form (when it
+# names one the statements define: answers.asks_for_definition, acronyms.query_acronyms). The
+# "definition" kind below leaves out "mean": "what does the plan mean for victims" is no acronym.
+DEFINITION_CUE = re.compile(r"\b(stands? for|abbreviat\w*|acronym|full (name|form)|short for|meaning|means?)\b", re.I)
 # "which (two / tech / civil society) ...", but not "what did members ...": no verb in between.
 _ADJ = r"(?:(?!(?:did|do|does|is|was|were|are|has|have|had|will|would|can|could|should)\b)[\w'’-]+\s+){0,3}"
 

@@ -19,13 +19,12 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
-from urllib.parse import quote
 
 from indexer.chunking import split_sentences
 
 from .errors import InvalidParameter
 from .requests import SearchRequest
-from .results import Citation, Hit
+from .results import Citation, Hit, paragraph_url
 
 MAX_QUOTE_CHARS = 5000
 # A sentence whose closest stretch shares at least this share of words is "near".
@@ -214,7 +213,7 @@ class QuoteChecker:
         paragraph = next(p for p in self.searcher.documents.paragraphs(located.doc_id) if p.n == located.paragraph)
         return replace(located, page=paragraph.page if paragraph.page is not None else (citation.page if inside else None),
                        section=citation.section if inside else None,
-                       url=f"/documents/{quote(located.doc_id, safe='')}#p{located.paragraph}")
+                       url=paragraph_url(located.doc_id, located.paragraph))
 
 
 def _similarity(matcher: SequenceMatcher, n_quoted: int, n_window: int) -> float:

@@ -14,15 +14,9 @@ from dataclasses import replace
 
 from indexer.terms import light_stem
 
-from .naming import initialisms, long_date
+from .naming import MEETING_WORDS, ORDINAL, initialisms, long_date
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_ORDINALS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
-             "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
-_ORDINAL = re.compile(r"\b(?:" + "|".join(_ORDINALS) + r"|\d{1,2}(?:st|nd|rd|th))\b", re.I)
-# Words that, after an ordinal, say which meeting (kept as part of what the question names).
-_MEETING_WORDS = {"ministerial", "conference", "senior", "officials", "meeting", "annual", "som", "intersessional",
-                  "regional", "workshop", "roundtable", "consultation", "declaration", "virtual", "special"}
 _WORD = re.compile(r"[\w'’-]+")
 # How much a full match adds to a fused score (which lies in [0, 1] for convex fusion); chosen
 # on our development questions (bench/tune_rerank.py, 0 / 0.1 / 0.2 / 0.4: dev set 2 hit@1 0.667 /
@@ -41,12 +35,12 @@ _MONTH_YEAR = re.compile(r"\b(january|february|march|april|may|june|july|august|
 def named_occasion(query: str) -> list[str]:
     """The years and meeting names a query names ("2025", "march 2024", "ninth annual meeting"),
     lower case. A month named with its year tells apart two statements of one year."""
-    months = {m.group(2): f"{m.group(1).lower()} {m.group(2)}" for m in _MONTH_YEAR.finditer(query)}
-    found = [months.get(m.group(0), m.group(0)) for m in _YEAR.finditer(query)]
+    months = {m.start(2): f"{m.group(1).lower()} {m.group(2)}" for m in _MONTH_YEAR.finditer(query)}
+    found = [months.get(m.start(), m.group(0)) for m in _YEAR.finditer(query)]
     words = _WORD.findall(query.lower())
     for i, word in enumerate(words):
-        if _ORDINAL.fullmatch(word):
-            tail = [w for w in words[i + 1 : i + 4] if w in _MEETING_WORDS]
+        if ORDINAL.fullmatch(word):
+            tail = [w for w in words[i + 1 : i + 4] if w in MEETING_WORDS]
             found.append(" ".join([word, *tail]))
     return found
 

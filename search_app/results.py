@@ -94,3 +94,9 @@ class SearchResult:
 
 def passage_url(doc_id: str, chunk_id: str) -> str:
     return f"/documents/{quote(doc_id, safe='')}?chunk={quote(chunk_id, safe='')}#passage"
+
+
+def paragraph_url(doc_id: str, paragraph: int | None = None) -> str:
+    """The document page, opened at a numbered paragraph when one is given (/documents/<id>#p4)."""
+    url = f"/documents/{quote(doc_id, safe='')}"
+    return url if paragraph is None else f"{url}#p{paragraph}"

@@ -37,7 +37,7 @@ PROPER = re.compile(rf"{CAP}(?:\s+(?:{JOIN}\s+)*{CAP})*")
 # A person's name: capitalised words with the particles names keep (bin, van, de), not "of".
 NAME = re.compile(rf"{CAP}(?:\s+(?:(?:bin|binti|van|von|de|da|al|el)\s+)?{CAP})*")
 ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&-]{1,9}\b")
-ROMAN = re.compile(r"[IVXLC]+")
+ROMAN = re.compile(r"(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")  # "II", "XIV"; not ICC
 TITLES = (r"H\.E\.|Excellency|Ambassador|Mr|Mrs|Ms|Dr|Prof|Professor|Hon|Honourable|Minister|Secretary|Director|"
            r"Deputy|Senator|Commissioner|Judge|Justice|Datuk|Dato'?|Tan Sri|Md")
 # A place: capitalised words (no "of the ... for": those are bodies), with a country after a comma.

@@ -13,11 +13,20 @@ Rules, not a model: no extractive reader with bundled weights exists on the regi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
 
 from indexer.terms import STOPWORDS, light_stem, light_stems
 
+from .closeness import (
+    PREDICATE,
+    Span,
+    asked_names,
+    asked_stems,
+    closeness,
+    closest,
+    coordinated,
+    not_in_question,
+    shares_stem,
+)
 from .span_patterns import (
     ACRONYM,
     AMOUNT,
@@ -45,12 +54,6 @@ from .span_patterns import (
 )
 
 
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-
-
 def find_span(question: str, kind: str | None, sentence: str, long_forms: tuple[str, ...] = ()) -> Span | None:
     """Where in `sentence` the short answer to `question` stands; None when the sentence holds
     nothing of the kind asked for. A question of no kind gets its clause, or the sentence."""
@@ -64,98 +67,25 @@ def find_span(question: str, kind: str | None, sentence: str, long_forms: tuple[
 # ------------------------------------------------------------------ finders
 
 
-def _not_in_question(question: str, spans: list[Span], sentence: str) -> list[Span]:
-    """Candidates the question does not already name ("In 2023, where..." is not answered by 2023)."""
-    asked = question.lower()
-    return [s for s in spans if sentence[s.start:s.end].lower() not in asked]
-
-
-def _shares_stem(a: str, b: str) -> bool:
-    """"Indonesian" and "Indonesia" are one word here (a shared stem of five letters or more)."""
-    return a == b or (len(a) >= 5 and len(b) >= 5 and (a.startswith(b) or b.startswith(a)))
-
-
-@lru_cache(maxsize=1024)  # asked once per candidate span of every sentence: once per question is enough
-def _asked_stems(question: str) -> frozenset[str]:
-    """The question's content words, light-stemmed."""
-    return frozenset(light_stems(" ".join(w for w in WORDS.findall(question) if w.lower() not in STOPWORDS)))
-
-
-def _closeness(question: str, sentence: str, span: Span, reach: int = 45, asked: frozenset[str] | None = None) -> int:
-    asked = _asked_stems(question) if asked is None else asked
-    around = light_stems(sentence[max(0, span.start - reach) : span.start] + " " + sentence[span.end : span.end + reach])
-    return sum(any(_shares_stem(a, w) for w in around) for a in asked)
-
-
-@lru_cache(maxsize=1024)
-def _asked_names(question: str) -> frozenset[str]:
-    """The question's capitalised words ("Indonesia", "Australian"), light-stemmed; its first
-    word only when it is not a question word ("Bangladesh foreign secretary who met...")."""
-    words = WORDS.findall(question)
-    if words and (words[0].lower() in STOPWORDS or words[0].lower() in _QUESTION_WORDS):
-        words = words[1:]
-    return frozenset(light_stem(w) for w in words if w[:1].isupper() and w.lower() not in STOPWORDS)
-
-
-_QUESTION_WORDS = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how", "name", "list", "in", "on",
-                   "at", "according", "under", "during", "apart", "for", "with", "did", "does", "do", "is", "was",
-                   "were", "are", "has", "have", "had", "will", "can"}
-
-
-def _closest(question: str, sentence: str, spans: list[Span]) -> Span | None:
-    """Of several candidates, the one with most of the question's words around it ("the
-    Indonesian co-manager" is the name beside "(Indonesia)"), the first on a tie. Words right
-    beside a candidate count first: in "Ms Anne Sheehan (Australia) and Mr Caka Alverdi Awal
-    (Indonesia)" both names have "Indonesia" within reach, but only one has it beside it."""
-    names = _asked_names(question)
-    return max(spans, key=lambda s: (_closeness(question, sentence, s, NEAR_REACH, names),
-                                     _closeness(question, sentence, s), -s.start), default=None)
-
-
-# Characters either side of a candidate that count as "beside" it.
-NEAR_REACH = 25
-# Where a sentence goes on past its last name: ", co-chaired the ...", ", opened ...".
-_PREDICATE = re.compile(r",\s+(?:[a-z]+-)?[a-z]+(?:ed|ened)\b")
-# What joins items of one list: "29 May and 4 December", "UNHCR, IOM and UNODC", "IOM and the RSO".
-_COORDINATION = re.compile(r"(?:\s*\([^()]{1,20}\))?(?:(?:\s*,)?\s+(?:and|&)\s+(?:the\s+)?|\s*,\s*(?:the\s+)?)")
-
-
-def _coordinated(sentence: str, chosen: Span, items: list[Span], keep=lambda span: True) -> Span:
-    """The chosen span with the items of its kind joined to it by "and" or commas, when the
-    list ends in "and": "29 May and 4 December 2015", "the AIC and UN Women"."""
-    start, end, joined_by_and = chosen.start, chosen.end, False
-    ordered = sorted(items, key=lambda s: s.start)
-    grown = True
-    while grown:
-        grown = False
-        for item in ordered:
-            if item.start >= end and keep(item) and (m := _COORDINATION.fullmatch(sentence[end:item.start])):
-                end, grown, joined_by_and = item.end, True, joined_by_and or "," not in m.group(0)
-                break
-            if item.end <= start and keep(item) and (m := _COORDINATION.fullmatch(sentence[item.end:start])):
-                start, grown, joined_by_and = item.start, True, joined_by_and or "," not in m.group(0)
-                break
-    return Span(start, end) if joined_by_and else chosen
-
 
 def _date(question: str, sentence: str) -> Span | None:
-    found = _not_in_question(question, [Span(m.start(), m.end()) for m in DATES.finditer(sentence)], sentence)
+    found = not_in_question(question, [Span(m.start(), m.end()) for m in DATES.finditer(sentence)], sentence)
     if not found:
         return None
     # The most specific expressions ("18 March 2024" over "2024"), then the nearest the question's words.
     longest = max(s.end - s.start for s in found)
-    chosen = _closest(question, sentence, [s for s in found if s.end - s.start >= min(longest, 8)])
-    return _coordinated(sentence, chosen, found)
+    chosen = closest(question, sentence, [s for s in found if s.end - s.start >= min(longest, 8)])
+    return coordinated(sentence, chosen, found)
 
 
 def _year(question: str, sentence: str) -> Span | None:
-    found = _not_in_question(question, [Span(m.start(), m.end()) for m in YEARS.finditer(sentence)], sentence)
-    return _closest(question, sentence, found)
+    found = not_in_question(question, [Span(m.start(), m.end()) for m in YEARS.finditer(sentence)], sentence)
+    return closest(question, sentence, found)
 
 
 def _amount(question: str, sentence: str) -> Span | None:
-    found = _not_in_question(question, [Span(m.start(), m.end()) for m in AMOUNT.finditer(sentence)], sentence)
-    return _closest(question, sentence, found) or _number(question, sentence)
+    found = not_in_question(question, [Span(m.start(), m.end()) for m in AMOUNT.finditer(sentence)], sentence)
+    return closest(question, sentence, found) or _number(question, sentence)
 
 
 def _number(question: str, sentence: str) -> Span | None:
@@ -166,7 +96,7 @@ def _number(question: str, sentence: str) -> Span | None:
     candidates = [Span(m.start(), m.end()) for m in NUMBER.finditer(sentence)
                   if not (YEARS.fullmatch(m.group(0)) and not re.search(r"\byears?\b", question, re.I))
                   and not any(a <= m.start() < b for a, b in dates)]
-    candidates = [c for c in _not_in_question(question, candidates, sentence) if sentence[c.start:c.end].strip()]
+    candidates = [c for c in not_in_question(question, candidates, sentence) if sentence[c.start:c.end].strip()]
     if not candidates:
         return None
     counted = _counted_nouns(question)
@@ -180,8 +110,9 @@ def _number(question: str, sentence: str) -> Span | None:
             end = span.end + m.end()
         return Span(span.start, end)
 
-    def counts_what_is_asked(span: Span) -> bool:
-        return any(light_stem(w) in counted for w in WORDS.findall(sentence[span.start : span.end]))
+    def counts_what_is_asked(span: Span) -> int:
+        """How many of the question's counted words the span holds ("member states": 2)."""
+        return len({light_stem(w) for w in WORDS.findall(sentence[span.start : span.end])} & counted)
 
     extended = [counted_after(c) for c in candidates]
     # "How many staff..." is not answered by "seven additional members": a count of something
@@ -192,7 +123,7 @@ def _number(question: str, sentence: str) -> Span | None:
         extended = [s for s in extended if _counts_within(sentence, s, kin)]
         if not extended:
             return None
-    chosen = max(extended, key=lambda s: (counts_what_is_asked(s), _closeness(question, sentence, s), -s.start))
+    chosen = max(extended, key=lambda s: (counts_what_is_asked(s), closeness(question, sentence, s), -s.start))
     # "How many members and observers": "44 members and 16 observers" (a count of something else
     # the question asks for; "45 member states and 4 member organisations" answer "how many
     # member states" with the first alone).
@@ -202,7 +133,7 @@ def _number(question: str, sentence: str) -> Span | None:
     def stems_of(span: Span) -> set[str]:
         return {light_stem(w) for w in WORDS.findall(sentence[span.start : span.end])}
 
-    return _coordinated(sentence, chosen, extended, keep=counts_more) if counts_what_is_asked(chosen) else chosen
+    return coordinated(sentence, chosen, extended, keep=counts_more) if counts_what_is_asked(chosen) else chosen
 
 
 # Words one count may be given in: "how many countries" is answered by "45 Member States".
@@ -214,7 +145,7 @@ COUNT_REACH = 4  # words after a number that may name what it counts ("15 Bali P
 
 
 def _kin(counted: set[str]) -> set[str]:
-    stems = {c[:-1] if c.endswith(("y", "e")) else c for c in counted}
+    stems = {c[:-1] if c.endswith(("y", "e")) else c for c in counted if len(c) >= 4}
     out = set(stems)
     for group in _COUNT_KIN:
         if any(any(c.startswith(g) or g.startswith(c) for g in group) for c in stems):
@@ -224,7 +155,8 @@ def _kin(counted: set[str]) -> set[str]:
 
 def _counts_within(sentence: str, span: Span, kin: set[str]) -> bool:
     words = [w.lower() for w in WORDS.findall(sentence[span.start : span.end + 60])][: COUNT_REACH + 1]
-    return any(any(w.startswith(k) or (len(w) >= 4 and k.startswith(w)) for k in kin) for w in words[1:] or words)
+    return any(any(w.startswith(k) or (len(w) >= max(4, len(k) - 2) and k.startswith(w)) for k in kin)
+               for w in words[1:] or words)
 
 
 def _counted_nouns(question: str) -> set[str]:
@@ -300,10 +232,10 @@ def _person(question: str, sentence: str) -> Span | None:
     Foreign Affairs of Indonesia"), the one whose own stretch of the sentence holds the
     question's names ("for Indonesia"). Stretches part at the "and" between two names, so a
     description before a name ("of Indonesia, Mr Caka Awal") or after it is the name's own."""
-    people = sorted(_not_in_question(question, _people(sentence), sentence), key=lambda s: s.start)
-    names = _asked_names(question)
+    people = sorted(not_in_question(question, _people(sentence), sentence), key=lambda s: s.start)
+    names = asked_names(question)
     if len(people) < 2 or not names:
-        return _closest(question, sentence, people)
+        return closest(question, sentence, people)
     splits = [0]
     for before, after in zip(people, people[1:]):
         gap = sentence[before.end : after.start]
@@ -316,31 +248,31 @@ def _person(question: str, sentence: str) -> Span | None:
         # After the last name, its description ends where the sentence's verb comes back
         # (", co-chaired the ... Working Group Meeting" is everyone's).
         end = splits[i + 1]
-        if i == len(people) - 1 and (verb := _PREDICATE.search(sentence, people[i].end)):
+        if i == len(people) - 1 and (verb := PREDICATE.search(sentence, people[i].end)):
             end = verb.start()
         stretch = sentence[splits[i] : people[i].start] + " " + sentence[people[i].end : end]
         words = light_stems(stretch)
-        return sum(any(_shares_stem(n, w) for w in words) for n in names)
+        return sum(any(shares_stem(n, w) for w in words) for n in names)
 
     scores = [own_stretch(i) for i in range(len(people))]
     if max(scores) == 0 or scores.count(max(scores)) > 1:
-        return _closest(question, sentence, people)
+        return closest(question, sentence, people)
     return people[scores.index(max(scores))]
 
 
 def _agent(question: str, sentence: str) -> Span | None:
     """Who did it: a person when the sentence names one, else a body or a country, or the
-    bodies it names together ("led by the AIC and UN Women"): "who" can be several."""
+    bodies it names together ("published by IOM and the RSO"): "who" can be several."""
     person = _person(question, sentence)
     if person is not None:
         return person
     found = _organisations(question, sentence)
-    chosen = _closest(question, sentence, found)
-    return _coordinated(sentence, chosen, found) if chosen else None
+    chosen = closest(question, sentence, found)
+    return coordinated(sentence, chosen, found) if chosen else None
 
 
 def _organisation(question: str, sentence: str) -> Span | None:
-    return _closest(question, sentence, _organisations(question, sentence))
+    return closest(question, sentence, _organisations(question, sentence))
 
 
 def _organisations(question: str, sentence: str) -> list[Span]:
@@ -353,7 +285,7 @@ def _organisations(question: str, sentence: str) -> list[Span]:
             found.append(span)
     found += [Span(m.start(), m.end()) for m in ACRONYM.finditer(sentence)
               if len(m.group(0)) >= 2 and not ROMAN.fullmatch(m.group(0))]  # "Track II" is no body
-    return _not_in_question(question, found, sentence)
+    return not_in_question(question, found, sentence)
 
 
 def _place(question: str, sentence: str) -> Span | None:
@@ -379,7 +311,7 @@ def _place(question: str, sentence: str) -> Span | None:
             found.append(city)
         else:
             found.append(Span(city.start, country.end))
-    return _closest(question, sentence, _not_in_question(question, found, sentence))
+    return closest(question, sentence, not_in_question(question, found, sentence))
 
 
 def _list(question: str, sentence: str) -> Span | None:
@@ -391,7 +323,7 @@ def _list(question: str, sentence: str) -> Span | None:
         text = m.group(0).rstrip(".,;:")
         if ("," in text or " and " in text or " or " in text) and not text.isupper():
             found.append(Span(m.start(), m.start() + len(text)))
-    found = _not_in_question(question, found, sentence)
+    found = not_in_question(question, found, sentence)
     return max(found, key=lambda s: s.end - s.start, default=None) or _organisation(question, sentence)
 
 
@@ -418,7 +350,7 @@ def _reason(question: str, sentence: str) -> Span | None:
 def _clause(question: str, sentence: str) -> Span:
     """For a "what" question: the part of the sentence after the last word it shares with the
     question, when that is a clause of a few words; else the whole sentence."""
-    asked = _asked_stems(question)
+    asked = asked_stems(question)
     words = list(WORDS.finditer(sentence))
     last = max((i for i, w in enumerate(words) if light_stem(w.group(0)) in asked), default=None)
     whole = Span(0, len(sentence.rstrip()))

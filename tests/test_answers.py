@@ -163,7 +163,7 @@ def test_a_question_naming_an_ordinal_or_number_no_statement_holds_gets_no_answe
     hits = built.search(SearchRequest(answered, k=5)).hits
     assert grounded_candidate(built.evidence, answered, hits, weights) is not None
     # The same question about a meeting (or a year) the statements never mention.
-    for near_miss in ("When did the Working Group meet in Bangkok for the Eleventh time?",
+    for near_miss in ("When did the Working Group meet in Bangkok for its Eleventh Annual Meeting?",
                       "When did the Working Group meet in Bangkok in 2031?"):
         hits = built.search(SearchRequest(near_miss, k=5)).hits
         assert hits and grounded_candidate(built.evidence, near_miss, hits, weights) is None
@@ -172,9 +172,12 @@ def test_a_question_naming_an_ordinal_or_number_no_statement_holds_gets_no_answe
 def test_question_identifiers_are_ordinals_and_whole_numbers():
     from search_app.answers import question_identifiers
 
-    assert question_identifiers("When was the Eleventh Annual Meeting held in 2023?") == {"eleventh", "2023"}
-    assert question_identifiers("Who chaired the 9th meeting?") == {"9th"}
+    assert question_identifiers("When was the Eleventh Annual Meeting held in 2023?") == {"ord:11", "2023"}
+    assert question_identifiers("Who chaired the 9th meeting?") == {"ord:9"}  # the same as "Ninth"
     assert question_identifiers("Who founded the Walk Free Foundation?") == set()
+    # An adverb is no identifier; a number keeps its separators.
+    assert question_identifiers("When was the Bali Process first established?") == set()
+    assert question_identifiers("Was the fine 2,000 or 3.5 million?") == {"2000", "3.5"}
 
 
 def test_an_acronym_is_mentioned_where_the_words_it_abbreviates_are():
