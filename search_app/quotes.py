@@ -125,7 +125,7 @@ class QuoteChecker:
 
     def check_sentence(self, sentence: str, start: int, end: int) -> SentenceCheck:
         quoted = words_of(sentence)
-        hits = self.searcher.search(SearchRequest(query=sentence[:1000], k=CANDIDATES)).hits if quoted.norm else []
+        hits = self._candidates(sentence) if quoted.norm else []
         closest = hits[:CLOSEST]
         exact = self._exact(quoted, hits)
         if exact is not None and not exact.differences:
@@ -137,6 +137,16 @@ class QuoteChecker:
         if near is not None and similarity >= NEAR_SIMILARITY:
             return SentenceCheck(sentence, start, end, "near", round(similarity, 3), near, closest)
         return SentenceCheck(sentence, start, end, "not_found", round(similarity, 3), None, closest)
+
+    def _candidates(self, sentence: str) -> list[Hit]:
+        """The ordinary search's passages, then the keyword search's: a quotation is its words,
+        and a plain sentence ("The present study was designed to provide some of this
+        information.") can have closer paraphrases than itself in a search by meaning."""
+        query = sentence[:1000]
+        hits = self.searcher.search(SearchRequest(query=query, k=CANDIDATES)).hits
+        seen = {h.chunk_id for h in hits}
+        words = self.searcher.search(SearchRequest(query=query, k=CANDIDATES, mode="keyword")).hits
+        return hits + [h for h in words if h.chunk_id not in seen]
 
     def _document_words(self, doc_id: str) -> Words:
         with self._lock:
