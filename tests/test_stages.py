@@ -137,20 +137,26 @@ def test_a_server_searches_faiss_on_one_thread_in_whichever_thread_asks(generati
     assert seen == [1]
 
 
-def test_a_question_naming_a_year_or_meeting_prefers_that_statement(tmp_path, fake_embedder):
-    from search_app.rerankers import DocumentMatch, named_occasion
-
+def two_statements_of_one_thing(tmp_path, fake_embedder, titles: dict[str, str]):
+    """Statements (file name -> title) that say the same with other figures, beside five others
+    so that fusion's min-max normalisation has a range to spread them over; the generation."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     same = "The Working Group counted {n} members and agreed to meet again next year in the region."
-    (corpus / "2019-05-01-fifth-annual-meeting.txt").write_text("Fifth Annual Meeting\n\n" + same.format(n=38) + "\n")
-    (corpus / "2023-05-01-ninth-annual-meeting.txt").write_text("Ninth Annual Meeting\n\n" + same.format(n=45) + "\n")
-    # Other statements, so that fusion's min-max normalisation has a range to spread the two over.
+    for n, (name, title) in enumerate(titles.items(), start=38):
+        (corpus / name).write_text(f"{title}\n\n" + same.format(n=n) + "\n")
     for i, topic in enumerate(["fisheries supply chains", "online scam compounds", "border management",
                                "victim referral toolkits", "returns and reintegration"]):
         (corpus / f"2021-0{i + 1}-01-other-{i}.txt").write_text(f"Members discussed {topic} at length.\n")
     build_index(corpus, tmp_path / "index", fake_embedder)
-    generation = open_current(tmp_path / "index")
+    return open_current(tmp_path / "index")
+
+
+def test_a_question_naming_a_year_or_meeting_prefers_that_statement(tmp_path, fake_embedder):
+    from search_app.rerankers import DocumentMatch, named_occasion
+
+    generation = two_statements_of_one_thing(tmp_path, fake_embedder, {
+        "2019-05-01-fifth-annual-meeting.txt": "Fifth Annual Meeting", "2023-05-01-ninth-annual-meeting.txt": "Ninth Annual Meeting"})
     assert named_occasion("At the Ninth Annual Meeting in 2023, how many members?") == ["2023", "ninth annual meeting"]
     plain = Searcher(generation, fake_embedder, Stages(rerankers=()))
     matched = Searcher(generation, fake_embedder, Stages(rerankers=(DocumentMatch(),)))
@@ -165,16 +171,10 @@ def test_a_question_naming_a_year_or_meeting_prefers_that_statement(tmp_path, fa
 def test_a_month_with_its_year_or_a_meeting_s_acronym_names_one_statement_of_several(tmp_path, fake_embedder):
     from search_app.rerankers import DocumentMatch, named_occasion
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    same = "The Working Group counted {n} members and agreed to meet again next year in the region."
-    (corpus / "2023-03-01-intersessional.txt").write_text("Intersessional Meeting\n\n" + same.format(n=38) + "\n")
-    (corpus / "2023-11-01-senior-officials.txt").write_text("Sixth Senior Officials Meeting\n\n" + same.format(n=45) + "\n")
-    for i, topic in enumerate(["fisheries supply chains", "online scam compounds", "border management",
-                               "victim referral toolkits", "returns and reintegration"]):
-        (corpus / f"2021-0{i + 1}-01-other-{i}.txt").write_text(f"Members discussed {topic} at length.\n")
-    build_index(corpus, tmp_path / "index", fake_embedder)
-    matched = Searcher(open_current(tmp_path / "index"), fake_embedder, Stages(rerankers=(DocumentMatch(),)))
+    generation = two_statements_of_one_thing(tmp_path, fake_embedder, {
+        "2023-03-01-intersessional.txt": "Intersessional Meeting",
+        "2023-11-01-senior-officials.txt": "Sixth Senior Officials Meeting"})
+    matched = Searcher(generation, fake_embedder, Stages(rerankers=(DocumentMatch(),)))
     assert named_occasion("In March 2023, how many members?") == ["march 2023"]
     assert named_occasion("At the sixth SOM, how many members?") == ["sixth som"]
     for question, doc in (("How many members did the Working Group count in March 2023?", "2023-03-01-intersessional"),
