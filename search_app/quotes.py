@@ -42,7 +42,7 @@ DOCUMENT_WORDS_CACHED = 256
 # A number is one token with its currency sign, decimal or thousands separators and "%", so
 # "£5" is not "$5", "3.5" is not "3, 5" and "45%" is not "45"; anything else is a run of word
 # characters.
-_WORD = re.compile(r"[$€£¥₹₩₱฿₫]?\d+(?:[.,]\d+)*%?(?!\w)|\w+", re.UNICODE)
+_WORD = re.compile(r"(?:[$€£¥₹₩₱฿₫]\s?)?\d+(?:[.,]\d+)*(?:\s?%)?(?!\w)|\w+", re.UNICODE)
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
 _LONE_BREAK = re.compile(r"(?<![\r\n])\r?\n(?![\r\n])")
 # Typographic variants that must not make a real quote fail.
@@ -95,7 +95,7 @@ def words_of(text: str) -> Words:
 
 
 def _normal_word(word: str) -> str:
-    word = unicodedata.normalize("NFKC", word.translate(_FOLD)).casefold().replace("\u0307", "")
+    word = unicodedata.normalize("NFKC", word.translate(_FOLD)).casefold().replace("\u0307", "").replace(" ", "")
     return _THOUSANDS.sub("", word) if word[-1:].isdigit() or word.endswith("%") else word
 
 

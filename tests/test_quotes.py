@@ -155,6 +155,9 @@ def test_word_offsets_point_at_the_original_characters_whatever_folding_does():
 
 @pytest.mark.parametrize(("quoted", "statement", "same"), [
     ("costs rose by £5 million", "costs rose by $5 million", False),  # currency
+    ("costs rose by £ 5 million", "costs rose by $ 5 million", False),  # with a space too
+    ("costs rose by £ 5 million", "costs rose by £5 million", True),
+    ("45 % of cases", "45% of cases", True),
     ("a rate of 3.5 per cent", "a rate of 3, 5 per cent", False),  # decimal point against a list
     ("45% of cases", "45 of cases", False),  # a percentage
     ("1,000 victims", "1000 victims", True),  # a thousands separator is typography
