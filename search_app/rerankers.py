@@ -45,10 +45,20 @@ def named_occasion(query: str) -> list[str]:
     return found
 
 
+_LATEST = re.compile(r"\b(latest|most recent(ly)?|newest|current(ly)?|now|today|to date|so far|as it stands|"
+                     r"at present|presently)\b", re.I)
+
+
+def asks_for_latest(query: str) -> bool:
+    """Whether a query asks for what holds now ("the latest figure", "how many members now")."""
+    return bool(_LATEST.search(query))
+
+
 class DocumentMatch:
     """Boosts candidates whose document's title or date holds the year or meeting the query names;
     for a query that names none, `recency` times how new the candidate's document is among the
-    candidates' (0 oldest, 1 newest: of statements saying the same thing, the latest holds)."""
+    candidates' (0 oldest, 1 newest: of statements saying the same thing, the latest holds), or
+    `weight` times it when the query asks for the latest ("currently", "the most recent")."""
 
     def __init__(self, weight: float = DOCUMENT_MATCH_WEIGHT, recency: float = RECENCY_WEIGHT):
         self.weight = weight
@@ -58,11 +68,13 @@ class DocumentMatch:
 
     def rerank(self, query, candidates, generation):
         named = named_occasion(query.text)
-        if not candidates or not (named or self.recency):
+        # "What is the latest member count?": the newest statement, as strongly as a named one.
+        recency = self.weight if not named and asks_for_latest(query.text) else self.recency
+        if not candidates or not (named or recency):
             return candidates
         spans = generation.chunk_spans([c.chunk for c in candidates])
         docs = {c.chunk: spans[c.chunk].doc_id for c in candidates if c.chunk in spans}
-        bonus = self._shares(generation, docs, named) if named else self._newness(generation, docs)
+        bonus = self._shares(generation, docs, named) if named else self._newness(generation, docs, recency)
         boosted = [(c.score + bonus.get(docs.get(c.chunk), 0.0), c) for c in candidates]
         boosted.sort(key=lambda pair: (-pair[0], pair[1].chunk))
         return [replace(c, score=score) for score, c in boosted]
@@ -75,13 +87,13 @@ class DocumentMatch:
             out[doc_id] = self.weight * held / len(named)
         return out
 
-    def _newness(self, generation, docs: dict[int, str]) -> dict[str, float]:
+    def _newness(self, generation, docs: dict[int, str], weight: float) -> dict[str, float]:
         dates = {d: self._described_as(generation, d)[1] for d in set(docs.values())}
         dated = sorted({v for v in dates.values() if v})
         if len(dated) < 2:
             return {}
         rank = {v: i / (len(dated) - 1) for i, v in enumerate(dated)}
-        return {d: self.recency * rank[v] for d, v in dates.items() if v}
+        return {d: weight * rank[v] for d, v in dates.items() if v}
 
     def _described_as(self, generation, doc_id: str) -> tuple[set[str], str]:
         """A document's title and date as words, and its date (ISO, "" when it has none)."""

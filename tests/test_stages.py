@@ -206,3 +206,21 @@ def test_a_passage_with_a_sentence_saying_what_the_query_says_moves_up(tmp_path,
     # Keyword search has no query vector: the stage leaves it as ranked.
     request = SearchRequest(query, k=5, mode="keyword")
     assert [h.chunk_id for h in matched.search(request).hits] == [h.chunk_id for h in plain.search(request).hits]
+
+
+def test_a_question_asking_for_the_latest_prefers_the_newest_statement(tmp_path, fake_embedder):
+    from search_app.rerankers import DocumentMatch, asks_for_latest
+
+    # The older statement's title repeats the question's words: fusion alone ranks it first.
+    generation = two_statements_of_one_thing(tmp_path, fake_embedder, {
+        "2019-05-01-annual-meeting.txt": "Working Group member count", "2024-05-01-annual-meeting.txt": "Annual Meeting"})
+    assert asks_for_latest("What is the latest member count?") and asks_for_latest("How many members now?")
+    assert not asks_for_latest("How many members did the Working Group count?")
+    matched = Searcher(generation, fake_embedder, Stages(rerankers=(DocumentMatch(recency=0.0),)))
+    plain = Searcher(generation, fake_embedder, Stages(rerankers=()))
+    for question in ("How many members does the Working Group currently count?",
+                     "What is the most recent count of members of the Working Group?"):
+        assert plain.search(SearchRequest(question, k=1)).hits[0].citation.doc_id == "2019-05-01-annual-meeting"
+        assert matched.search(SearchRequest(question, k=1)).hits[0].citation.doc_id == "2024-05-01-annual-meeting"
+    request = SearchRequest("How many members did the Working Group count?", k=2)
+    assert [h.chunk_id for h in matched.search(request).hits] == [h.chunk_id for h in plain.search(request).hits]
