@@ -11,12 +11,24 @@ from indexer.terms import STOPWORDS, light_stem, light_stems
 
 from .span_patterns import WORDS
 
+# Characters either side of a candidate that count as "beside" it.
+NEAR_REACH = 25
+# Where a sentence goes on past its last name: ", co-chaired the ...", ", opened ...".
+PREDICATE = re.compile(r",\s+(?:[a-z]+-)?[a-z]+ed\b")
+# What joins items of one list: "29 May and 4 December", "UNHCR, IOM and UNODC", "IOM and the RSO";
+# a list counts as joined only when "and" (or "&") is among its joints: "A, B, and C" too.
+COORDINATION = re.compile(r"(?:\s*\([^()]{1,20}\))?(?:(?:\s*,)?\s+(?:and|&)\s+(?:the\s+)?|\s*,\s*(?:the\s+)?)")
+AND = re.compile(r"\band\b|&")
+# A question's first word that is no name ("Who ...", "According to ...").
+QUESTION_WORDS = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how", "name", "list", "in", "on",
+                  "at", "according", "under", "during", "apart", "for", "with", "did", "does", "do", "is", "was",
+                  "were", "are", "has", "have", "had", "will", "can"}
+
 
 @dataclass(frozen=True)
 class Span:
     start: int
     end: int
-
 
 
 def not_in_question(question: str, spans: list[Span], sentence: str) -> list[Span]:
@@ -52,11 +64,6 @@ def asked_names(question: str) -> frozenset[str]:
     return frozenset(light_stem(w) for w in words if w[:1].isupper() and w.lower() not in STOPWORDS)
 
 
-QUESTION_WORDS = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how", "name", "list", "in", "on",
-                   "at", "according", "under", "during", "apart", "for", "with", "did", "does", "do", "is", "was",
-                   "were", "are", "has", "have", "had", "will", "can"}
-
-
 def closest(question: str, sentence: str, spans: list[Span]) -> Span | None:
     """Of several candidates, the one with most of the question's words around it ("the
     Indonesian co-manager" is the name beside "(Indonesia)"), the first on a tie. Words right
@@ -67,20 +74,9 @@ def closest(question: str, sentence: str, spans: list[Span]) -> Span | None:
                                      closeness(question, sentence, s), -s.start), default=None)
 
 
-# Characters either side of a candidate that count as "beside" it.
-NEAR_REACH = 25
-# Where a sentence goes on past its last name: ", co-chaired the ...", ", opened ...".
-PREDICATE = re.compile(r",\s+(?:[a-z]+-)?[a-z]+ed\b")
-# What joins items of one list: "29 May and 4 December", "UNHCR, IOM and UNODC", "IOM and the RSO".
-COORDINATION = re.compile(r"(?:\s*\([^()]{1,20}\))?(?:(?:\s*,)?\s+(?:and|&)\s+(?:the\s+)?|\s*,\s*(?:the\s+)?)")
-
-
-AND = re.compile(r"\band\b|&")  # "A, B, and C" is joined by "and" too
-
-
 def coordinated(sentence: str, chosen: Span, items: list[Span], keep=lambda span: True) -> Span:
     """The chosen span with the items of its kind joined to it by "and" or commas, when the
-    list ends in "and": "29 May and 4 December 2015", "the AIC and UN Women"."""
+    list ends in "and": "29 May and 4 December 2015", "IOM and the RSO"."""
     start, end, joined_by_and = chosen.start, chosen.end, False
     ordered = sorted(items, key=lambda s: s.start)
     grown = True

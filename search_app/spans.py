@@ -110,9 +110,12 @@ def _number(question: str, sentence: str) -> Span | None:
             end = span.end + m.end()
         return Span(span.start, end)
 
+    def stems_of(span: Span) -> set[str]:
+        return {light_stem(w) for w in WORDS.findall(sentence[span.start : span.end])}
+
     def counts_what_is_asked(span: Span) -> int:
         """How many of the question's counted words the span holds ("member states": 2)."""
-        return len({light_stem(w) for w in WORDS.findall(sentence[span.start : span.end])} & counted)
+        return len(stems_of(span) & counted)
 
     extended = [counted_after(c) for c in candidates]
     # "How many staff..." is not answered by "seven additional members": a count of something
@@ -129,9 +132,6 @@ def _number(question: str, sentence: str) -> Span | None:
     # member states" with the first alone).
     def counts_more(span: Span) -> bool:
         return bool(stems_of(span) & counted - stems_of(chosen))
-
-    def stems_of(span: Span) -> set[str]:
-        return {light_stem(w) for w in WORDS.findall(sentence[span.start : span.end])}
 
     return coordinated(sentence, chosen, extended, keep=counts_more) if counts_what_is_asked(chosen) else chosen
 
