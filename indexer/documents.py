@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.errors import UnreadableDocument
+from indexer.facets import FACETS_VERSION
 from indexer.paragraphs import PARAGRAPHS_VERSION
 from indexer.metadata import describe, doc_id_for, find_date, load_metadata
 from indexer.models import Document
@@ -149,4 +150,4 @@ def _ignore(message: str) -> None:
 def reader_labels() -> dict[str, str]:
     """Which reader (and version) each supported suffix gets: recorded in every generation's
     manifest, so that a file whose reader is new or changed is read again."""
-    return {suffix: f"{reader.label}+paragraphs@{PARAGRAPHS_VERSION}" for suffix, reader in sorted(READERS.items())}
+    return {suffix: f"{reader.label}+paragraphs@{PARAGRAPHS_VERSION}+facets@{FACETS_VERSION}" for suffix, reader in sorted(READERS.items())}

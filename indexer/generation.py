@@ -310,8 +310,20 @@ class Generation:
         return {cid: np.frombuffer(b"".join(vs), dtype=np.float16).astype(np.float32).reshape(len(vs), -1)
                 for cid, vs in rows.items()}
 
+    def chunk_facets(self, ids) -> dict[int, list[tuple[str, str]]]:
+        """The (facet, value) pairs each chunk names, by chunk id (facets.py); none in a
+        generation built before facets were stored."""
+        if not self.has_table("facets"):
+            return {}
+        found: dict[int, list[tuple[str, str]]] = {}
+        for chunk, facet, value in self._by_ids("SELECT chunk, facet, value FROM facets WHERE chunk IN ({})", ids):
+            found.setdefault(chunk, []).append((facet, value))
+        return found
+
     def allowed_ids(self, chunk_filter: ChunkFilter) -> np.ndarray:
         """Chunk ids of the documents a filter leaves."""
+        if (chunk_filter.countries or chunk_filter.organisations) and not self.has_table("facets"):
+            return np.zeros(0, dtype=np.int64)  # built before facets: nothing is known to name them
         where, params = chunk_filter.sql()
         rows = self.db.execute(
             f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}", params

@@ -68,6 +68,11 @@ CREATE TABLE IF NOT EXISTS paragraphs (
     doc_id TEXT NOT NULL, n INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, page INTEGER
 );
 CREATE INDEX IF NOT EXISTS paragraphs_doc ON paragraphs(doc_id, start);
+CREATE TABLE IF NOT EXISTS facets (
+    chunk INTEGER NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS facets_chunk ON facets(chunk);
+CREATE INDEX IF NOT EXISTS facets_value ON facets(facet, value);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, heading, title, tokenize = 'porter unicode61 remove_diacritics 2'
 );

@@ -102,15 +102,18 @@ class DocumentInfo:
 
 @dataclass(frozen=True)
 class ChunkFilter:
-    """Which documents a search may return: these ids (none: all), dated within [date_from,
-    date_to] (ISO dates; None: open)."""
+    """Which passages a search may return: of these documents (none: all), dated within
+    [date_from, date_to] (ISO dates; None: open), naming one of these countries and one of
+    these organisations (none: any; facets.py)."""
 
     docs: tuple[str, ...] = ()
     date_from: str | None = None
     date_to: str | None = None
+    countries: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.docs or self.date_from or self.date_to)
+        return bool(self.docs or self.date_from or self.date_to or self.countries or self.organisations)
 
     def sql(self) -> tuple[str, list]:
         """A WHERE clause over chunks `c` joined with documents `d`, and its parameters."""
@@ -124,6 +127,12 @@ class ChunkFilter:
         if self.date_to:
             clauses.append("d.date <= ?")
             params.append(self.date_to)
+        # Within a facet any value will do; across facets, all must hold.
+        for facet, values in (("countries", self.countries), ("organisations", self.organisations)):
+            if values:
+                clauses.append("c.id IN (SELECT chunk FROM facets WHERE facet = ? "
+                               f"AND value IN ({','.join('?' * len(values))}))")
+                params.extend((facet, *values))
         return " AND ".join(clauses) or "1", params
 
 

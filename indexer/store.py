@@ -17,6 +17,7 @@ from .errors import IndexWriteFailed, describe_write_error, writing
 from .generation import read_all_vectors, read_keyword_rows
 from .layout import FAISS, KEYWORDS, MANIFEST, SCHEMA, SQLITE
 from .models import Document, FileRecord
+from .facets import FacetFinder
 from .paragraphs import split_paragraphs
 
 _Method = TypeVar("_Method", bound=Callable)
@@ -71,6 +72,7 @@ class GenerationWriter:
             ids = [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
             removed.extend(ids)
             self.db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((i,) for i in ids))
+            self.db.executemany("DELETE FROM facets WHERE chunk = ?", ((i,) for i in ids))
             self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
             self.db.execute("DELETE FROM paragraphs WHERE doc_id = ?", (doc_id,))
@@ -99,6 +101,7 @@ class GenerationWriter:
             ((document.doc_id, p.n, p.start, p.end, p.page) for p in split_paragraphs(document.text, document.page_starts)),
         )
         ids = []
+        finder = FacetFinder(document.text)
         for chunk, h, vec in zip(chunks, embed_hashes, vectors):
             cur = self.db.execute(
                 'INSERT INTO chunks (doc_id, ordinal, start, "end", page, heading, text, embed_hash, vector) '
@@ -111,6 +114,8 @@ class GenerationWriter:
                 "INSERT INTO chunks_fts (rowid, text, heading, title) VALUES (?,?,?,?)",
                 (rowid, chunk.text, chunk.heading or "", document.title),
             )
+            self.db.executemany("INSERT INTO facets (chunk, facet, value) VALUES (?,?,?)",
+                                ((rowid, m.facet, m.value) for m in finder.mentions(chunk.text)))
             ids.append(rowid)
         return ids
 

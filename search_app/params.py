@@ -57,16 +57,17 @@ def _check_text(name: str, value: str) -> str:
     return value
 
 
-def as_doc_list(raw) -> tuple[str, ...]:
-    """`doc` may be absent, one id, or a list of ids (GET repeats it, POST may send either)."""
+def as_doc_list(raw, name: str = "doc", what: str = "a document id") -> tuple[str, ...]:
+    """`doc` (or `country`, `org`) may be absent, one value, or a list of them (GET repeats
+    it, POST may send either)."""
     if raw is None:
         return ()
     items = [raw] if isinstance(raw, str) else list(raw)
     docs = []
     for item in items:
         if not isinstance(item, str):
-            raise InvalidParameter("doc", f"doc must be a document id or a list of them, got {echo(item)}")
-        item = _check_text("doc", item).strip()
+            raise InvalidParameter(name, f"{name} must be {what} or a list of them, got {echo(item)}")
+        item = _check_text(name, item).strip()
         if item:
             docs.append(item)
     return tuple(docs)
@@ -81,6 +82,8 @@ def parse_search_request(
     date_from: str | None = None,
     date_to: str | None = None,
     mode: str | None = None,
+    country=None,
+    org=None,
     default_k: int = DEFAULT_K,
 ) -> SearchRequest:
     """A validated SearchRequest, or InvalidParameter naming the first bad value."""
@@ -103,5 +106,7 @@ def parse_search_request(
         date_from=parse_date("date_from", date_from),
         date_to=parse_date("date_to", date_to),
         mode=mode,
+        countries=as_doc_list(country, "country", "a country name"),
+        organisations=as_doc_list(org, "org", "an organisation's name"),
     )
     return request.validated()

@@ -67,7 +67,7 @@ def trim_overlaps(candidates: list[Candidate], generation: Generation) -> list[P
             continue
         taken.setdefault(chunk.doc_id, []).append(kept)
         passages.append(Passage(chunk.doc_id, chunk.ordinal, chunk.ordinal, kept[0], kept[1], c.score,
-                                chunk.page, chunk.heading, c.dense, c.keyword))
+                                chunk.page, chunk.heading, c.dense, c.keyword, c.chunk))
     return passages
 
 

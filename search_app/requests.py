@@ -28,6 +28,9 @@ class SearchRequest:
     date_from: date | None = None
     date_to: date | None = None
     mode: str = "hybrid"
+    # Facet filters (facets.py): passages naming any of these countries / organisations.
+    countries: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()
 
     def validated(self) -> "SearchRequest":
         """Raise InvalidParameter naming the first bad field; returns a normalised copy."""
@@ -44,13 +47,14 @@ class SearchRequest:
             raise InvalidParameter("mode", f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise InvalidParameter("date_from", f"date_from {self.date_from} is after date_to {self.date_to}")
-        return SearchRequest(query, self.k, self.offset, tuple(dict.fromkeys(self.docs)), self.date_from, self.date_to, self.mode)
+        return SearchRequest(query, self.k, self.offset, tuple(dict.fromkeys(self.docs)), self.date_from, self.date_to,
+                             self.mode, tuple(dict.fromkeys(self.countries)), tuple(dict.fromkeys(self.organisations)))
 
     @property
     def chunk_filter(self) -> ChunkFilter:
         return ChunkFilter(self.docs, self.date_from.isoformat() if self.date_from else None,
-                           self.date_to.isoformat() if self.date_to else None)
+                           self.date_to.isoformat() if self.date_to else None, self.countries, self.organisations)
 
     @property
     def filtered(self) -> bool:
-        return bool(self.docs or self.date_from or self.date_to)
+        return bool(self.chunk_filter)

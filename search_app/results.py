@@ -60,6 +60,7 @@ class Passage:
     heading: str | None
     dense: float | None = None
     keyword: float | None = None
+    chunk: int | None = None  # the row id of its (first) chunk, when it came from a search
 
     @property
     def chunk_id(self) -> str:
@@ -90,6 +91,8 @@ class SearchResult:
     total: int
     hits: list[Hit] = field(default_factory=list)
     generation: str = ""
+    # Facet -> value -> how many of the matching passages name it (facets.py).
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def passage_url(doc_id: str, chunk_id: str) -> str:

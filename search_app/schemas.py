@@ -34,6 +34,10 @@ class SearchParams(BaseModel):
     date_to: str | None = Field(None, description="Only documents dated on or before (YYYY-MM-DD).",
                                 json_schema_extra={"format": "date"})
     mode: str = Field("hybrid", description="Retrieval mode.", json_schema_extra={"enum": list(MODES)})
+    country: list[str] | str | None = Field(None, description="Only passages naming this country (as the `countries` "
+                                                               "facet shows it); repeat for any of several.")
+    org: list[str] | str | None = Field(None, description="Only passages naming this organisation (as the "
+                                                           "`organisations` facet shows it); repeat for any of several.")
 
 
 # A JSON body is strict (`true` is not k=1) and names no unknown field.
@@ -115,6 +119,17 @@ class ResultOut(BaseModel):
     citation: CitationOut
 
 
+class FacetsOut(BaseModel):
+    """Facet -> value -> how many matching passages name it (or come from it). Pass a value
+    back as `country=` or `org=` to keep only the passages naming it."""
+
+    countries: dict[str, int] = Field(description="Countries the passages name, as shown: \"Viet Nam\", \"Lao PDR\".")
+    organisations: dict[str, int] = Field(description="Organisations the passages name, by acronym: \"IOM\".")
+    people: dict[str, int] = Field(description="People the passages name after a title or honorific.")
+    kinds: dict[str, int] = Field(description="Kinds of document the passages come from.")
+    years: dict[str, int] = Field(description="Years of the documents the passages come from, in order.")
+
+
 class SearchOut(BaseModel):
     model_config = _FROM
 
@@ -123,6 +138,7 @@ class SearchOut(BaseModel):
     took_ms: float
     total: int = Field(description="How many passages match in all (for paging).")
     results: list[ResultOut] = Field(validation_alias=AliasChoices("results", "hits"))
+    facets: FacetsOut = Field(description="Counts over all the matching passages (`total`), per facet.")
 
 
 class SpanOut(BaseModel):

@@ -25,6 +25,7 @@ from indexer.models import DocumentInfo
 from .encoder import QueryEncoder
 from .errors import UnknownDocument
 from .evidence import AnswerEvidence
+from .facets import count_facets
 from .fusion import MIN_CANDIDATES, ConvexFusion
 from .keywords import WordStats, keyword_retriever
 from .passages import DocumentCache, cite, find_passage, trim_overlaps
@@ -94,8 +95,9 @@ class Searcher:
         passages = self.rank(request, request.offset + request.k)
         page = passages[request.offset : request.offset + request.k]
         hits = cite(page, self.generation, self.documents, request.offset + 1)
+        facets = count_facets(passages, self.generation, self.documents)
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(request.query, request.mode, round(took, 2), len(passages), hits, self.generation.name)
+        return SearchResult(request.query, request.mode, round(took, 2), len(passages), hits, self.generation.name, facets)
 
     def rank(self, request: SearchRequest, needed: int) -> list[Passage]:
         """Every stage but the page: the ranking as passages, without text shown twice."""

@@ -64,7 +64,8 @@ def test_search_returns_the_documented_shape(client):
     response = client.get("/api/search", params={"q": "PSHTA"})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"query", "mode", "took_ms", "total", "results"}
+    assert set(body) == {"query", "mode", "took_ms", "total", "results", "facets"}
+    assert set(body["facets"]) == {"countries", "organisations", "people", "kinds", "years"}
     assert body["query"] == "PSHTA" and body["mode"] == "hybrid"
     assert isinstance(body["took_ms"], float) and body["total"] >= len(body["results"]) > 0
     assert len(body["results"]) <= 10
@@ -329,7 +330,7 @@ def test_openapi_documents_the_error_shape(client):
             assert responses["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
             assert responses["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
     params = {p["name"]: p for p in schema["paths"]["/api/search"]["get"]["parameters"]}
-    assert set(params) == {"q", "k", "offset", "doc", "date_from", "date_to", "mode", "format"}
+    assert set(params) == {"q", "k", "offset", "doc", "date_from", "date_to", "mode", "country", "org", "format"}
     assert params["q"]["required"] and params["k"]["schema"]["maximum"] == 100
     assert params["mode"]["schema"]["enum"] == ["hybrid", "semantic", "keyword"]
 

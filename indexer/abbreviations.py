@@ -1,0 +1,91 @@
+"""Acronym definitions in a text: "Technical Experts Group on Returns and Reintegration (TEG-RR)".
+
+Recognised with the Schwartz & Hearst (2003) rule: a parenthesised short form whose characters
+appear, in order, in the words just before it, the first at a word start; the reverse order
+"TFPP (Task Force on Planning and Preparedness)" is accepted too. The search app expands a
+query's acronyms with them (search_app/acronyms.py); the indexer finds the organisations a
+statement defines (facets.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORDS = re.compile(r"\S+")
+# Words before "(" that may hold a long form: Schwartz & Hearst's min(|A| + 5, 2|A|).
+_EXTRA_WORDS = 5
+# Words before "(" that may hold the long form of a hyphenated acronym.
+_HYPHENATED_WORDS = 20
+
+
+def _letters(acronym: str) -> str:
+    return "".join(c.lower() for c in acronym if c.isalnum())
+
+
+def _match_long_form(acronym: str, words: list[str]) -> str | None:
+    """The shortest tail of `words` whose characters spell the acronym backwards, with its
+    first letter at the start of a word; None when there is none."""
+    letters = _letters(acronym)
+    if len(letters) < 2 or not words:
+        return None
+    text = " ".join(words)
+    i = len(text) - 1
+    for n, c in enumerate(reversed(letters)):
+        first = n == len(letters) - 1
+        while i >= 0:
+            here = text[i].lower() == c
+            at_word_start = i == 0 or not text[i - 1].isalnum()
+            if here and (not first or at_word_start):
+                break
+            i -= 1
+        if i < 0:
+            return None
+        i -= 1
+    long_form = text[i + 1 :].strip(" ,;:-–")
+    # A long form is words, more of them than... well, one; and not the acronym itself.
+    if len(long_form.split()) < 2 or _letters(long_form) == letters:
+        return None
+    return long_form
+
+
+def find_definitions(acronym: str, text: str) -> list[str]:
+    """Long forms that `text` gives for `acronym`, in order of appearance."""
+    found = []
+    max_words = min(len(acronym) + _EXTRA_WORDS, 2 * len(acronym))
+    if "-" in acronym:  # "WG-D" abbreviates a name of a dozen words or more, by its head
+        max_words = _HYPHENATED_WORDS
+    # "Long Form (ACR)"
+    for m in re.finditer(r"\(\s*" + re.escape(acronym) + r"\s*\)", text, re.IGNORECASE):
+        before = text[max(0, m.start() - 300) : m.start()]
+        # Stay inside the sentence: a long form does not cross a full stop or a line break.
+        before = re.split(r"[.;:!?\n]\s", before)[-1]
+        words = _WORDS.findall(before)[-max_words:]
+        long_form = _match_long_form(acronym, words)
+        # In the wide window of a hyphenated acronym, only a name counts: "Working Group on ...",
+        # not "welcomed the good work done by the new group (WG-D)".
+        if long_form and (max_words < _HYPHENATED_WORDS or long_form[:1].isupper()):
+            found.append(long_form)
+    # "ACR (Long Form)"
+    for m in re.finditer(r"\b" + re.escape(acronym) + r"\s*\(([^()]{3,200})\)", text, re.IGNORECASE):
+        inside = _WORDS.findall(m.group(1))
+        long_form = _match_long_form(acronym, inside)
+        if long_form and _letters(inside[0])[:1] == _letters(acronym)[:1]:
+            found.append(long_form)
+    return list(dict.fromkeys(found))
+
+
+# A parenthesised short form: two or more capitals, or a capital and digits (TEG-RR, CTiP, G20).
+_PARENTHESISED = re.compile(r"\(\s*((?=(?:[^()\s]*[A-Z]){2})[A-Za-z][\w&-]{1,11})\s*\)")
+
+
+def defined_acronyms(text: str) -> dict[str, str]:
+    """Every acronym `text` defines as "Long Form (ACR)", with its first long form."""
+    found: dict[str, str] = {}
+    for m in _PARENTHESISED.finditer(text):
+        acronym = m.group(1)
+        if acronym in found:
+            continue
+        forms = find_definitions(acronym, text[max(0, m.start() - 300) : m.end()])
+        if forms:
+            found[acronym] = forms[0]
+    return found

@@ -1,0 +1,173 @@
+"""Who and where a passage names: its countries, organisations and people, found at build time
+and stored per chunk, so that a search can count them and filter by them.
+
+- Countries come from pycountry's ISO 3166 list (maintained; every name, common and official
+  form without a comma) plus the spellings the statements use ("Viet Nam", "Lao PDR", "the
+  Republic of Korea", "Türkiye"); each is shown by one name, so "Laos" and "Lao PDR" count once.
+- Organisations are the bodies the statements cite (UNHCR, IOM, UNODC, ...), by acronym or
+  long name, and every acronym a statement defines whose long form names a body ("Regional
+  Support Office (RSO)"); shown by acronym.
+- People are names after a title or honorific ("H.E. Ms Retno Marsudi", "Minister Penny Wong").
+
+Word lists are matched case-sensitively on word boundaries: "Chad" and "Jordan" are rare in
+these texts as names; "Niger" is not "Nigeria"; the longest name wins ("Papua New Guinea").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pycountry
+
+from .abbreviations import defined_acronyms
+
+# Bumped when extraction changes: files are read again at the next build (documents.py).
+FACETS_VERSION = 1
+COUNTRIES, ORGANISATIONS, PEOPLE = "countries", "organisations", "people"
+FACET_NAMES = (COUNTRIES, ORGANISATIONS, PEOPLE)
+
+# How a country is shown: the statements' own usage where ISO's name is awkward.
+_COUNTRY_SHOWN = {
+    "BOL": "Bolivia", "BRN": "Brunei Darussalam", "CIV": "Côte d'Ivoire", "COD": "DR Congo", "FSM": "Micronesia",
+    "GBR": "United Kingdom", "IRN": "Iran", "KOR": "Republic of Korea", "LAO": "Lao PDR", "MDA": "Moldova",
+    "PRK": "DPRK", "PSE": "Palestine", "RUS": "Russia", "SYR": "Syria", "TWN": "Taiwan", "TZA": "Tanzania",
+    "USA": "United States", "VEN": "Venezuela", "VNM": "Viet Nam", "TUR": "Türkiye", "HKG": "Hong Kong",
+    "MAC": "Macau", "NLD": "Netherlands", "CZE": "Czechia", "MMR": "Myanmar", "TLS": "Timor-Leste",
+}
+# Other spellings, beyond pycountry's names.
+_COUNTRY_ALIASES = {
+    "Lao PDR": "LAO", "Laos": "LAO", "Lao People's Democratic Republic": "LAO",
+    "Republic of Korea": "KOR", "South Korea": "KOR", "DPRK": "PRK", "North Korea": "PRK",
+    "Vietnam": "VNM", "Burma": "MMR", "East Timor": "TLS", "Timor Leste": "TLS", "Brunei": "BRN",
+    "UK": "GBR", "Britain": "GBR", "Great Britain": "GBR", "United States of America": "USA", "USA": "USA",
+    "Iran": "IRN", "Syria": "SYR", "Russia": "RUS", "Turkey": "TUR", "Hong Kong SAR": "HKG", "Macao": "MAC",
+    "Macau": "MAC", "People's Republic of China": "CHN", "PRC": "CHN", "Czech Republic": "CZE",
+    "Ivory Coast": "CIV", "Holland": "NLD", "Federated States of Micronesia": "FSM",
+}
+# Bodies the statements cite, by acronym with their long names.
+KNOWN_BODIES = {
+    "UNHCR": ("United Nations High Commissioner for Refugees", "UN Refugee Agency", "UN High Commissioner for Refugees"),
+    "IOM": ("International Organization for Migration", "International Organisation for Migration"),
+    "UNODC": ("United Nations Office on Drugs and Crime", "UN Office on Drugs and Crime"),
+    "ILO": ("International Labour Organization", "International Labour Organisation", "International Labor Organization"),
+    "ASEAN": ("Association of Southeast Asian Nations", "Association of South-East Asian Nations"),
+    "RSO": ("Regional Support Office", "Bali Process Regional Support Office"),
+    "OHCHR": ("Office of the High Commissioner for Human Rights", "UN Human Rights Office"),
+    "UNICEF": ("United Nations Children's Fund",),
+    "UN Women": ("United Nations Entity for Gender Equality and the Empowerment of Women",),
+    "UNDP": ("United Nations Development Programme",),
+    "UNFPA": ("United Nations Population Fund",),
+    "UN": ("United Nations",),
+    "INTERPOL": ("Interpol", "International Criminal Police Organization"),
+    "Europol": ("European Union Agency for Law Enforcement Cooperation",),
+    "EU": ("European Union",),
+    "ASEANAPOL": ("ASEAN Chiefs of Police",),
+    "GABF": ("Government and Business Forum", "Bali Process Government and Business Forum"),
+    "APEC": ("Asia-Pacific Economic Cooperation",),
+    "ADB": ("Asian Development Bank",),
+    "World Bank": (),
+    "ICMPD": ("International Centre for Migration Policy Development",),
+    "UNESCAP": ("United Nations Economic and Social Commission for Asia and the Pacific", "ESCAP"),
+    "JCLEC": ("Jakarta Centre for Law Enforcement Cooperation",),
+    "FATF": ("Financial Action Task Force",),
+    "ICRC": ("International Committee of the Red Cross",),
+    "IFRC": ("International Federation of Red Cross and Red Crescent Societies",),
+}
+# A defined acronym is an organisation when its long form ends in (or holds) one of these.
+_BODY_WORDS = re.compile(
+    r"\b(?:Organi[sz]ation|Office|Agency|Commission(?:er)?|Council|Association|Fund|Programme|Program|Bank|Forum|"
+    r"Cent(?:re|er)|Institute|Foundation|Union|Secretariat|Network|Alliance|Police|Court|Authority|Committee|"
+    r"Society|Federation|Coalition|Mission|Bureau|Department|Ministry|Service|Entity)\b")
+# A title or honorific, then the name: two to four capitalised words or initials.
+_PERSON = re.compile(
+    r"\b(?:H\.\s?E\.|His Excellency|Her Excellency|Mr|Ms|Mrs|Dr|Prof|Professor|Hon|Honourable|Senator|Ambassador|"
+    r"Minister|Secretary|Director|Commissioner|Deputy|General|Judge|Justice)\.?\s+"
+    r"(?:(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+)?"
+    r"((?:[A-Z][a-z'’-]+|[A-Z]\.(?:\s?[A-Z]\.)*)(?:\s+(?:bin\s+|binti\s+|van\s+|de\s+|da\s+)?(?:[A-Z][a-z'’-]+|[A-Z]\.(?:\s?[A-Z]\.)*)){1,3})")
+# Capitalised words after a title that are roles or places, not names ("Minister for Foreign Affairs").
+_NOT_NAME_WORDS = {"For", "Of", "General", "Foreign", "Affairs", "Home", "Immigration", "Justice", "Minister", "Deputy",
+                   "Director", "Secretary", "Senior", "Officials", "Regional", "Support", "Office", "Co-Chair",
+                   "Co-Chairs", "Government", "Department", "Ministry", "Chief", "Executive", "Assistant", "Permanent",
+                   "Special", "Representative", "Envoy", "Ambassador", "The", "United", "Nations", "Republic"}
+
+
+@dataclass(frozen=True)
+class Mention:
+    facet: str  # COUNTRIES, ORGANISATIONS or PEOPLE
+    value: str  # as shown: "Viet Nam", "IOM", "Retno Marsudi"
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> tuple[re.Pattern, dict[str, str]]:
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        code = country.alpha_3
+        shown = _COUNTRY_SHOWN.get(code) or getattr(country, "common_name", None) or country.name
+        for name in (country.name, getattr(country, "common_name", None), getattr(country, "official_name", None)):
+            if name and "," not in name:
+                names[name] = shown
+    for alias, code in _COUNTRY_ALIASES.items():
+        country = pycountry.countries.get(alpha_3=code)
+        names[alias] = _COUNTRY_SHOWN.get(code) or getattr(country, "common_name", None) or country.name
+    return _alternation(names), names
+
+
+@lru_cache(maxsize=1)
+def _body_names() -> dict[str, str]:
+    names = {}
+    for acronym, long_forms in KNOWN_BODIES.items():
+        names[acronym] = acronym
+        for form in long_forms:
+            names[form] = acronym
+    return names
+
+
+def _alternation(names) -> re.Pattern:
+    ordered = sorted(names, key=len, reverse=True)  # the longest name first: "Papua New Guinea"
+    return re.compile(r"(?<![\w-])(?:the\s+)?(" + "|".join(re.escape(n) for n in ordered) + r")(?![\w-])")
+
+
+class FacetFinder:
+    """The mentions in each passage of one document; built once per document, since the
+    organisations a document defines count in all of its passages."""
+
+    def __init__(self, document_text: str):
+        bodies = dict(_body_names())
+        for acronym, long_form in defined_acronyms(document_text).items():
+            if acronym not in bodies and _BODY_WORDS.search(long_form):
+                bodies[acronym] = acronym
+                bodies.setdefault(long_form, acronym)
+        self._bodies = bodies
+        self._body_pattern = _alternation(bodies)
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Each thing the text names, once, in order of first mention."""
+        found: dict[Mention, None] = {}
+        body_spans = []
+        for m in self._body_pattern.finditer(text):
+            found[Mention(ORGANISATIONS, self._bodies[m.group(1)])] = None
+            body_spans.append(m.span(1))
+        pattern, countries = _country_names()
+        for m in pattern.finditer(text):
+            # "the Asian Development Bank", "UN Office on Drugs": a country inside a body's name is not named.
+            if not any(a <= m.start(1) < b for a, b in body_spans):
+                found[Mention(COUNTRIES, countries[m.group(1)])] = None
+        for m in _PERSON.finditer(text):
+            name = _person_name(m.group(1))
+            if name:
+                found[Mention(PEOPLE, name)] = None
+        return list(found)
+
+
+def _person_name(raw: str) -> str | None:
+    words = raw.split()
+    # Leading role words are not the name: "Minister for ..." never gets here, "Deputy Secretary Jane Doe" does.
+    while words and words[0].strip(".") in _NOT_NAME_WORDS:
+        words = words[1:]
+    if len(words) < 2 or any(w in _NOT_NAME_WORDS for w in words):
+        return None
+    if all(re.fullmatch(r"[A-Z]\.(?:\s?[A-Z]\.)*", w) for w in words):
+        return None
+    return " ".join(words)
