@@ -34,8 +34,8 @@ class UnknownDocument(SearchError):
     status = 404
     code = "unknown_document"
 
-    def __init__(self, doc_id: str):
-        self.name = "doc"
+    def __init__(self, doc_id: str, parameter: str = "doc"):
+        self.name = parameter
         self.doc_id = doc_id
         self.message = f"no document with id {echo(doc_id)}"
         super().__init__(self.message)

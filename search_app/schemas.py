@@ -18,16 +18,13 @@ from .requests import DEFAULT_ASK_K, DEFAULT_K, MAX_K, MAX_OFFSET, MAX_QUERY_CHA
 # ------------------------------------------------------------------ requests
 
 
-class SearchParams(BaseModel):
-    """The parameters of /api/search, declared once: GET reads them from the query string
-    (this model), POST from a JSON body (SearchBody: the same fields, strict)."""
+class FilterParams(BaseModel):
+    """The topic and the filters every search, timeline and feed takes."""
 
     model_config = ConfigDict(extra="ignore")
 
     q: str = Field(description=f"The question or search words, 1-{MAX_QUERY_CHARS} characters.",
                    json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS})
-    k: int = Field(DEFAULT_K, description="How many results.", json_schema_extra={"minimum": 1, "maximum": MAX_K})
-    offset: int = Field(0, description="Results to skip (paging).", json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET})
     doc: list[str] | str | None = Field(None, description="Only this document id; repeat (or send a list) for several.")
     date_from: str | None = Field(None, description="Only documents dated on or after (YYYY-MM-DD).",
                                   json_schema_extra={"format": "date"})
@@ -38,6 +35,14 @@ class SearchParams(BaseModel):
                                                                "facet shows it); repeat for any of several.")
     org: list[str] | str | None = Field(None, description="Only passages naming this organisation (as the "
                                                            "`organisations` facet shows it); repeat for any of several.")
+
+
+class SearchParams(FilterParams):
+    """The parameters of /api/search, declared once: GET reads them from the query string
+    (this model), POST from a JSON body (SearchBody: the same fields, strict)."""
+
+    k: int = Field(DEFAULT_K, description="How many results.", json_schema_extra={"minimum": 1, "maximum": MAX_K})
+    offset: int = Field(0, description="Results to skip (paging).", json_schema_extra={"minimum": 0, "maximum": MAX_OFFSET})
 
 
 # A JSON body is strict (`true` is not k=1) and names no unknown field.
