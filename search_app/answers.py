@@ -92,6 +92,7 @@ class AskResult:
     passages: list[Hit] = field(default_factory=list)
     generation: str = ""
     total: int = 0
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)  # as SearchResult's
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def answer_question(searcher, request: SearchRequest, model: AnswerModel) -> Ask
     if answer is not None:  # the sentence's own paragraph, not its passage's first
         answer = replace(answer, citation=searcher.documents.locate(answer.citation))
     took = (time.perf_counter() - started) * 1000
-    return AskResult(result.query, round(took, 2), answer, result.hits, result.generation, result.total)
+    return AskResult(result.query, round(took, 2), answer, result.hits, result.generation, result.total, result.facets)
 
 
 def extract_answer(evidence: AnswerEvidence, question: str, hits: list[Hit], model: AnswerModel) -> Answer | None:

@@ -24,7 +24,7 @@ from indexer import __version__
 from indexer.embedders import make_embedder
 from indexer.settings import Settings
 
-from . import api, history_api, pages
+from . import api, history_api, history_pages, pages
 from .admin import make_admin_router
 from .answers import default_answer_model
 from .encoder import QueryEncoder
@@ -92,6 +92,7 @@ def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES
     if settings.admin_token:
         app.include_router(make_admin_router(settings, embedder, live_index))
     app.include_router(pages.router)
+    app.include_router(history_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     add_error_handlers(app)
     document_error_shape(app)

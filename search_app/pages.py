@@ -58,6 +58,8 @@ def search_context(request: Request, action: str) -> dict:
         "date_from": params.get("date_from", ""),
         "date_to": params.get("date_to", ""),
         "mode": params.get("mode", "") or "hybrid",
+        "country": [c for c in params.getlist("country") if c],
+        "org": [o for o in params.getlist("org") if o],
     }
     live: Live = request.app.state.live_index.current()
     documents = live.documents
@@ -66,18 +68,18 @@ def search_context(request: Request, action: str) -> dict:
         "select_documents": len(documents) <= MAX_SELECT_DOCUMENTS,
         "searched": False, "answer": None, "hits": [], "offset": 0,
         "prev_url": None, "next_url": None, "json_url": None, "csv_url": None,
+        "facets": {}, "timeline_url": None, "feed_url": None,
     }
     if not q.strip():
         return context  # the empty state: just the form
     search_request = parse_search_request(
         q, k=PAGE_SIZE + 1, offset=params.get("offset"), doc=filters["doc"],
         date_from=filters["date_from"], date_to=filters["date_to"], mode=filters["mode"],
+        country=filters["country"], org=filters["org"],
     )
-    hits, answer = run_page_search(live, search_request, request.app.state.answer_model)
+    hits, answer, facets = run_page_search(live, search_request, request.app.state.answer_model)
     offset = search_request.offset
-    query = {"q": q, "doc": filters["doc"], "date_from": filters["date_from"],
-             "date_to": filters["date_to"], "mode": filters["mode"]}
-    query = {k: v for k, v in query.items() if v}
+    query = filter_query(q, filters)
     context.update(
         searched=True, answer=answer, hits=hits[:PAGE_SIZE], offset=offset,
         # One extra hit was asked for: its presence says there is a next page.
@@ -86,8 +88,16 @@ def search_context(request: Request, action: str) -> dict:
         json_url="/api/search?" + urlencode({**query, "k": PAGE_SIZE, "offset": offset}, doseq=True),
         # The spreadsheet takes every result the API gives at once, not one page of them.
         csv_url="/api/search?" + urlencode({**query, "k": MAX_K, "format": "csv"}, doseq=True),
+        facets=facets, timeline_url="/timeline?" + urlencode(query, doseq=True),
+        feed_url="/feeds/search.atom?" + urlencode(query, doseq=True),
     )
     return context
+
+
+def filter_query(q: str, filters: dict) -> dict:
+    """The query string of a search, a timeline or a feed: the topic and the filters set."""
+    query = {"q": q, **{k: filters.get(k) for k in ("doc", "date_from", "date_to", "mode", "country", "org")}}
+    return {k: v for k, v in query.items() if v}
 
 
 def run_page_search(live: Live, search_request: SearchRequest, answer_model):
@@ -95,8 +105,9 @@ def run_page_search(live: Live, search_request: SearchRequest, answer_model):
     /api/ask call."""
     if search_request.offset == 0:
         ask = answer_question(live.searcher, search_request, answer_model)
-        return ask.passages, ask.answer
-    return live.searcher.search(search_request).hits, None
+        return ask.passages, ask.answer, ask.facets
+    result = live.searcher.search(search_request)
+    return result.hits, None, result.facets
 
 
 def page_url(action: str, query: dict, offset: int) -> str:

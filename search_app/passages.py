@@ -25,6 +25,13 @@ class DocumentCache:
         self.generation = generation
         self._infos: dict[str, DocumentInfo] = {}
         self._paragraphs: dict[str, tuple[Paragraph, ...]] = {}
+        self._listing: list[DocumentInfo] | None = None
+
+    def listing(self) -> list[DocumentInfo]:
+        """Every document, newest first, read once."""
+        if self._listing is None:
+            self._listing = self.generation.documents()
+        return self._listing
 
     def info(self, doc_id: str) -> DocumentInfo | None:
         info = self._infos.get(doc_id)

@@ -1,21 +1,21 @@
 """A topic's timeline: every statement that addresses it, oldest first, each with its best
 passages, a count by year, the first and latest mention, and a note when the latest is old.
 
-A statement enters on relevance, not rank: one of its passages must hold a sentence close
-enough to the topic (the stored sentence vectors, as SentenceMatch reads them). So a topic
-raised in 3 of 300 statements shows 3 entries, and one no statement raises shows none. The
-cut-off was chosen on development topics and SciFact claims outside the test qrels
-(bench/timeline.py). A period in the query ("since 2020", "in 2016") filters by date and
+A statement enters on relevance, not rank: its closest sentence to the topic (the stored
+sentence vectors, as SentenceMatch reads them) and the share of the topic's words one of its
+passages holds must together reach a cut-off. So a topic raised in 3 of 300 statements shows
+3 entries, and one no statement raises shows none. The cut-off was chosen on development
+topics and SciFact claims outside the test qrels (bench/timeline.py --tune). A period in the query ("since 2020", "in 2016") filters by date and
 the topic is followed without it.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-import numpy as np
 
 from .errors import InvalidParameter, UnknownDocument
 from .facets import count_facets
@@ -29,8 +29,9 @@ from .results import Hit, Passage
 class TimelinePolicy:
     # Passages ranked per timeline: statements beyond them cannot enter.
     depth: int = 200
-    # A statement enters when its closest sentence has at least this cosine to the topic.
-    min_similarity: float = 0.55
+    # A statement enters when its relevance (statement_relevance) reaches this: the best F1 on
+    # both development sets (dev topics 0.839, SciFact dev claims 0.576; --tune's grid).
+    min_similarity: float = 0.6
     # Best passages shown per statement.
     passages: int = 3
     # The latest mention is "old" when this many years older than the newest statement in scope.
@@ -86,7 +87,7 @@ def build_timeline(searcher, request: SearchRequest, policy: TimelinePolicy = Ti
     if date_from and date_to and date_from > date_to:
         raise InvalidParameter("q", f"the period {period.text!r} lies outside date_from/date_to")
     scoped = replace(request, query=topic, date_from=date_from, date_to=date_to, offset=0)
-    passages = searcher.rank(scoped, policy.depth)
+    passages = searcher.rank(scoped, policy.depth)[: policy.depth]
     relevance = statement_relevance(searcher, topic, passages)
     admitted = {doc for doc, score in relevance.items() if score >= policy.min_similarity}
     shown: dict[str, list[Passage]] = {}
@@ -104,24 +105,34 @@ def build_timeline(searcher, request: SearchRequest, policy: TimelinePolicy = Ti
 
 
 def statement_relevance(searcher, topic: str, passages: list[Passage]) -> dict[str, float]:
-    """Each ranked statement's closest sentence to the topic (cosine), over its ranked passages.
-    A chunk without stored sentence vectors (an index from before them) counts by its own vector."""
+    """Each ranked statement's relevance to the topic: the mean of its closest sentence's cosine
+    (meaning; stored sentence vectors) and the largest share of the topic's words one of its
+    passages holds (words). On development topics the two together separate the statements
+    that address a topic far better than either (AUC 0.96 against 0.80 for the sentence alone;
+    bench/timeline.py). A chunk without stored sentence vectors counts by its own vector."""
     if not passages:
         return {}
-    vector = searcher.encoder.query(searcher.preparer.prepare(topic).dense_text)
-    chunks = [p.chunk for p in passages if p.chunk is not None]
-    sentences = searcher.generation.chunk_sentence_vectors(chunks)
-    best: dict[str, float] = {}
+    prepared = searcher.preparer.prepare(topic)
+    vector = searcher.encoder.query(prepared.dense_text)
+    chunk_ids = [p.chunk for p in passages if p.chunk is not None]
+    sentences = searcher.generation.chunk_sentence_vectors(chunk_ids)
+    texts = searcher.generation.chunks(chunk_ids)
+    topic_words = set(prepared.words)
+    finder = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(topic_words, key=len, reverse=True))) + r")(?!\w)") \
+        if topic_words else None
+    meaning: dict[str, float] = {}
+    words: dict[str, float] = {}
     for p in passages:
         rows = sentences.get(p.chunk)
         if rows is not None and len(rows):
-            score = float(np.max(rows @ vector))
+            meaning[p.doc_id] = max(meaning.get(p.doc_id, -1.0), float((rows @ vector).max()))
         elif p.dense is not None:
-            score = float(p.dense)
-        else:
-            continue
-        best[p.doc_id] = max(best.get(p.doc_id, -1.0), score)
-    return best
+            meaning[p.doc_id] = max(meaning.get(p.doc_id, -1.0), float(p.dense))
+        chunk = texts.get(p.chunk)
+        if chunk is not None and finder is not None:
+            share = len(set(finder.findall(chunk.text.lower()))) / len(topic_words)
+            words[p.doc_id] = max(words.get(p.doc_id, 0.0), share)
+    return {doc: (score + words.get(doc, 0.0)) / 2 for doc, score in meaning.items()}
 
 
 def _summarise(searcher, request, topic, period, entries, facets, dates, policy, started) -> Timeline:
@@ -134,7 +145,7 @@ def _summarise(searcher, request, topic, period, entries, facets, dates, policy,
     latest = dated[-1].doc_id if dated else None
     silent_since, stale = 0, False
     if dated:
-        later = [d for d in searcher.generation.documents() if d.date and d.date > dated[-1].date
+        later = [d for d in searcher.documents.listing() if d.date and d.date > dated[-1].date
                  and _in_scope(d, request, dates)]
         silent_since = len(later)
         if later:
