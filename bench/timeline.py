@@ -15,8 +15,10 @@
   show nothing.
 - Speed: build_timeline p50/p95 over SciFact claims in process (--runs of them).
 
---tune prints the cut-off grid on the development sets only (and nothing held out); the shipped cut-off is
-TimelinePolicy.min_similarity. Results: bench/results/timeline.json.
+--tune prints the cut-off grid on the three development sets only (and nothing held out): the
+dev topics, the paraphrased dev topics (bench/timeline-topics-dev2.jsonl: no 3-word run of any
+statement in a query) and SciFact claims outside the test qrels. The shipped cut-offs are
+TimelinePolicy's. Results: bench/results/timeline.json.
 """
 
 from __future__ import annotations
@@ -42,14 +44,16 @@ from indexer.generation import Generation, open_current  # noqa: E402
 from indexer.layout import MANIFEST, SQLITE  # noqa: E402
 from search_app.requests import SearchRequest  # noqa: E402
 from search_app.searcher import SERVER_STAGES, Searcher  # noqa: E402
-from search_app.timeline import TimelinePolicy, build_timeline  # noqa: E402
+from search_app.timeline import TimelinePolicy, build_timeline, rank_statements  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_TOPICS = ROOT / "bench" / "timeline-topics-dev.jsonl"
+# Written like the first, but every query paraphrased (no 3-word run of any statement in it).
+DEV2_TOPICS = ROOT / "bench" / "timeline-topics-dev2.jsonl"
 TEST_TOPICS = ROOT / "bench" / "timeline-topics.jsonl"
 EXTRA = tuple(ROOT / "bench" / name for name in ("dev-corpus", "holdout-corpus", "holdout3-corpus"))
 RESULTS = ROOT / "bench" / "results" / "timeline.json"
-GRID = [round(0.30 + 0.025 * i, 3) for i in range(17)]
+GRID = [(rank, similarity) for rank in (1.0, 1.1, 1.2, 1.3, 1.4) for similarity in (0.3, 0.35, 0.4, 0.45, 0.5, 0.6)]
 SCIFACT_DEV_LIMIT = 300
 
 
@@ -65,20 +69,19 @@ def load_topics(path: Path) -> list[dict]:
 
 
 def scored(searcher: Searcher, topics: list[dict]) -> list[dict]:
-    """Each topic with every ranked statement's relevance (nothing cut)."""
-    everything = replace(TimelinePolicy(), min_similarity=-1.0)
+    """Each topic with every ranked statement's Relevance (nothing cut yet)."""
     out = []
     for t in topics:
-        timeline = build_timeline(searcher, SearchRequest(t["query"]), everything)
-        out.append({**t, "scores": {e.doc_id: e.relevance for e in timeline.entries}})
+        _, _, _, _, relevance = rank_statements(searcher, SearchRequest(t["query"]))
+        out.append({**t, "relevance": relevance})
     return out
 
 
-def evaluate(topics: list[dict], cut: float) -> dict:
+def evaluate(topics: list[dict], policy: TimelinePolicy) -> dict:
     tp = fp = fn = 0
     empty_right = empty_total = 0
     for t in topics:
-        shown = {d for d, s in t["scores"].items() if s >= cut} - t["borderline"]
+        shown = {d for d, r in t["relevance"].items() if r.admitted(policy)} - t["borderline"]
         tp += len(shown & t["relevant"])
         fp += len(shown - t["relevant"])
         fn += len(t["relevant"] - shown)
@@ -88,7 +91,8 @@ def evaluate(topics: list[dict], cut: float) -> dict:
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"cut": cut, "precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
+    return {"min_rank_score": policy.min_rank_score, "min_similarity": policy.min_similarity,
+            "precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
             "unaddressed_shown_nothing": f"{empty_right}/{empty_total}", "topics": len(topics)}
 
 
@@ -141,29 +145,31 @@ def main() -> None:
     embedder = make_embedder("minilm")
     statements = Searcher(open_current(extended_index("timeline", EXTRA, embedder)), embedder, SERVER_STAGES)
     scifact = Searcher(dated_scifact(scifact_index(args.scifact, embedder)), embedder, SERVER_STAGES)
-    cut = TimelinePolicy().min_similarity
-    results: dict = {"cut": cut}
+    policy = TimelinePolicy()
+    results: dict = {"policy": {"min_rank_score": policy.min_rank_score, "min_similarity": policy.min_similarity}}
     if args.tune:
         dev = scored(statements, load_topics(DEV_TOPICS))
+        dev2 = scored(statements, load_topics(DEV2_TOPICS))
         scifact_dev = scored(scifact, scifact_topics(scifact, args.scifact, "dev", SCIFACT_DEV_LIMIT))
-        results["grid"] = {"dev_topics": [evaluate(dev, c) for c in GRID],
-                           "scifact_dev": [evaluate(scifact_dev, c) for c in GRID]}
-        print("cut    dev topics P / R / F1       SciFact dev P / R / F1")
-        for a, b in zip(results["grid"]["dev_topics"], results["grid"]["scifact_dev"]):
-            print(f"{a['cut']:.3f}  {a['precision']:.3f} / {a['recall']:.3f} / {a['f1']:.3f} "
-                  f"(empty {a['unaddressed_shown_nothing']})   {b['precision']:.3f} / {b['recall']:.3f} / {b['f1']:.3f}")
+        print("rank sim   dev topics P / R / F1 (empty)  paraphrased P / R / F1 (empty)  SciFact dev P / R / F1   mean F1")
+        for rank, similarity in GRID:
+            policy = replace(TimelinePolicy(), min_rank_score=rank, min_similarity=similarity)
+            rows = [evaluate(topics, policy) for topics in (dev, dev2, scifact_dev)]
+            print(f"{rank:.1f} {similarity:.2f}  " + "   ".join(
+                f"{r['precision']:.3f} / {r['recall']:.3f} / {r['f1']:.3f} ({r['unaddressed_shown_nothing']})"
+                for r in rows) + f"   {sum(r['f1'] for r in rows) / 3:.3f}")
         return  # tuning never looks at the held-out topics or the test claims
     held_out = scored(statements, load_topics(TEST_TOPICS))
     scifact_test_topics = scifact_topics(scifact, args.scifact, "test")
     scifact_test = scored(scifact, scifact_test_topics)
-    results["held_out_topics"] = evaluate(held_out, cut)
-    results["scifact_test"] = evaluate(scifact_test, cut)
+    results["held_out_topics"] = evaluate(held_out, policy)
+    results["scifact_test"] = evaluate(scifact_test, policy)
     results["speed_scifact"] = {**timings(scifact, scifact_test_topics, args.runs),
                                 "documents": len(scifact.generation.documents()),
                                 "chunks": scifact.generation.chunk_count}
     for name in ("held_out_topics", "scifact_test"):
         r = results[name]
-        print(f"{name:16} cut {cut}: precision {r['precision']:.3f}  recall {r['recall']:.3f}  F1 {r['f1']:.3f}  "
+        print(f"{name:16} precision {r['precision']:.3f}  recall {r['recall']:.3f}  F1 {r['f1']:.3f}  "
               f"unaddressed topics showing nothing {r['unaddressed_shown_nothing']}  ({r['topics']} topics)")
     s = results["speed_scifact"]
     print(f"timeline on SciFact ({s['documents']} dated documents): p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms")

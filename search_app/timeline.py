@@ -1,11 +1,11 @@
 """A topic's timeline: every statement that addresses it, oldest first, each with its best
 passages, a count by year, the first and latest mention, and a note when the latest is old.
 
-A statement enters on relevance, not rank: its closest sentence to the topic (the stored
-sentence vectors, as SentenceMatch reads them) and the share of the topic's words one of its
-passages holds must together reach a cut-off. So a topic raised in 3 of 300 statements shows
-3 entries, and one no statement raises shows none. The cut-off was chosen on development
-topics and SciFact claims outside the test qrels (bench/timeline.py --tune). A period in the query ("since 2020", "in 2016") filters by date and
+A statement enters on relevance, not a fixed top-k: it must rank near the top for the topic
+and hold the topic's meaning or words (its closest stored sentence vector, the share of the
+topic's words one of its passages holds) above a floor. So a topic raised in 3 of 300
+statements shows about 3 entries, and one no statement raises shows none. Both cut-offs were
+chosen on development topics and SciFact claims outside the test qrels (bench/timeline.py --tune). A period in the query ("since 2020", "in 2016") filters by date and
 the topic is followed without it.
 """
 
@@ -29,9 +29,15 @@ from .results import Hit, Passage
 class TimelinePolicy:
     # Passages ranked per timeline: statements beyond them cannot enter.
     depth: int = 200
-    # A statement enters when its relevance (statement_relevance) reaches this: the best F1 on
-    # both development sets (dev topics 0.839, SciFact dev claims 0.576; --tune's grid).
-    min_similarity: float = 0.6
+    # A statement enters when both hold (Relevance): it ranks near the top for the topic (its
+    # best fused score, 0-1 relative to the best candidates, plus half its word coverage reaches
+    # min_rank_score), and it holds the topic's meaning or words in absolute terms (the mean of
+    # its closest sentence's cosine and its word coverage reaches min_similarity). Chosen on
+    # three development sets (bench/timeline.py --tune): the relative part finds statements on
+    # paraphrased topics the absolute one misses, the absolute part keeps topics that no statement
+    # raises empty.
+    min_rank_score: float = 1.2
+    min_similarity: float = 0.35
     # Best passages shown per statement.
     passages: int = 3
     # The latest mention is "old" when this many years older than the newest statement in scope.
@@ -44,7 +50,7 @@ class TimelineEntry:
     title: str
     date: str | None
     kind: str
-    relevance: float  # the closest sentence's cosine to the topic
+    relevance: float  # the mean of its closest sentence's cosine and the topic words' coverage
     passages: list[Hit]
 
 
@@ -82,14 +88,8 @@ def build_timeline(searcher, request: SearchRequest, policy: TimelinePolicy = Ti
     for doc_id in request.docs:
         if searcher.documents.info(doc_id) is None:
             raise UnknownDocument(doc_id)
-    topic, period = find_period(request.query)
-    date_from, date_to = narrow(request.date_from, request.date_to, period)
-    if date_from and date_to and date_from > date_to:
-        raise InvalidParameter("q", f"the period {period.text!r} lies outside date_from/date_to")
-    scoped = replace(request, query=topic, date_from=date_from, date_to=date_to, offset=0)
-    passages = searcher.rank(scoped, policy.depth)[: policy.depth]
-    relevance = statement_relevance(searcher, topic, passages)
-    admitted = {doc for doc, score in relevance.items() if score >= policy.min_similarity}
+    topic, period, dates, passages, relevance = rank_statements(searcher, request, policy)
+    admitted = {doc for doc, r in relevance.items() if r.admitted(policy)}
     shown: dict[str, list[Passage]] = {}
     for p in passages:
         if p.doc_id in admitted and len(shown.setdefault(p.doc_id, [])) < policy.passages:
@@ -98,18 +98,45 @@ def build_timeline(searcher, request: SearchRequest, policy: TimelinePolicy = Ti
     for doc_id, doc_passages in shown.items():
         info = searcher.documents.info(doc_id)
         hits = cite(doc_passages, searcher.generation, searcher.documents, 1)
-        entries.append(TimelineEntry(doc_id, info.title, info.date, info.kind, round(relevance[doc_id], 4), hits))
+        entries.append(TimelineEntry(doc_id, info.title, info.date, info.kind, round(relevance[doc_id].similarity, 4), hits))
     entries.sort(key=lambda e: (e.date is None, e.date or "", e.doc_id))
     facets = count_facets([p for p in passages if p.doc_id in admitted], searcher.generation, searcher.documents)
-    return _summarise(searcher, request, topic, period, entries, facets, (date_from, date_to), policy, started)
+    return _summarise(searcher, request, topic, period, entries, facets, dates, policy, started)
 
 
-def statement_relevance(searcher, topic: str, passages: list[Passage]) -> dict[str, float]:
-    """Each ranked statement's relevance to the topic: the mean of its closest sentence's cosine
-    (meaning; stored sentence vectors) and the largest share of the topic's words one of its
-    passages holds (words). On development topics the two together separate the statements
-    that address a topic far better than either (AUC 0.96 against 0.80 for the sentence alone;
-    bench/timeline.py). A chunk without stored sentence vectors counts by its own vector."""
+def rank_statements(searcher, request: SearchRequest, policy: TimelinePolicy = TimelinePolicy()):
+    """(topic, period, (date_from, date_to), ranked passages, each ranked statement's Relevance):
+    everything a timeline decides on, before its cut-offs."""
+    topic, period = find_period(request.query)
+    date_from, date_to = narrow(request.date_from, request.date_to, period)
+    if date_from and date_to and date_from > date_to:
+        raise InvalidParameter("q", f"the period {period.text!r} lies outside date_from/date_to")
+    scoped = replace(request, query=topic, date_from=date_from, date_to=date_to, offset=0)
+    passages = searcher.rank(scoped, policy.depth)[: policy.depth]
+    return topic, period, (date_from, date_to), passages, statement_relevance(searcher, topic, passages)
+
+
+@dataclass
+class Relevance:
+    """What a statement's ranked passages show of the topic: the best fused score (relative to
+    the query's best candidates), the closest sentence's cosine (meaning), and the largest
+    share of the topic's words one passage holds (words)."""
+
+    rank_score: float = 0.0
+    meaning: float = -1.0
+    words: float = 0.0
+
+    @property
+    def similarity(self) -> float:
+        return (self.meaning + self.words) / 2
+
+    def admitted(self, policy: TimelinePolicy) -> bool:
+        return self.rank_score + self.words / 2 >= policy.min_rank_score and self.similarity >= policy.min_similarity
+
+
+def statement_relevance(searcher, topic: str, passages: list[Passage]) -> dict[str, Relevance]:
+    """Each ranked statement's Relevance to the topic. A chunk without stored sentence vectors
+    (an index from before them) counts by its own vector."""
     if not passages:
         return {}
     prepared = searcher.preparer.prepare(topic)
@@ -120,19 +147,19 @@ def statement_relevance(searcher, topic: str, passages: list[Passage]) -> dict[s
     topic_words = set(prepared.words)
     finder = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(topic_words, key=len, reverse=True))) + r")(?!\w)") \
         if topic_words else None
-    meaning: dict[str, float] = {}
-    words: dict[str, float] = {}
+    found: dict[str, Relevance] = {}
     for p in passages:
+        r = found.setdefault(p.doc_id, Relevance())
+        r.rank_score = max(r.rank_score, float(p.score))
         rows = sentences.get(p.chunk)
         if rows is not None and len(rows):
-            meaning[p.doc_id] = max(meaning.get(p.doc_id, -1.0), float((rows @ vector).max()))
+            r.meaning = max(r.meaning, float((rows @ vector).max()))
         elif p.dense is not None:
-            meaning[p.doc_id] = max(meaning.get(p.doc_id, -1.0), float(p.dense))
+            r.meaning = max(r.meaning, float(p.dense))
         chunk = texts.get(p.chunk)
         if chunk is not None and finder is not None:
-            share = len(set(finder.findall(chunk.text.lower()))) / len(topic_words)
-            words[p.doc_id] = max(words.get(p.doc_id, 0.0), share)
-    return {doc: (score + words.get(doc, 0.0)) / 2 for doc, score in meaning.items()}
+            r.words = max(r.words, len(set(finder.findall(chunk.text.lower()))) / len(topic_words))
+    return found
 
 
 def _summarise(searcher, request, topic, period, entries, facets, dates, policy, started) -> Timeline:

@@ -147,6 +147,45 @@ def test_a_paragraph_permalink_opens_the_page_there_with_the_paragraph_marked(se
     assert not page.errors, page.errors
 
 
+def test_open_a_timeline_from_a_search_and_follow_an_entry_to_its_paragraph(seed_index, page):
+    app = create_app(make_settings(*seed_index), embedder=FakeEmbedder())
+    with ServerThread(app) as server:
+        page.goto(server.url + "/?q=PSHTA")
+        page.get_by_role("link", name="Timeline of this topic").click()
+        page.wait_for_url("**/timeline?q=PSHTA**")
+        entries = page.locator("li.timeline-entry")
+        playwright_api.expect(entries.first).to_be_visible()
+        dates = [t for t in page.locator("li.timeline-entry time").all_inner_texts()]
+        assert dates == sorted(dates) and dates
+        playwright_api.expect(page.locator("figure.histogram svg rect").first).to_be_attached()
+        link = entries.first.locator("a.entry-passage").first
+        paragraph = link.inner_text().removeprefix("para. ")
+        passage = entries.first.locator("blockquote.passage p").first.inner_text()
+        link.click()
+        page.wait_for_url(f"**/documents/**#p{paragraph}")
+        target = page.locator("p.para:target")
+        playwright_api.expect(target).to_have_attribute("id", f"p{paragraph}")
+        playwright_api.expect(target).to_be_in_viewport()
+        assert " ".join(passage.split()[:6]) in " ".join(target.inner_text().split())  # where the passage starts
+    assert not page.errors, page.errors
+
+
+def test_a_facet_checkbox_narrows_the_search(seed_index, page):
+    app = create_app(make_settings(*seed_index), embedder=FakeEmbedder())
+    with ServerThread(app) as server:
+        page.goto(server.url + "/?q=trafficking")
+        box = page.locator("fieldset.facets input[name=country]").first
+        country = box.get_attribute("value")
+        box.check()
+        page.get_by_role("button", name="Apply").click()
+        page.wait_for_url("**country=**")
+        playwright_api.expect(page.locator(f"fieldset.facets input[name=country][value='{country}']")).to_be_checked()
+        assert page.locator("li.hit").count() >= 1
+        counts = page.locator("fieldset.facets .facet-group").first.locator("li").all_inner_texts()
+        assert country in counts[0]  # every passage left names it: it is the most frequent
+    assert not page.errors, page.errors
+
+
 def test_cite_copies_a_ready_citation_of_the_passage_paragraph(seed_index, browser):
     app = create_app(make_settings(*seed_index), embedder=FakeEmbedder())
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])

@@ -16,7 +16,7 @@ from .apptools import app_client
 
 STATEMENTS = {
     "2015-05-29-first.txt": "The Ministers met in Bali.\n\nOnline scam compounds.",
-    "2019-03-01-second.txt": "Returns were discussed.\n\nOnline scam compounds grew \x0c fast.",
+    "2019-03-01-second.txt": "Returns were \x0b discussed.\n\nOnline scam compounds.",
     "2023-02-10-third.txt": "Officials reviewed the budget and the workplan.\n\nOnline scam compounds.",
 }
 

@@ -84,7 +84,7 @@ def test_the_statements_that_address_a_topic_in_date_order(searcher):
 
 def test_entry_is_by_relevance_not_rank(searcher):
     # Every statement is ranked for some passage; only those close enough enter.
-    loose = build_timeline(searcher, SearchRequest("online scam compounds"), replace(TimelinePolicy(), min_similarity=-1))
+    loose = build_timeline(searcher, SearchRequest("online scam compounds"), replace(TimelinePolicy(), min_similarity=-1, min_rank_score=-1))
     assert len(loose.entries) == len(STATEMENTS)
     assert build_timeline(searcher, SearchRequest("zebra giraffe savannah")).entries == []
 
