@@ -25,15 +25,13 @@ import json
 import random
 import re
 import shutil
-import statistics
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import CACHE, DEFAULT_SCIFACT, scifact_index  # noqa: E402
+from bench.common import CACHE, DEFAULT_SCIFACT, scifact_index, time_calls  # noqa: E402
 from indexer.build import build_index  # noqa: E402
 from indexer.documents import read_documents  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
@@ -206,17 +204,6 @@ def score(searcher: Searcher, pairs: list[dict], weight: float, cut: float) -> d
             "confusion": {f"{t} -> {g}": c for (t, g), c in sorted(confusion.items())}}
 
 
-def timings(searcher: Searcher, pairs: list[tuple[str, str]], runs: int) -> dict:
-    times = []
-    for a, b in pairs[:runs]:
-        started = time.perf_counter()
-        compare_documents(searcher, a, b)
-        times.append(1000 * (time.perf_counter() - started))
-    times.sort()
-    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
-            "runs": len(times)}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true", help="print the grid on the development pairs only")
@@ -236,14 +223,15 @@ def main() -> None:
     index, pairs = make_pairs(TEST_SOURCES, "test", args.seed, embedder)
     searcher = Searcher(open_current(index), embedder, SERVER_STAGES)
     results = {"held_out_pairs": score(searcher, pairs, MEANING_WEIGHT, MIN_SIMILARITY)}
-    results["speed_pairs"] = timings(searcher, [(p["a"], p["b"]) for p in pairs], args.runs)
+    results["speed_pairs"] = time_calls(lambda p: compare_documents(searcher, p["a"], p["b"]), pairs, args.runs)
     redraft_index, redrafts = redraft_pairs(embedder)
     results["redrafted_pairs"] = score(Searcher(open_current(redraft_index), embedder, SERVER_STAGES), redrafts,
                                        MEANING_WEIGHT, MIN_SIMILARITY)
     scifact = Searcher(open_current(scifact_index(args.scifact, embedder)), embedder, SERVER_STAGES)
     docs = [d.doc_id for d in scifact.generation.documents()]
     rng = random.Random(args.seed)
-    results["speed_scifact"] = {**timings(scifact, [tuple(rng.sample(docs, 2)) for _ in range(args.runs)], args.runs),
+    results["speed_scifact"] = {**time_calls(lambda ab: compare_documents(scifact, *ab),
+                                             [tuple(rng.sample(docs, 2)) for _ in range(args.runs)], args.runs),
                                 "documents": len(docs)}
     r = results["held_out_pairs"]
     print(f"held-out pairs ({len(pairs)} statements, {r['paragraphs']} paragraphs): label accuracy {r['accuracy']:.3f} "

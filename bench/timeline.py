@@ -28,16 +28,14 @@ import json
 import random
 import shutil
 import sqlite3
-import statistics
 import sys
-import time
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import CACHE, DEFAULT_SCIFACT, load_scifact, scifact_index  # noqa: E402
+from bench.common import CACHE, DEFAULT_SCIFACT, load_scifact, scifact_index, time_calls  # noqa: E402
 from bench.quality import extended_index  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import Generation, open_current  # noqa: E402
@@ -125,17 +123,6 @@ def scifact_topics(searcher: Searcher, scifact: Path, split: str, limit: int = 0
              "borderline": set()} for qid, text in queries.items()]
 
 
-def timings(searcher: Searcher, topics: list[dict], runs: int) -> dict:
-    times = []
-    for t in topics[:runs]:
-        started = time.perf_counter()
-        build_timeline(searcher, SearchRequest(t["query"]))
-        times.append(1000 * (time.perf_counter() - started))
-    times.sort()
-    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
-            "runs": len(times)}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true", help="print the cut-off grid on the development sets")
@@ -164,7 +151,8 @@ def main() -> None:
     scifact_test = scored(scifact, scifact_test_topics)
     results["held_out_topics"] = evaluate(held_out, policy)
     results["scifact_test"] = evaluate(scifact_test, policy)
-    results["speed_scifact"] = {**timings(scifact, scifact_test_topics, args.runs),
+    results["speed_scifact"] = {**time_calls(lambda t: build_timeline(scifact, SearchRequest(t["query"])),
+                                             scifact_test_topics, args.runs),
                                 "documents": len(scifact.generation.documents()),
                                 "chunks": scifact.generation.chunk_count}
     for name in ("held_out_topics", "scifact_test"):

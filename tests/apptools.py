@@ -25,6 +25,16 @@ def build(corpus: Path, index: Path):
     return build_index(corpus, index, FakeEmbedder())
 
 
+def index_statements(root: Path, statements: dict[str, str]) -> tuple[Path, Path]:
+    """root/corpus holding these files (name -> text), built into root/index."""
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in statements.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    build(corpus, root / "index")
+    return corpus, root / "index"
+
+
 def make_settings(corpus: Path, index: Path, **overrides) -> Settings:
     values = dict(index=index, corpus=corpus, embedder="fake", reload_interval=0.1)
     values.update(overrides)

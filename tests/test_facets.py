@@ -8,7 +8,7 @@ import sqlite3
 from indexer.facets import COUNTRIES, ORGANISATIONS, PEOPLE, FacetFinder, Mention
 from indexer.generation import open_current
 
-from .apptools import app_client, assert_error, build
+from .apptools import app_client, assert_error, index_statements
 
 
 def named(text: str, facet: str, document: str | None = None) -> list[str]:
@@ -65,12 +65,7 @@ CORPUS = {
 
 
 def facet_corpus(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name, text in CORPUS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    build(corpus, tmp_path / "index")
-    return corpus, tmp_path / "index"
+    return index_statements(tmp_path, CORPUS)
 
 
 def test_the_build_records_each_chunk_s_mentions(tmp_path):

@@ -11,8 +11,7 @@ import pytest
 
 from search_app.history_pages import year_bars
 
-from .apptools import build
-from .apptools import app_client
+from .apptools import app_client, build, index_statements
 
 STATEMENTS = {
     "2015-05-29-first.txt": "The Ministers met in Bali.\n\nOnline scam compounds.",
@@ -23,13 +22,7 @@ STATEMENTS = {
 
 @pytest.fixture(scope="module")
 def corpus_index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("feeds")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in STATEMENTS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    build(corpus, root / "index")
-    return corpus, root / "index"
+    return index_statements(tmp_path_factory.mktemp("feeds"), STATEMENTS)
 
 
 def test_the_search_feed_is_valid_atom_newest_first(corpus_index):

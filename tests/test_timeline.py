@@ -15,7 +15,7 @@ from search_app.requests import SearchRequest
 from search_app.searcher import Searcher
 from search_app.timeline import TimelinePolicy, build_timeline
 
-from .apptools import app_client, assert_error, build
+from .apptools import app_client, assert_error, index_statements
 
 STATEMENTS = {
     "2015-05-29-first.txt": "The Ministers met in Bali.\n\nOnline scam compounds.\n\nMembers discussed boats at sea.",
@@ -27,13 +27,7 @@ STATEMENTS = {
 
 @pytest.fixture(scope="module")
 def corpus_index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("timeline")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in STATEMENTS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    build(corpus, root / "index")
-    return corpus, root / "index"
+    return index_statements(tmp_path_factory.mktemp("timeline"), STATEMENTS)
 
 
 @pytest.fixture(scope="module")
