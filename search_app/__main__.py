@@ -1,4 +1,5 @@
 """`python -m search_app [--index DIR] [--host H] [--port N] [--workers N]`: serve the pages and the API.
+`python -m search_app search|ask|check|timeline "..." [...]`: the same from a terminal (cli.py).
 
 Command-line options win over STATEMENT_SEARCH_* variables, which win over the defaults.
 """
@@ -15,13 +16,18 @@ from indexer.errors import ConfigError
 from indexer.host import ENV_PREFIX
 from indexer.settings import Settings
 
+from .cli import COMMANDS
+from .cli import run as run_command
+
 # h11's default (16 KiB) answers a long GET query with a bare 400 before the app sees it; with
 # room for a 100 kB query the API can refuse it in its own error shape, naming `q`.
 MAX_REQUEST_HEAD_BYTES = 256 * 1024
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m search_app", description="Serve statement search: web pages and JSON API.")
+    parser = argparse.ArgumentParser(prog="python -m search_app", description="Serve statement search: web pages and "
+                                     "JSON API. Or search, ask, check or timeline from a terminal: python -m search_app "
+                                     "search --help.")
     parser.add_argument("--index", type=Path, help="index folder (default: $STATEMENT_SEARCH_INDEX or index/)")
     parser.add_argument("--host", help="address to listen on (default: $STATEMENT_SEARCH_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default: $STATEMENT_SEARCH_PORT or 8000)")
@@ -32,6 +38,9 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in COMMANDS:  # search, ask, check, timeline: a terminal command, no server
+        return run_command(argv)
     args = make_parser().parse_args(argv)
     try:
         settings = Settings.from_env(index=args.index, host=args.host, port=args.port, workers=args.workers)
