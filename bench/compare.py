@@ -9,8 +9,9 @@ redrafted: clauses rotated, one of three dropped), two moved elsewhere (same), t
 (real model) and compare_documents aligns them. A paragraph is right when its label is, and
 for same/reworded, its counterpart too; accuracy is over all of a's and b's paragraphs.
 
-Sources: corpus/ and bench/dev-corpus/ (9 statements) are tuned on (--tune prints the
-weight/cut-off grid there and nothing else); bench/holdout-corpus/ and bench/holdout3-corpus/
+Sources: corpus/ and bench/dev-corpus/ (9 statements) are tuned on, with three redrafts a
+helper wrote by hand of statements there and in holdout-corpus/ (bench/compare-redrafts-dev/;
+--tune prints the weight/cut-off grid on these and nothing else); bench/holdout-corpus/ and bench/holdout3-corpus/
 (14 statements) are reported, and so are three redrafts a helper wrote by hand with real
 paraphrase (bench/compare-redrafts/: a statement of holdout3-corpus/ as `a`, next year's
 statement drafted from it as `b`, labelled). Speed: compare p50/p95 on the constructed pairs and on random
@@ -46,7 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_SOURCES = (ROOT / "corpus", ROOT / "bench" / "dev-corpus")
 TEST_SOURCES = (ROOT / "bench" / "holdout-corpus", ROOT / "bench" / "holdout3-corpus")
 RESULTS = ROOT / "bench" / "results" / "compare.json"
-REDRAFTS = ROOT / "bench" / "compare-redrafts"
+REDRAFTS = ROOT / "bench" / "compare-redrafts"  # held out: of holdout3-corpus/ statements
+DEV_REDRAFTS = ROOT / "bench" / "compare-redrafts-dev"  # tuned on: of corpus/, dev-corpus/, holdout-corpus/
 SYNONYMS = {
     "welcomed": "commended", "noted": "acknowledged", "encouraged": "urged", "agreed": "decided",
     "strengthen": "enhance", "support": "assist", "important": "vital", "continue": "keep",
@@ -148,21 +150,20 @@ def make_pairs(sources, name: str, seed: int, embedder):
     return index, pairs
 
 
-def redraft_pairs(embedder):
-    """The redrafts a helper wrote by hand (bench/compare-redrafts/): three statements of
-    holdout3-corpus/ as `a` and next year's statement drafted from each as `b`, with real
-    paraphrase; indexed with their labels as truth. Reported only."""
-    corpus, index = CACHE / "compare-redrafts" / "corpus", CACHE / "compare-redrafts" / "index"
+def redraft_pairs(folder: Path, embedder):
+    """Redrafts a helper wrote by hand: three statements as `a` and next year's statement
+    drafted from each as `b`, with real paraphrase; indexed with their labels as truth."""
+    corpus, index = CACHE / folder.name / "corpus", CACHE / folder.name / "index"
     if corpus.exists():
         shutil.rmtree(corpus)
     corpus.mkdir(parents=True)
     pairs = []
-    for labels_path in sorted(REDRAFTS.glob("pair*-labels.json")):
+    for labels_path in sorted(folder.glob("pair*-labels.json")):
         name = labels_path.name.removesuffix("-labels.json")
         labels = json.loads(labels_path.read_text(encoding="utf-8"))
         sides = {}
         for side, date in (("a", "2020-01-01"), ("b", "2021-01-01")):
-            text = (REDRAFTS / f"{name}-{side}.txt").read_text(encoding="utf-8")
+            text = (folder / f"{name}-{side}.txt").read_text(encoding="utf-8")
             sides[side] = [norm(p) for p in re.split(r"\n\s*\n", text) if p.strip()]
             (corpus / f"{date}-{name}-{side}.txt").write_text(text, encoding="utf-8")
         truth = [(x["label"], x["index"], x["b_index"]) for x in labels["a"] if x["label"] == ONLY_A]
@@ -215,16 +216,18 @@ def main() -> None:
     if args.tune:
         index, pairs = make_pairs(DEV_SOURCES, "dev", args.seed, embedder)
         searcher = Searcher(open_current(index), embedder, SERVER_STAGES)
-        grid = [score(searcher, pairs, w, c) for w, c in itertools.product((0.0, 0.25, 0.5, 0.75, 1.0),
-                                                                            (0.3, 0.4, 0.5, 0.6, 0.7, 0.8))]
-        for row in grid:
-            print(f"weight {row['weight']:.2f} cut {row['cut']:.2f}: accuracy {row['accuracy']:.3f}")
+        redraft_index, redrafts = redraft_pairs(DEV_REDRAFTS, embedder)
+        redrafter = Searcher(open_current(redraft_index), embedder, SERVER_STAGES)
+        print("weight cut   constructed  redrafted")
+        for w, c in itertools.product((0.0, 0.25, 0.5, 0.75, 1.0), (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)):
+            a, b = score(searcher, pairs, w, c), score(redrafter, redrafts, w, c)
+            print(f"{w:.2f}   {c:.2f}   {a['accuracy']:.3f}        {b['accuracy']:.3f}")
         return
     index, pairs = make_pairs(TEST_SOURCES, "test", args.seed, embedder)
     searcher = Searcher(open_current(index), embedder, SERVER_STAGES)
     results = {"held_out_pairs": score(searcher, pairs, MEANING_WEIGHT, MIN_SIMILARITY)}
     results["speed_pairs"] = time_calls(lambda p: compare_documents(searcher, p["a"], p["b"]), pairs, args.runs)
-    redraft_index, redrafts = redraft_pairs(embedder)
+    redraft_index, redrafts = redraft_pairs(REDRAFTS, embedder)
     results["redrafted_pairs"] = score(Searcher(open_current(redraft_index), embedder, SERVER_STAGES), redrafts,
                                        MEANING_WEIGHT, MIN_SIMILARITY)
     scifact = Searcher(open_current(scifact_index(args.scifact, embedder)), embedder, SERVER_STAGES)
