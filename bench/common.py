@@ -157,6 +157,9 @@ def server_env(index: Path, port: int, **extra: str) -> dict:
         "STATEMENT_SEARCH_HOST": "127.0.0.1",
         "STATEMENT_SEARCH_PORT": str(port),
         "STATEMENT_SEARCH_EMBEDDER": "minilm",
+        # Load benchmarks are one client sending thousands of requests: no per-client limit
+        # unless a benchmark sets one (RATE_LIMIT="120/minute").
+        "STATEMENT_SEARCH_RATE_LIMIT": "off",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
     })

@@ -61,6 +61,15 @@ def _origins(raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(origins))
 
 
+_RATE = re.compile(r"^(?:off|none|0|[1-9]\d*\s*(?:/|per)\s*(?:[1-9]\d*\s*)?(?:second|minute|hour|day)s?)$", re.I)
+
+
+def _rate_limit(raw: str) -> str:
+    if not _RATE.match(raw.strip()):
+        raise ValueError(f"must be like 120/minute, 10/second or 1000 per hour (or off), got {raw!r}")
+    return raw.strip()
+
+
 def _token(raw: str) -> str:
     if len(raw) < MIN_TOKEN_CHARS:
         raise ValueError(f"must have at least {MIN_TOKEN_CHARS} characters")
@@ -99,6 +108,8 @@ class Settings:
     # One process is enough for one client at a time; under concurrent load a second runs the
     # Python half of a request (fusion, SQLite, JSON) on the other core.
     workers: int = setting(1, parse=_number(int, 1, 64), help="server processes")
+    # Per client (address and Origin) on /api and /mcp, counted by each server process.
+    rate_limit: str = setting("120/minute", parse=_rate_limit, help="requests per client on /api and /mcp, or off")
 
     @property
     def encoder_threads(self) -> int:

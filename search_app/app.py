@@ -31,6 +31,7 @@ from .encoder import QueryEncoder
 from .errors import IndexUnavailable, SearchError
 from .headers import SecurityHeaders
 from .live_index import LiveIndex
+from .guards import BodyLimit, RateLimit, parse_rate_limit
 from .searcher import SERVER_STAGES, Stages
 from .params import as_parameter, echo
 
@@ -42,6 +43,11 @@ STATIC = Path(__file__).resolve().parent / "static"
 API_PREFIX = "/api"
 WARM_UP_QUERY = "warm up the model"
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+# The largest request body but an admin upload's: a JSON body holds at most a 5,000-character
+# quote or a 1,000-character query, so more than this is refused with 413 before it is read;
+# below it, a too-long field is a 422 that names it (as a GET query string up to 256 KB is).
+MAX_BODY_BYTES = 256 * 1024
+UPLOAD_PATH = "/api/admin/documents"
 
 # FastAPI's error types -> how our messages phrase them ({name} is the parameter).
 _VALIDATION_MESSAGES = {
@@ -97,6 +103,11 @@ def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES
     add_error_handlers(app)
     document_error_shape(app)
 
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, error_response=api.error_response,
+                       exempt=(UPLOAD_PATH,))
+    rate_limit = parse_rate_limit(settings.rate_limit)
+    if rate_limit is not None:  # inside CORS: a widget can read its 429
+        app.add_middleware(RateLimit, item=rate_limit, error_response=api.error_response)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"], max_age=600)

@@ -36,7 +36,8 @@ def index_statements(root: Path, statements: dict[str, str]) -> tuple[Path, Path
 
 
 def make_settings(corpus: Path, index: Path, **overrides) -> Settings:
-    values = dict(index=index, corpus=corpus, embedder="fake", reload_interval=0.1)
+    # Tests make many requests from one client: limits only where a test asks for them.
+    values = dict(index=index, corpus=corpus, embedder="fake", reload_interval=0.1, rate_limit="off")
     values.update(overrides)
     return Settings(**values)
 

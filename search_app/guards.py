@@ -1,0 +1,119 @@
+"""What keeps a public endpoint up: per-client rate limits on /api and /mcp, so that one
+crawler or one abusive client cannot take the widget and /embed away from everyone else, and a
+body-size limit answered before the body is read.
+
+The `limits` library counts (a moving window, in memory: each server process counts its own
+clients). A client is its address and, for a browser on another site (the widget), the Origin
+it calls from. Over the limit: 429 in the API's one error shape, with Retry-After. Health
+checks and CORS preflights are not counted: one page view is one request.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+LIMITED_PREFIXES = ("/api", "/mcp")
+NOT_COUNTED = ("/api/health",)
+
+
+def parse_rate_limit(raw: str) -> RateLimitItem | None:
+    """"120/minute", "10/second", "1000 per hour"; "off" (or "0") for none. ValueError names what is wrong."""
+    if raw.strip().lower() in ("off", "none", "0"):
+        return None
+    try:
+        item = parse(raw)
+    except ValueError:
+        raise ValueError(f"must be like 120/minute (or off), got {raw!r}") from None
+    if item.amount < 1:
+        raise ValueError(f"must allow at least one request, got {raw!r}")
+    return item
+
+
+def client_key(scope) -> str:
+    host = (scope.get("client") or ("unknown", 0))[0]
+    origin = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"origin"), "")
+    return f"{host} {origin}"
+
+
+class RateLimit:
+    """ASGI middleware: at most `item` requests per client on LIMITED_PREFIXES."""
+
+    def __init__(self, app, item: RateLimitItem, error_response):
+        self.app = app
+        self.item = item
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.error_response = error_response  # api.error_response: the one error shape
+
+    async def __call__(self, scope, receive, send):
+        path = scope.get("path", "")
+        if (scope["type"] != "http" or scope.get("method") == "OPTIONS" or not path.startswith(LIMITED_PREFIXES)
+                or path in NOT_COUNTED):
+            await self.app(scope, receive, send)
+            return
+        key = client_key(scope)
+        if self.limiter.hit(self.item, key):
+            await self.app(scope, receive, send)
+            return
+        reset = self.limiter.get_window_stats(self.item, key).reset_time
+        retry = max(1, math.ceil(reset - time.time()))
+        response = self.error_response(
+            429, "rate_limited",
+            f"more than {self.item} requests from this client; try again in {retry} s", None, {"Retry-After": str(retry)})
+        await response(scope, receive, send)
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over `max_bytes` gets 413 in the one error shape: at
+    once when its Content-Length says so, else as soon as the bytes read pass it (a chunked
+    body). `exempt` paths have limits of their own (uploads stream to disk with theirs)."""
+
+    def __init__(self, app, max_bytes: int, error_response, exempt: tuple[str, ...] = ()):
+        self.app = app
+        self.max_bytes = max_bytes
+        self.error_response = error_response
+        self.exempt = exempt
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("path", "") in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        length = next((v for k, v in scope.get("headers", ()) if k == b"content-length"), None)
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await self._refuse(scope, receive, send, int(length))
+            return
+        seen = 0
+        over = False
+
+        async def counted_receive():
+            # Past the limit the body is cut short: the app answers an incomplete body, and
+            # that answer is replaced by the 413 below.
+            nonlocal seen, over
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                over = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            return message
+
+        replaced = False
+
+        async def watched_send(message):
+            nonlocal replaced
+            if over and message["type"] == "http.response.start":
+                replaced = True
+                await self._refuse(scope, receive, send, None)
+            if not replaced:
+                await send(message)
+
+        await self.app(scope, counted_receive, watched_send)
+
+    async def _refuse(self, scope, receive, send, length: int | None):
+        size = f"{length} bytes" if length is not None else f"more than {self.max_bytes} bytes"
+        response = self.error_response(413, "too_large", f"the request body has {size}; the limit is "
+                                       f"{self.max_bytes}", "body")
+        await response(scope, receive, send)

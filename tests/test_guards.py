@@ -1,0 +1,88 @@
+"""Per-client rate limits and the body-size limit on /api (search_app/guards.py): 429 in the one error shape with
+Retry-After; other clients, pages, health checks and preflights are not held back."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.errors import ConfigError
+from indexer.settings import Settings
+from search_app.guards import parse_rate_limit
+
+from .apptools import app_client, assert_error
+
+
+def test_over_the_limit_is_a_429_with_retry_after(seed_index_paths):
+    with app_client(*seed_index_paths, rate_limit="3/minute") as client:
+        for _ in range(3):
+            assert client.get("/api/search", params={"q": "PSHTA"}).status_code == 200
+        response = client.get("/api/search", params={"q": "PSHTA"})
+        error = assert_error(response, 429, None, "rate_limited")
+        assert "3 per 1 minute" in error["message"]
+        assert 1 <= int(response.headers["Retry-After"]) <= 60
+        # POST counts too, on every /api route.
+        assert client.post("/api/ask", json={"q": "x"}).status_code == 429
+
+
+def test_pages_health_and_preflights_are_not_counted(seed_index_paths):
+    with app_client(*seed_index_paths, rate_limit="2/minute", cors_origins=("https://news.example",)) as client:
+        for _ in range(5):
+            assert client.get("/api/health").status_code == 200
+            assert client.get("/", params={"q": "PSHTA"}).status_code == 200
+            assert client.options("/api/search", headers={"Origin": "https://news.example",
+                                                         "Access-Control-Request-Method": "GET"}).status_code == 200
+        assert client.get("/api/search", params={"q": "x"}).status_code == 200
+
+
+def test_each_client_and_each_origin_has_its_own_count(seed_index_paths):
+    with app_client(*seed_index_paths, rate_limit="2/minute", cors_origins=("https://a.example", "https://b.example")) as client:
+        for origin in ("https://a.example", "https://b.example"):
+            for _ in range(2):
+                assert client.get("/api/search", params={"q": "x"}, headers={"Origin": origin}).status_code == 200
+        limited = client.get("/api/search", params={"q": "x"}, headers={"Origin": "https://a.example"})
+        assert limited.status_code == 429
+        # A widget on another site can read why: the 429 carries the CORS header.
+        assert limited.headers["access-control-allow-origin"] == "https://a.example"
+
+
+def test_off_means_no_limit(seed_index_paths):
+    with app_client(*seed_index_paths, rate_limit="off") as client:
+        assert all(client.get("/api/search", params={"q": "x"}).status_code == 200 for _ in range(30))
+
+
+@pytest.mark.parametrize("raw, amount", [("120/minute", 120), ("10 per second", 10), ("1000/hour", 1000)])
+def test_limits_are_read_from_the_setting(raw, amount):
+    assert parse_rate_limit(Settings.from_env({"STATEMENT_SEARCH_RATE_LIMIT": raw}).rate_limit).amount == amount
+    assert parse_rate_limit(Settings.from_env({}).rate_limit).amount == 120  # the default
+    assert parse_rate_limit("off") is None
+
+
+@pytest.mark.parametrize("raw", ["fast", "0/minute", "12/fortnight", "-1/minute"])
+def test_a_bad_limit_is_a_clear_setting_error(raw):
+    with pytest.raises(ConfigError, match="STATEMENT_SEARCH_RATE_LIMIT"):
+        Settings.from_env({"STATEMENT_SEARCH_RATE_LIMIT": raw})
+
+
+@pytest.fixture(scope="module")
+def seed_index_paths(tmp_path_factory):
+    import shutil
+
+    from .apptools import build
+    from .conftest import SEED_CORPUS
+
+    root = tmp_path_factory.mktemp("ratelimit")
+    shutil.copytree(SEED_CORPUS, root / "corpus")
+    build(root / "corpus", root / "index")
+    return root / "corpus", root / "index"
+
+
+def test_an_oversize_body_is_a_413_in_the_error_shape(seed_index_paths):
+    with app_client(*seed_index_paths) as client:
+        response = client.post("/api/search", content=b'{"q": "' + b"x" * 300_000 + b'"}',
+                               headers={"content-type": "application/json"})
+        assert_error(response, 413, "body", "too_large")
+        assert client.post("/api/search", json={"q": "PSHTA"}).status_code == 200
+        # A body sent in chunks, without a length, is stopped as it passes the limit.
+        chunks = (b'{"q": "' + b"x" * 10_000 + b'"' if i == 0 else b" " * 10_000 for i in range(30))
+        assert_error(client.post("/api/search", content=chunks, headers={"content-type": "application/json"}),
+                     413, "body", "too_large")
