@@ -1,5 +1,6 @@
 """`python -m search_app [--index DIR] [--host H] [--port N] [--workers N]`: serve the pages and the API.
 `python -m search_app search|ask|check|timeline "..." [...]`: the same from a terminal (cli.py).
+`python -m search_app mcp [--index DIR]`: the MCP tools over stdio (mcp_server.py).
 
 Command-line options win over STATEMENT_SEARCH_* variables, which win over the defaults.
 """
@@ -41,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in COMMANDS:  # search, ask, check, timeline: a terminal command, no server
         return run_command(argv)
+    if argv and argv[0] == "mcp":  # MCP over stdio, for assistants that start servers as commands
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from .mcp_server import run_stdio
+
+        return run_stdio(argv[1:])
     args = make_parser().parse_args(argv)
     try:
         settings = Settings.from_env(index=args.index, host=args.host, port=args.port, workers=args.workers)

@@ -31,6 +31,7 @@ from .encoder import QueryEncoder
 from .errors import IndexUnavailable, SearchError
 from .headers import SecurityHeaders
 from .live_index import LiveIndex
+from .mcp_server import make_mcp_server
 from .guards import BodyLimit, RateLimit, parse_rate_limit
 from .searcher import SERVER_STAGES, Stages
 from .params import as_parameter, echo
@@ -48,6 +49,7 @@ HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 # below it, a too-long field is a 422 that names it (as a GET query string up to 256 KB is).
 MAX_BODY_BYTES = 256 * 1024
 UPLOAD_PATH = "/api/admin/documents"
+MCP_PATH = "/mcp"
 
 # FastAPI's error types -> how our messages phrase them ({name} is the parameter).
 _VALIDATION_MESSAGES = {
@@ -77,7 +79,11 @@ def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES
     live_index = LiveIndex(settings.index, embedder, settings.reload_interval, executor=keyword_pool,
                            stages=stages, encoder=QueryEncoder(embedder))
 
-    lifespan = make_lifespan(embedder, live_index, keyword_pool)
+    # MCP for AI assistants at /mcp (stateless: any worker answers any request).
+    mcp = make_mcp_server(live_index, answer_model, public_base_url(settings))
+    mcp_routes = mcp.streamable_http_app(streamable_http_path=MCP_PATH, stateless_http=True, json_response=True,
+                                         host=settings.host).routes
+    lifespan = make_lifespan(embedder, live_index, keyword_pool, mcp)
     app = FastAPI(
         title="statement-search",
         version=__version__,
@@ -99,6 +105,7 @@ def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES
         app.include_router(make_admin_router(settings, embedder, live_index))
     app.include_router(pages.router)
     app.include_router(history_pages.router)
+    app.router.routes.extend(mcp_routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     add_error_handlers(app)
     document_error_shape(app)
@@ -115,7 +122,16 @@ def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES
     return app
 
 
-def make_lifespan(embedder, live_index: LiveIndex, keyword_pool: ThreadPoolExecutor):
+def public_base_url(settings: Settings) -> str:
+    """Where this server is reached, for the absolute links MCP tools return ("" when it
+    listens on every address and the name clients use is unknown)."""
+    if settings.host in ("0.0.0.0", "::", ""):
+        return ""
+    host = settings.host if ":" not in settings.host else f"[{settings.host}]"
+    return f"http://{host}:{settings.port}"
+
+
+def make_lifespan(embedder, live_index: LiveIndex, keyword_pool: ThreadPoolExecutor, mcp):
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         # Model first, index second: with the torch backend, torch and faiss each bring an
@@ -127,7 +143,8 @@ def make_lifespan(embedder, live_index: LiveIndex, keyword_pool: ThreadPoolExecu
             log.error("could not warm up the embedder: %s", exc)
         await anyio.to_thread.run_sync(live_index.start)
         try:
-            yield
+            async with mcp.session_manager.run():
+                yield
         finally:
             live_index.stop()
             keyword_pool.shutdown(wait=False, cancel_futures=True)
