@@ -110,6 +110,9 @@ class Settings:
     workers: int = setting(1, parse=_number(int, 1, 64), help="server processes")
     # Per client (address and Origin) on /api and /mcp, counted by each server process.
     rate_limit: str = setting("120/minute", parse=_rate_limit, help="requests per client on /api and /mcp, or off")
+    # A search takes milliseconds; one still running after this is answered with 504.
+    request_timeout: float = setting(10.0, parse=_number(float, 0.01, 3600), help="seconds before an /api or /mcp "
+                                                                                   "request is answered with 504")
 
     @property
     def encoder_threads(self) -> int:

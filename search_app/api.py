@@ -37,7 +37,7 @@ from .schemas import (
 
 router = APIRouter(prefix="/api", tags=["search"])
 
-SEARCH_ERRORS = error_responses(404, 422, 503)
+SEARCH_ERRORS = error_responses(404, 413, 422, 429, 503, 504)
 CSV_RESULTS = {200: {"description": "The results: JSON, or CSV with format=csv (or Accept: text/csv).",
                      "content": {"text/csv": {"schema": {"type": "string"}}}}}
 # Names the index generation that answered a search or ask (the whole response comes from it).

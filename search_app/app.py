@@ -32,7 +32,7 @@ from .errors import IndexUnavailable, SearchError
 from .headers import SecurityHeaders
 from .live_index import LiveIndex
 from .mcp_server import make_mcp_server
-from .guards import BodyLimit, RateLimit, parse_rate_limit
+from .guards import BodyLimit, RateLimit, TimeBudget, parse_rate_limit
 from .searcher import SERVER_STAGES, Stages
 from .params import as_parameter, echo
 
@@ -110,6 +110,7 @@ def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES
     add_error_handlers(app)
     document_error_shape(app)
 
+    app.add_middleware(TimeBudget, seconds=settings.request_timeout, error_response=api.error_response)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, error_response=api.error_response,
                        exempt=(UPLOAD_PATH,))
     rate_limit = parse_rate_limit(settings.rate_limit)

@@ -1,6 +1,6 @@
 """What keeps a public endpoint up: per-client rate limits on /api and /mcp, so that one
-crawler or one abusive client cannot take the widget and /embed away from everyone else, and a
-body-size limit answered before the body is read.
+crawler or one abusive client cannot take the widget and /embed away from everyone else, a
+body-size limit answered before the body is read, and a time budget per request.
 
 The `limits` library counts (a moving window, in memory: each server process counts its own
 clients). A client is its address and, for a browser on another site (the widget), the Origin
@@ -10,6 +10,7 @@ checks and CORS preflights are not counted: one page view is one request.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 
@@ -116,4 +117,43 @@ class BodyLimit:
         size = f"{length} bytes" if length is not None else f"more than {self.max_bytes} bytes"
         response = self.error_response(413, "too_large", f"the request body has {size}; the limit is "
                                        f"{self.max_bytes}", "body")
+        await response(scope, receive, send)
+
+
+class TimeBudget:
+    """ASGI middleware: a request on LIMITED_PREFIXES that has not begun its response within
+    `seconds` gets 504 in the one error shape at once. The work goes on in its thread and its
+    response is dropped when it ends (a thread cannot be stopped from outside), so the client
+    is never left hanging and the server stays answerable."""
+
+    def __init__(self, app, seconds: float, error_response):
+        self.app = app
+        self.seconds = seconds
+        self.error_response = error_response
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope.get("path", "").startswith(LIMITED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        started = abandoned = False
+
+        async def guarded_send(message):
+            nonlocal started
+            if abandoned:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        task = asyncio.ensure_future(self.app(scope, receive, guarded_send))
+        done, _ = await asyncio.wait({task}, timeout=self.seconds)
+        if task in done:
+            task.result()  # re-raise what the app raised
+            return
+        if started:  # a response is under way: let it finish
+            await task
+            return
+        abandoned = True
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # nothing left to report to
+        response = self.error_response(504, "timeout", f"the request took longer than {self.seconds:g} s and was "
+                                       "stopped; try fewer words, a smaller k or narrower filters", None)
         await response(scope, receive, send)

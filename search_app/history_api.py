@@ -16,7 +16,7 @@ from .schemas import error_responses
 from .timeline import build_timeline
 
 router = APIRouter(prefix="/api", tags=["history"])
-HISTORY_ERRORS = error_responses(404, 422, 503)
+HISTORY_ERRORS = error_responses(404, 413, 422, 429, 503, 504)
 
 
 def run_timeline(request: Request, response: Response, fields: dict) -> TimelineOut:

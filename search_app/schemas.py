@@ -324,8 +324,10 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "Too large",
         415: "Unsupported file type",
         422: "A parameter is invalid; `parameter` names it",
+        429: "Too many requests from this client; Retry-After says when to try again",
         500: "The build failed for a reason of the server's set-up (corpus or index folder unusable)",
         503: "No usable index",
+        504: "The request ran past its time budget and was stopped",
         507: "The index could not be written (disk full or read-only); nothing was published",
     }
     return {s: {"model": ErrorOut, "description": described.get(s, "Error")} for s in statuses}

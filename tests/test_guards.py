@@ -86,3 +86,29 @@ def test_an_oversize_body_is_a_413_in_the_error_shape(seed_index_paths):
         chunks = (b'{"q": "' + b"x" * 10_000 + b'"' if i == 0 else b" " * 10_000 for i in range(30))
         assert_error(client.post("/api/search", content=chunks, headers={"content-type": "application/json"}),
                      413, "body", "too_large")
+
+
+class SlowStage:
+    """A reranker that sleeps: a search that runs long."""
+
+    def rerank(self, query, candidates, generation):
+        import time
+
+        time.sleep(1.5)
+        return candidates
+
+
+def test_a_request_over_its_time_budget_is_a_504_at_once(seed_index_paths):
+    import time
+
+    from search_app.searcher import SERVER_STAGES, Stages
+
+    stages = Stages(rerankers=(SlowStage(),), search_threads=SERVER_STAGES.search_threads)
+    with app_client(*seed_index_paths, stages=stages, request_timeout=0.3) as client:
+        started = time.monotonic()
+        response = client.get("/api/search", params={"q": "PSHTA"})
+        assert time.monotonic() - started < 1.2  # answered before the search ended
+        error = assert_error(response, 504, None, "timeout")
+        assert "0.3 s" in error["message"]
+        assert client.get("/api/health").status_code == 200  # the server still answers
+        assert client.get("/", params={"q": "PSHTA"}).status_code == 200  # pages have no budget
