@@ -61,7 +61,8 @@ def _origins(raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(origins))
 
 
-_RATE = re.compile(r"^(?:off|none|0|[1-9]\d*\s*(?:/|per)\s*(?:[1-9]\d*\s*)?(?:second|minute|hour|day)s?)$", re.I)
+_ONE_RATE = r"[1-9]\d*\s*(?:/|per)\s*(?:[1-9]\d*\s*)?(?:second|minute|hour|day)s?"
+_RATE = re.compile(rf"^(?:off|none|0|{_ONE_RATE}(?:\s*[;,]\s*{_ONE_RATE})*)$", re.I)
 
 
 def _rate_limit(raw: str) -> str:
@@ -109,7 +110,10 @@ class Settings:
     # Python half of a request (fusion, SQLite, JSON) on the other core.
     workers: int = setting(1, parse=_number(int, 1, 64), help="server processes")
     # Per client (address and Origin) on /api and /mcp, counted by each server process.
-    rate_limit: str = setting("120/minute", parse=_rate_limit, help="requests per client on /api and /mcp, or off")
+    # The burst cap keeps one client's burst from queueing everyone else's requests behind it
+    # (bench/flood.py); a person never sends ten a second, a page's widget sends one per search.
+    rate_limit: str = setting("10/second; 120/minute", parse=_rate_limit,
+                              help="requests per client on /api and /mcp (all must hold), or off")
     # A search takes milliseconds; one still running after this is answered with 504.
     request_timeout: float = setting(10.0, parse=_number(float, 0.01, 3600), help="seconds before an /api or /mcp "
                                                                                    "request is answered with 504")

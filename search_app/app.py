@@ -113,9 +113,9 @@ def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES
     app.add_middleware(TimeBudget, seconds=settings.request_timeout, error_response=api.error_response)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, error_response=api.error_response,
                        exempt=(UPLOAD_PATH,))
-    rate_limit = parse_rate_limit(settings.rate_limit)
-    if rate_limit is not None:  # inside CORS: a widget can read its 429
-        app.add_middleware(RateLimit, item=rate_limit, error_response=api.error_response)
+    rate_limits = parse_rate_limit(settings.rate_limit)
+    if rate_limits:  # inside CORS: a widget can read its 429
+        app.add_middleware(RateLimit, items=rate_limits, error_response=api.error_response)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"], max_age=600)

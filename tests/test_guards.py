@@ -12,6 +12,12 @@ from search_app.guards import parse_rate_limit
 from .apptools import app_client, assert_error
 
 
+def test_a_burst_is_capped_per_second_as_well(seed_index_paths):
+    with app_client(*seed_index_paths, rate_limit="2/second; 100/minute") as client:
+        statuses = [client.get("/api/search", params={"q": "x"}).status_code for _ in range(3)]
+        assert statuses[:2] == [200, 200] and statuses[2] == 429
+
+
 def test_over_the_limit_is_a_429_with_retry_after(seed_index_paths):
     with app_client(*seed_index_paths, rate_limit="3/minute") as client:
         for _ in range(3):
@@ -50,11 +56,13 @@ def test_off_means_no_limit(seed_index_paths):
         assert all(client.get("/api/search", params={"q": "x"}).status_code == 200 for _ in range(30))
 
 
-@pytest.mark.parametrize("raw, amount", [("120/minute", 120), ("10 per second", 10), ("1000/hour", 1000)])
-def test_limits_are_read_from_the_setting(raw, amount):
-    assert parse_rate_limit(Settings.from_env({"STATEMENT_SEARCH_RATE_LIMIT": raw}).rate_limit).amount == amount
-    assert parse_rate_limit(Settings.from_env({}).rate_limit).amount == 120  # the default
-    assert parse_rate_limit("off") is None
+@pytest.mark.parametrize("raw, amounts", [("120/minute", [120]), ("10 per second", [10]), ("1000/hour", [1000]),
+                                          ("5/second; 100/minute", [5, 100])])
+def test_limits_are_read_from_the_setting(raw, amounts):
+    items = parse_rate_limit(Settings.from_env({"STATEMENT_SEARCH_RATE_LIMIT": raw}).rate_limit)
+    assert [item.amount for item in items] == amounts
+    assert [i.amount for i in parse_rate_limit(Settings.from_env({}).rate_limit)] == [10, 120]  # the default
+    assert parse_rate_limit("off") == ()
 
 
 @pytest.mark.parametrize("raw", ["fast", "0/minute", "12/fortnight", "-1/minute"])
