@@ -25,6 +25,9 @@ LIMITED_PREFIXES = ("/api", "/mcp")
 # on 32 connections sent ~940 refused requests a second and the other clients' p95 rose 17-fold
 # (bench/flood.py); held, each of its connections costs an idle coroutine and nothing else.
 OVER_LIMIT_DELAY_S = 1.0
+# Requests of one client in progress at once: more wait their turn as over the limit, so a
+# burst from many connections cannot fill the thread pool everyone's searches run in.
+MAX_IN_FLIGHT = 4
 NOT_COUNTED = ("/api/health",)
 
 
@@ -50,13 +53,14 @@ def client_key(scope) -> str:
 
 class RateLimit:
     """ASGI middleware: at most `items` requests per client on LIMITED_PREFIXES (every item
-    must hold: a burst cap per second and a budget per minute)."""
+    must hold: a burst cap per second and a budget per minute), and MAX_IN_FLIGHT at once."""
 
     def __init__(self, app, items: tuple[RateLimitItem, ...], error_response):
         self.app = app
         self.items = items
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
         self.error_response = error_response  # api.error_response: the one error shape
+        self.in_flight: dict[str, int] = {}
 
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "")
@@ -65,18 +69,27 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         key = client_key(scope)
-        over = next((item for item in self.items if not self.limiter.test(item, key)), None)
-        if over is None:
+        busy = self.in_flight.get(key, 0) >= MAX_IN_FLIGHT
+        over = None if busy else next((item for item in self.items if not self.limiter.test(item, key)), None)
+        if not busy and over is None:  # no await since the test: the event loop makes test-and-hit atomic
             for item in self.items:
                 self.limiter.hit(item, key)
-            await self.app(scope, receive, send)
+            self.in_flight[key] = self.in_flight.get(key, 0) + 1
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self.in_flight[key] -= 1
+                if not self.in_flight[key]:
+                    del self.in_flight[key]
             return
         await asyncio.sleep(OVER_LIMIT_DELAY_S)
-        reset = self.limiter.get_window_stats(over, key).reset_time
-        retry = max(1, math.ceil(reset - time.time()))
-        response = self.error_response(
-            429, "rate_limited", f"more than {over} requests from this client; try again in {retry} s",
-            None, {"Retry-After": str(retry)})
+        if busy:
+            retry, why = 1, f"more than {MAX_IN_FLIGHT} requests from this client at once"
+        else:
+            retry = max(1, math.ceil(self.limiter.get_window_stats(over, key).reset_time - time.time()))
+            why = f"more than {over} requests from this client"
+        response = self.error_response(429, "rate_limited", f"{why}; try again in {retry} s", None,
+                                       {"Retry-After": str(retry)})
         await response(scope, receive, send)
 
 

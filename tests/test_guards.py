@@ -120,3 +120,48 @@ def test_a_request_over_its_time_budget_is_a_504_at_once(seed_index_paths):
         assert "0.3 s" in error["message"]
         assert client.get("/api/health").status_code == 200  # the server still answers
         assert client.get("/", params={"q": "PSHTA"}).status_code == 200  # pages have no budget
+
+
+def test_a_client_has_at_most_four_requests_in_progress(monkeypatch):
+    import anyio
+
+    from limits import parse
+
+    import search_app.guards as guards
+    from search_app.api import error_response
+
+    monkeypatch.setattr(guards, "OVER_LIMIT_DELAY_S", 0.0)
+    release = anyio.Event()
+    statuses: list[int] = []
+
+    async def slow_app(scope, receive, send):
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    middleware = guards.RateLimit(slow_app, (parse("100/second"),), error_response)
+
+    async def call(client: str):
+        scope = {"type": "http", "method": "GET", "path": "/api/search", "client": (client, 1), "headers": [],
+                 "query_string": b""}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                statuses.append((client, message["status"]))
+
+        async def receive():
+            return {"type": "http.request", "body": b""}
+
+        await middleware(scope, receive, send)
+
+    async def go():
+        async with anyio.create_task_group() as tg:
+            for _ in range(5):
+                tg.start_soon(call, "10.0.0.1")
+            tg.start_soon(call, "10.0.0.2")  # another client is not held back
+            await anyio.sleep(0.2)
+            assert statuses == [("10.0.0.1", 429)]
+            release.set()
+
+    anyio.run(go)
+    assert sorted(statuses) == [("10.0.0.1", 200)] * 4 + [("10.0.0.1", 429), ("10.0.0.2", 200)]
