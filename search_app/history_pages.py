@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from .comparison import compare_documents
 from .feeds import render_atom
 from .live_index import Live
-from .pages import filter_query, render
+from .pages import MAX_SELECT_DOCUMENTS, filter_query, render
 from .params import parse_search_request
 from .timeline import build_timeline
 
@@ -69,7 +69,7 @@ def timeline_page(request: Request):
     live: Live = request.app.state.live_index.current()
     q = request.query_params.get("q", "")
     context = {"q": q, "filters": _filters(request), "action": "/timeline", "documents": live.documents,
-               "select_documents": len(live.documents) <= 200, "timeline": None, "bars": [], "facets": {},
+               "select_documents": len(live.documents) <= MAX_SELECT_DOCUMENTS, "timeline": None, "bars": [], "facets": {},
                "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT}, "feed_url": None, "search_url": None}
     if q.strip():
         q, filters, timeline = _timeline(request, live)
@@ -85,7 +85,8 @@ def compare_page(request: Request):
     live: Live = request.app.state.live_index.current()
     a, b = request.query_params.get("a", "").strip(), request.query_params.get("b", "").strip()
     comparison = compare_documents(live.searcher, a, b) if (a or b) else None
-    return render(request, "compare.html", {"a": a, "b": b, "documents": live.documents, "comparison": comparison})
+    return render(request, "compare.html", {"a": a, "b": b, "documents": live.documents, "comparison": comparison,
+                                            "select_documents": len(live.documents) <= MAX_SELECT_DOCUMENTS})
 
 
 def _feed(request: Request, kind: str, page_path: str) -> Response:
