@@ -71,6 +71,13 @@ def _rate_limit(raw: str) -> str:
     return raw.strip()
 
 
+def _public_url(raw: str) -> str:
+    raw = raw.strip().rstrip("/")
+    if not re.match(r"^https?://[^/\s]+(/\S*)?$", raw):
+        raise ValueError(f"must be an http(s) address like https://search.example.org, got {raw!r}")
+    return raw
+
+
 def _token(raw: str) -> str:
     if len(raw) < MIN_TOKEN_CHARS:
         raise ValueError(f"must have at least {MIN_TOKEN_CHARS} characters")
@@ -114,6 +121,9 @@ class Settings:
     # (bench/flood.py); a person never sends ten a second, a page's widget sends one per search.
     rate_limit: str = setting("10/second; 120/minute", parse=_rate_limit,
                               help="requests per client on /api and /mcp (all must hold), or off")
+    # Where users reach the server (behind a proxy: "https://search.example.org"): MCP tools' links
+    # start with it, and /mcp accepts that host. Empty: http://<host>:<port>.
+    public_url: str = setting("", parse=_public_url, help="the server's public address, for links and /mcp")
     # A search takes milliseconds; one still running after this is answered with 504.
     request_timeout: float = setting(10.0, parse=_number(float, 0.01, 3600), help="seconds before an /api or /mcp "
                                                                                    "request is answered with 504")

@@ -11,11 +11,13 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from mcp.server.transport_security import TransportSecuritySettings
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Match
@@ -31,8 +33,8 @@ from .encoder import QueryEncoder
 from .errors import IndexUnavailable, SearchError
 from .headers import SecurityHeaders
 from .live_index import LiveIndex
-from .mcp_server import make_mcp_server
 from .guards import BodyLimit, RateLimit, TimeBudget, parse_rate_limit
+from .mcp_server import make_mcp_server
 from .searcher import SERVER_STAGES, Stages
 from .params import as_parameter, echo
 
@@ -82,7 +84,7 @@ def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES
     # MCP for AI assistants at /mcp (stateless: any worker answers any request).
     mcp = make_mcp_server(live_index, answer_model, public_base_url(settings))
     mcp_routes = mcp.streamable_http_app(streamable_http_path=MCP_PATH, stateless_http=True, json_response=True,
-                                         host=settings.host).routes
+                                         transport_security=mcp_transport_security(settings)).routes
     lifespan = make_lifespan(embedder, live_index, keyword_pool, mcp)
     app = FastAPI(
         title="statement-search",
@@ -110,12 +112,14 @@ def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES
     add_error_handlers(app)
     document_error_shape(app)
 
-    app.add_middleware(TimeBudget, seconds=settings.request_timeout, error_response=api.error_response)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, error_response=api.error_response,
                        exempt=(UPLOAD_PATH,))
     rate_limits = parse_rate_limit(settings.rate_limit)
     if rate_limits:  # inside CORS: a widget can read its 429
         app.add_middleware(RateLimit, items=rate_limits, error_response=api.error_response)
+    # Outside the rate limit: a request cut short by its budget keeps its client's in-progress
+    # slot until its thread is really done.
+    app.add_middleware(TimeBudget, seconds=settings.request_timeout, error_response=api.error_response)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type"], max_age=600)
@@ -125,11 +129,29 @@ def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES
 
 def public_base_url(settings: Settings) -> str:
     """Where this server is reached, for the absolute links MCP tools return ("" when it
-    listens on every address and the name clients use is unknown)."""
+    listens on every address and no public URL is set)."""
+    if settings.public_url:
+        return settings.public_url
     if settings.host in ("0.0.0.0", "::", ""):
         return ""
     host = settings.host if ":" not in settings.host else f"[{settings.host}]"
     return f"http://{host}:{settings.port}"
+
+
+def mcp_transport_security(settings: Settings) -> TransportSecuritySettings:
+    """The MCP SDK's DNS-rebinding guard: on a loopback server, only loopback names (and the
+    public URL's host) may address /mcp; a server open to the network is reached by names we
+    cannot list, and browsers are held by CORS."""
+    loopback = settings.host in ("127.0.0.1", "localhost", "::1")
+    if not loopback:
+        return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+    origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*", *settings.cors_origins]
+    if settings.public_url:
+        netloc = urlsplit(settings.public_url).netloc
+        hosts += [netloc, netloc + ":*"]
+        origins.append(settings.public_url)
+    return TransportSecuritySettings(allowed_hosts=hosts, allowed_origins=origins)
 
 
 def make_lifespan(embedder, live_index: LiveIndex, keyword_pool: ThreadPoolExecutor, mcp):

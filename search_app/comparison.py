@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_matrix
 
 from .errors import InvalidParameter, UnknownDocument
 from .results import paragraph_url
@@ -31,6 +32,11 @@ MEANING_WEIGHT = 0.5
 MIN_SIMILARITY = 0.55
 # A summary item shows this much of its paragraph.
 SUMMARY_CHARS = 220
+# Bounds on the work of one comparison: paragraphs per statement (the pairing is P x Q), and
+# words per paragraph that get a word-level diff (difflib is near-quadratic); a longer
+# reworded paragraph is shown as removed and added whole.
+MAX_PARAGRAPHS = 1500
+MAX_DIFF_WORDS = 3000
 _WORD = re.compile(r"\w+")
 # Diff tokens: words (with inner hyphens and apostrophes) and single punctuation marks.
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
@@ -130,6 +136,9 @@ def _side(searcher, doc_id: str, parameter: str) -> _Side:
         norm = float(np.linalg.norm(vector))
         vectors.append(vector / norm if norm else vector)
         words.append(frozenset(_words(text)))
+    if len(refs) > MAX_PARAGRAPHS:
+        raise InvalidParameter(parameter, f"{doc_id!r} has {len(refs)} paragraphs; statements of up to "
+                                          f"{MAX_PARAGRAPHS} can be compared")
     side = CompareSide(doc_id, info.title, info.date, info.kind, paragraph_url(doc_id), len(refs))
     matrix = np.array(vectors, np.float32).reshape(len(refs), generation.dimension)
     return _Side(side, refs, matrix, words)
@@ -143,11 +152,21 @@ def _words(text: str) -> list[str]:
 def _similarity(a: _Side, b: _Side, meaning_weight: float) -> np.ndarray:
     meaning = np.clip(a.vectors @ b.vectors.T, 0.0, 1.0)
     overlap = np.zeros_like(meaning)
-    for i, wa in enumerate(a.words):
-        for j, wb in enumerate(b.words):
-            union = len(wa | wb)
-            overlap[i, j] = len(wa & wb) / union if union else 0.0
+    if a.words and b.words:
+        # Jaccard of word sets for every pair at once: a sparse 0/1 matrix per side.
+        vocabulary = {w: i for i, w in enumerate(set().union(*a.words, *b.words))}
+        ma, mb = _incidence(a.words, vocabulary), _incidence(b.words, vocabulary)
+        shared = (ma @ mb.T).toarray()
+        sizes_a, sizes_b = np.asarray(ma.sum(1)).ravel(), np.asarray(mb.sum(1)).ravel()
+        union = sizes_a[:, None] + sizes_b[None, :] - shared
+        overlap = np.divide(shared, union, out=np.zeros_like(meaning, dtype=np.float64), where=union > 0)
     return meaning_weight * meaning + (1.0 - meaning_weight) * overlap
+
+
+def _incidence(word_sets: list[frozenset[str]], vocabulary: dict[str, int]):
+    rows = [i for i, ws in enumerate(word_sets) for _ in ws]
+    cols = [vocabulary[w] for ws in word_sets for w in ws]
+    return csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(word_sets), len(vocabulary)))
 
 
 def _pairs(similarity: np.ndarray, min_similarity: float) -> dict[int, int]:
@@ -188,6 +207,8 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     punctuation mark is a token of its own, so "region." against "region this year." loses
     "this year", not "region."."""
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    if len(a) > MAX_DIFF_WORDS or len(b) > MAX_DIFF_WORDS:
+        return [("-", old), ("+", new)]
     ops: list[tuple[str, str]] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":

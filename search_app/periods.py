@@ -10,7 +10,8 @@ from datetime import date
 _YEAR = r"((?:19|20)\d\d)"
 # Each form, its pattern, and how its years become [from, to].
 _FORMS = (
-    (re.compile(rf"\b(?:between|from)\s+{_YEAR}\s+(?:and|to|until|till)\s+{_YEAR}\b", re.I), "range"),
+    (re.compile(rf"\b(?:between|from|since)\s+{_YEAR}\s+(?:and|to|until|till|through|up\s+to|before)\s+{_YEAR}\b", re.I),
+     "range"),
     (re.compile(rf"\b{_YEAR}\s*[-–—]\s*{_YEAR}\b"), "range"),
     (re.compile(rf"\b(?:since|from|after)\s+{_YEAR}\b", re.I), "since"),
     (re.compile(rf"\b(?:before|until|till|up\s+to|through|by)\s+{_YEAR}\b", re.I), "until"),
@@ -35,6 +36,9 @@ def find_period(query: str) -> tuple[str, Period | None]:
         years = [int(y) for y in m.groups()]
         if form == "range":
             lo, hi = sorted(years)
+            # "before 2018" as the end of a range ends with 2017.
+            if re.search(r"\bbefore\s+\d{4}\b", m.group(0), re.I) and hi > lo:
+                hi -= 1
             period = Period(date(lo, 1, 1), date(hi, 12, 31), m.group(0))
         elif form == "since":
             # "after 2019" starts with 2020; "since" and "from" include their year.

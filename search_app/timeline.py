@@ -113,7 +113,7 @@ def rank_statements(searcher, request: SearchRequest, policy: TimelinePolicy = T
         raise InvalidParameter("q", f"the period {period.text!r} lies outside date_from/date_to")
     scoped = replace(request, query=topic, date_from=date_from, date_to=date_to, offset=0)
     passages = searcher.rank(scoped, policy.depth)[: policy.depth]
-    return topic, period, (date_from, date_to), passages, statement_relevance(searcher, topic, passages)
+    return topic, period, (date_from, date_to), passages, statement_relevance(searcher, topic, passages, scoped.mode)
 
 
 @dataclass
@@ -134,7 +134,7 @@ class Relevance:
         return self.rank_score + self.words / 2 >= policy.min_rank_score and self.similarity >= policy.min_similarity
 
 
-def statement_relevance(searcher, topic: str, passages: list[Passage]) -> dict[str, Relevance]:
+def statement_relevance(searcher, topic: str, passages: list[Passage], mode: str = "hybrid") -> dict[str, Relevance]:
     """Each ranked statement's Relevance to the topic. A chunk without stored sentence vectors
     (an index from before them) counts by its own vector."""
     if not passages:
@@ -148,9 +148,12 @@ def statement_relevance(searcher, topic: str, passages: list[Passage]) -> dict[s
     finder = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(topic_words, key=len, reverse=True))) + r")(?!\w)") \
         if topic_words else None
     found: dict[str, Relevance] = {}
+    # Hybrid scores are 0-1 already; a keyword (BM25) or semantic (cosine) ranking is put on the
+    # same footing relative to its best passage.
+    top = max(p.score for p in passages) if mode != "hybrid" else 1.0
     for p in passages:
         r = found.setdefault(p.doc_id, Relevance())
-        r.rank_score = max(r.rank_score, float(p.score))
+        r.rank_score = max(r.rank_score, float(p.score) / top if top > 0 else 0.0)
         rows = sentences.get(p.chunk)
         if rows is not None and len(rows):
             r.meaning = max(r.meaning, float((rows @ vector).max()))
@@ -177,10 +180,18 @@ def _summarise(searcher, request, topic, period, entries, facets, dates, policy,
         silent_since = len(later)
         if later:
             newest = max(d.date for d in later)
-            stale = date.fromisoformat(newest).year - date.fromisoformat(dated[-1].date).year >= policy.stale_years
+            stale = date.fromisoformat(newest) >= years_after(date.fromisoformat(dated[-1].date), policy.stale_years)
     took = round((time.perf_counter() - started) * 1000, 2)
     return Timeline(request.query, topic, period, took, entries, dict(sorted(by_year.items())), first, latest,
                     silent_since, stale, facets, searcher.generation.name)
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day `years` later (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def _in_scope(document, request: SearchRequest, dates) -> bool:

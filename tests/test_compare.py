@@ -64,3 +64,10 @@ def test_bad_compare_input_is_a_4xx_naming_the_parameter(client):
     assert_error(client.get("/api/compare", params={"a": "2016-03-22-a", "b": "nope"}), 404, "b")
     assert_error(client.get("/api/compare", params={"b": "2016-03-22-a"}), 422, "a")
     assert_error(client.get("/api/compare", params={"a": "2016-03-22-a"}), 422, "b")
+
+
+def test_a_very_long_paragraph_is_diffed_whole():
+    from search_app.comparison import MAX_DIFF_WORDS
+
+    old, new = "word " * (MAX_DIFF_WORDS + 1), "word " * MAX_DIFF_WORDS + "other"
+    assert word_diff(old, new) == [("-", old), ("+", new)]

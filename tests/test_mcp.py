@@ -121,3 +121,21 @@ def test_stdio_serves_the_same_tools(seed_index):
                 return tools, payload(await client.call_tool("search", {"q": "PSHTA", "k": 1}))
     tools, found = anyio.run(go)
     assert tools == TOOLS and found["results"][0]["citation"]["doc_id"]
+
+
+def test_behind_a_proxy_links_use_the_public_url_and_its_host_is_accepted(seed_index):
+    from fastapi.testclient import TestClient
+
+    settings = make_settings(*seed_index, public_url="https://search.example.org")
+    app = create_app(settings, embedder=FakeEmbedder())
+    with TestClient(app, base_url="https://search.example.org") as client:
+        body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                "params": {"name": "search", "arguments": {"q": "PSHTA", "k": 1}}}
+        headers = {"accept": "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18"}
+        response = client.post("/mcp", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+        text = response.json()["result"]["content"][0]["text"]
+        assert json.loads(text)["results"][0]["citation"]["url"].startswith("https://search.example.org/documents/")
+        # A name the server does not answer to is refused (DNS rebinding).
+        other = TestClient(app, base_url="http://evil.example")
+        assert other.post("/mcp", json=body, headers=headers).status_code in (400, 403, 421)

@@ -44,6 +44,8 @@ def searcher(corpus_index):
     ("funding between 2020 and 2017", "funding", date(2017, 1, 1), date(2020, 12, 31)),
     ("funding 2015-2018", "funding", date(2015, 1, 1), date(2018, 12, 31)),
     ("from 2016 to 2018, policy guides", "policy guides", date(2016, 1, 1), date(2018, 12, 31)),
+    ("trafficking from 2015 through 2018", "trafficking", date(2015, 1, 1), date(2018, 12, 31)),
+    ("trafficking since 2015 before 2018", "trafficking", date(2015, 1, 1), date(2017, 12, 31)),
 ])
 def test_a_period_in_the_query_becomes_dates_and_leaves_the_topic(query, topic, start, end):
     found_topic, period = find_period(query)
@@ -53,6 +55,13 @@ def test_a_period_in_the_query_becomes_dates_and_leaves_the_topic(query, topic, 
 def test_a_query_without_a_period_is_left_alone():
     assert find_period("the 2030 Agenda and Resolution 1325") == ("the 2030 Agenda and Resolution 1325", None)
     assert find_period("in 2016")[0] == "in 2016"  # nothing else left: the words stay the topic
+
+
+def test_old_means_whole_years_between_the_dates():
+    from search_app.timeline import years_after
+
+    assert years_after(date(2021, 12, 20), 2) == date(2023, 12, 20)
+    assert years_after(date(2020, 2, 29), 2) == date(2022, 2, 28)
 
 
 def test_narrow_keeps_what_both_allow():
@@ -81,6 +90,12 @@ def test_entry_is_by_relevance_not_rank(searcher):
     loose = build_timeline(searcher, SearchRequest("online scam compounds"), replace(TimelinePolicy(), min_similarity=-1, min_rank_score=-1))
     assert len(loose.entries) == len(STATEMENTS)
     assert build_timeline(searcher, SearchRequest("zebra giraffe savannah")).entries == []
+
+
+def test_every_mode_decides_entry_on_the_same_footing(searcher):
+    for mode in ("hybrid", "keyword", "semantic"):
+        timeline = build_timeline(searcher, SearchRequest("online scam compounds", mode=mode))
+        assert [e.doc_id for e in timeline.entries] == ["2015-05-29-first", "2019-03-01-third"], mode
 
 
 def test_a_period_filters_the_entries(searcher):
