@@ -7,7 +7,7 @@ runs on 127.0.0.1 with the rate limit given (the product's default: 10/second; 1
 per client).
 "Other clients" are --others well-behaved clients, each from its own loopback address
 (127.0.0.11, .12, ...), each sending one /api/search a second (SciFact claims, under the
-limit). They run twice for --seconds: on an idle server, then while one flooding client sends
+limit). After a 5-second warm-up they run twice for --seconds: on an idle server, then while one flooding client sends
 /api/search from --flood-connections connections as fast as the server answers: wrk when it
 is installed (one thread; told apart by an Origin header, as a widget's site is), else an
 httpx client from 127.0.0.2 in this process (which takes a core of its own from the server). Reported: the others' p50/p95 latency idle and under flood, the ratio of the p95s,
@@ -138,6 +138,8 @@ def main() -> None:
         server = Server(index, Path(logs), RATE_LIMIT=args.limit, WORKERS=args.workers)
         try:
             server.start(queries[0])
+            # A warm-up the figures leave out: the first searches of a fresh process are slower.
+            asyncio.run(phase(server.base, queries[::-1], argparse.Namespace(**{**vars(args), "seconds": 5}), flood=False))
             idle = asyncio.run(phase(server.base, queries, args, flood=False))
             flooded = asyncio.run(phase(server.base, queries, args, flood=True))
         finally:
