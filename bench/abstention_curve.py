@@ -14,12 +14,13 @@ Writes bench/results/abstention_curve.json.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.machine import write_results  # noqa: E402
 
 from bench.quality import DEV2, DEV2_CORPUS, QUESTIONS, contains_answer, extended_index, load_questions, seed_index  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
@@ -66,7 +67,7 @@ def main() -> None:
         print(f"{t:9.2f}  {point['answer_accuracy']:15.3f}  {point['answerable_declined']:>19}  "
               f"{point['near-miss_declined']:>18}  {point['offtopic_declined']:>18}")
     out = ROOT / "bench" / "results" / "abstention_curve.json"
-    out.write_text(json.dumps({"questions": len(rows), "curve": curve}, indent=2) + "\n")
+    write_results(out, {"questions": len(rows), "curve": curve})
     print(f"written to {out}")
 
 

@@ -30,6 +30,7 @@ from bench.common import (
     stored_vectors,
     synthesise,
 )
+from bench.machine import write_results  # noqa: E402
 from indexer.embedders import make_embedder
 from indexer.generation import open_current
 from indexer.vectors import build_vector_index, choose_kind, search_vectors
@@ -71,7 +72,7 @@ def main() -> None:
         "queries": len(qvecs),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    write_results(args.out, result)
     print(json.dumps(result, indent=2))
 
 

@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import write_results  # noqa: E402
+
 DEFAULT_SCIFACT = ROOT.parent / "shared" / "benchmarks" / "scifact"
 
 
@@ -160,7 +162,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(args.out, results)
     fb, lim = results["full_build"], results["encode_limit"]
     print()
     print(f"{'figure':44} value")

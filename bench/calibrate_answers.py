@@ -29,6 +29,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import write_results  # noqa: E402
+
 from bench.quality import DEV2, DEV2_CORPUS, contains_answer, extended_index, load_questions, seed_index  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
@@ -215,7 +217,7 @@ def main() -> None:
     }
     print(json.dumps(result, indent=2))
     out = ROOT / "bench" / "results" / "calibration.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_results(out, result)
     if not args.dry_run:
         model = AnswerModel(result["selection"], result["calibration"], MIN_CONFIDENCE, provenance(result, args))
         save_answer_model(model)

@@ -33,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import CACHE, DEFAULT_SCIFACT, scifact_index, time_calls  # noqa: E402
+from bench.machine import write_results  # noqa: E402
 from indexer.build import build_index  # noqa: E402
 from indexer.documents import read_documents  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
@@ -250,7 +251,7 @@ def main() -> None:
         s = results[name]
         print(f"{name}: p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms over {s['runs']} comparisons")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(RESULTS, results)
     print(f"written to {RESULTS.relative_to(ROOT)}")
 
 

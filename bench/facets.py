@@ -19,6 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.machine import write_results  # noqa: E402
+
 import pycountry  # noqa: E402
 
 from indexer.chunking import chunk_document  # noqa: E402
@@ -85,7 +87,7 @@ def main() -> None:
         summary[facet] = {"precision": round(precision, 3), "recall": round(recall, 3), **t}
         print(f"{facet:14} precision {precision:.3f}  recall {recall:.3f}  (tp {t['tp']}, fp {t['fp']}, fn {t['fn']})")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"summary": summary, "documents": per_document}, indent=2, ensure_ascii=False) + "\n")
+    write_results(RESULTS, {"summary": summary, "documents": per_document})
     print(f"written to {RESULTS.relative_to(ROOT)}")
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import platform
 import re
 import shutil
@@ -34,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx  # noqa: E402
 
 from bench.common import DEFAULT_SCIFACT, REQUEST_TIMEOUT_S, Server, load_scifact, scifact_index  # noqa: E402
+from bench.machine import write_results  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.settings import Settings  # noqa: E402
 
@@ -154,7 +154,7 @@ def main() -> None:
           f"{flooded['requests'] + flooded['failed']}  (p95 ratio {ratio}; target <= 2)")
     print(f"flooder ({args.flood_connections} connections): {flooded['flooder']}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(RESULTS, results)
     print(f"written to {RESULTS.relative_to(ROOT)}")
 
 

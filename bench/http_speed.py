@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import json
 import os
 import platform
 import pstats
@@ -52,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import DEFAULT_SCIFACT, REQUEST_TIMEOUT_S, Server, load_scifact, scifact_index  # noqa: E402
+from bench.machine import write_results  # noqa: E402
 from indexer.embedder import bundled_model_path  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
@@ -296,7 +296,7 @@ def main() -> None:
 
     out = args.out or ROOT / "bench" / "results" / "http_speed.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(out, results)
 
     labels = {
         "limit": f"limit: ST encode([q]) + FAISS k={K}",

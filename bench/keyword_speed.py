@@ -21,7 +21,6 @@ bench/results/keyword_speed.json (or keyword_speed-<name>.json with --name).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import DEFAULT_SCIFACT, load_scifact, scifact_index  # noqa: E402
+from bench.machine import write_results  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
 from search_app.keywords import FtsRetriever, ImpactRetriever, WordStats, impact_weights  # noqa: E402
 from search_app.query import QueryPreparer, Scope  # noqa: E402
@@ -126,7 +126,7 @@ def main() -> None:
     print(f"{results['chunks']} chunks, {results['postings']} postings; top-10 overlap with FTS5 "
           f"{results['top10_overlap_impact_vs_fts5']:.2f} (first 50 queries)")
     out = ROOT / "bench" / "results" / (f"keyword_speed-{args.name}.json" if args.name else "keyword_speed.json")
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(out, results)
     print(f"written to {out}")
 
 

@@ -62,6 +62,7 @@ from bench.common import (  # noqa: E402
     scifact_index,
     tree_rss_mb,
 )
+from bench.machine import write_results  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 
 ENDPOINTS = {
@@ -368,7 +369,7 @@ def main() -> None:
 
     out = args.out or ROOT / "bench" / "results" / "load.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(out, results)
 
     print()
     print(f"SciFact, {len(queries)} distinct claims ({args.queries}), wrk -t1, {args.duration} s per row; "

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import CACHE, DEFAULT_SCIFACT, load_scifact, scifact_index  # noqa: E402
+from bench.machine import write_results  # noqa: E402
 from indexer.build import build_index  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
@@ -303,7 +304,7 @@ def main() -> None:
 
     out = args.out or ROOT / "bench" / "results" / f"quality-{args.split}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(out, results)
 
     if "scifact" in results:
         print(f"\nSciFact ({args.split}, {len(queries)} queries)   nDCG@10   Recall@100   anchor nDCG@10")

@@ -30,6 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import DEFAULT_SCIFACT, scifact_index  # noqa: E402
+from bench.machine import write_results  # noqa: E402
 from indexer.chunking import split_sentences  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
@@ -170,7 +171,7 @@ def main() -> None:
     }
     print(json.dumps(results, indent=2))
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(RESULTS, results)
 
 
 if __name__ == "__main__":

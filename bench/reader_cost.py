@@ -20,7 +20,6 @@ figure: the embeddings and the head are nearly free. Writes bench/results/reader
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -30,6 +29,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.machine import write_results  # noqa: E402
 
 from bench.quality import DEV2, DEV2_CORPUS, QUESTIONS, extended_index, load_questions  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
@@ -137,7 +138,7 @@ def main() -> None:
         "token states kept at build time: tokens x 384 x 2 bytes; SciFact's 9,343 chunks x ~230 tokens "
         "would take ~1.6 GB beside a 117 MB SQLite file")
     out = ROOT / "bench" / "results" / "reader_cost.json"
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(out, results)
     for threads, r in results["by_threads"].items():
         print(f"\nthreads={threads}  (questions: {len(questions)}; grounded sentences per question p50 "
               f"{r['grounded_sentences_per_question']['p50']}, max {r['grounded_sentences_per_question']['max']})")

@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import Server, install_sigterm_exit, tree_rss_mb  # noqa: E402
+from bench.machine import write_results  # noqa: E402
 from indexer.generation import Generation  # noqa: E402
 from indexer.layout import SQLITE, IndexDir  # noqa: E402
 from search_app.results import parse_chunk_key  # noqa: E402
@@ -500,7 +501,7 @@ def main() -> None:
     }
     out = args.out or ROOT / "bench" / "results" / "rebuild_under_load.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(out, results)
 
     build_s = [b["seconds"] for b in builds]
     print()

@@ -82,6 +82,7 @@ from bench.common import (
     synthesise_blocks,
 )
 
+from bench.machine import write_results  # noqa: E402
 N_DEFAULT = 1_000_000
 SEED = 0
 # Bump when the synthesis changes: a cached generation of another version is rebuilt.
@@ -905,7 +906,7 @@ def main() -> None:
                    "keyword half); the modes find the query vector in the Searcher's cache (embedding timed apart)"),
     }
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(json.dumps(result, indent=2) + "\n")
+    write_results(out_path, result)
     print_table(result)
     print(f"\nwrote {out_path.relative_to(ROOT) if out_path.is_relative_to(ROOT) else out_path}")
 

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import DEFAULT_SCIFACT, load_scifact, scifact_index  # noqa: E402
+from bench.machine import write_results  # noqa: E402
 from bench.quality import (  # noqa: E402
     DEV2,
     DEV2_CORPUS,
@@ -173,7 +174,7 @@ def main() -> None:
     print(json.dumps(result["retrieval_dev"], indent=1), flush=True)
     result["sentence_choice_dev"] = sentence_choice(e5, embedder)
     print(json.dumps(result["sentence_choice_dev"], indent=1), flush=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    write_results(args.out, result)
     print(f"written to {args.out}")
 
 

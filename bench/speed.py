@@ -21,6 +21,10 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.machine import write_results  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PARTS = ("build", "http", "load", "scale")
@@ -116,10 +120,9 @@ def main() -> None:
         seconds["scale"] = run("scale.py", "--n", str(args.scale_n))
 
     rows = summarise(args.scale_n)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "speed.json").write_text(json.dumps(
-        {"parts_run_seconds": {k: round(v, 1) for k, v in seconds.items()},
-         "rows": [{"figure": f, "value": v, "target": t} for f, v, t in rows]}, indent=2) + "\n")
+    write_results(RESULTS / "speed.json",
+                  {"parts_run_seconds": {k: round(v, 1) for k, v in seconds.items()},
+                   "rows": [{"figure": f, "value": v, "target": t} for f, v, t in rows]})
     print(f"\n{'figure':44} {'value':70} target")
     for figure, value, target in rows:
         print(f"{figure:44} {value:70} {target}")

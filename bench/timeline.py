@@ -36,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import CACHE, DEFAULT_SCIFACT, load_scifact, scifact_index, time_calls  # noqa: E402
+from bench.machine import write_results  # noqa: E402
 from bench.quality import extended_index  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import Generation, open_current  # noqa: E402
@@ -162,7 +163,7 @@ def main() -> None:
     s = results["speed_scifact"]
     print(f"timeline on SciFact ({s['documents']} dated documents): p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(RESULTS, results)
     print(f"written to {RESULTS.relative_to(ROOT)}")
 
 

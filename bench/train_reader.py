@@ -33,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import write_results  # noqa: E402
+
 from bench.quality import (  # noqa: E402
     DEV2,
     DEV2_CORPUS,
@@ -227,7 +229,7 @@ def main() -> None:
                          "separation_with_reader": separation(rows, scores, best)}
         print(name, json.dumps(results[name]), flush=True)
     out = ROOT / "bench" / "results" / f"train_reader-{args.layers}layers.json"
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(out, results)
     print(f"written to {out}")
 
 

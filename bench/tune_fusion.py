@@ -17,7 +17,6 @@ Variants:
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -25,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import DEFAULT_SCIFACT, Remembered, load_scifact, scifact_index  # noqa: E402
+from bench.machine import write_results  # noqa: E402
 from bench.quality import (  # noqa: E402
     evaluate_questions,
     evaluate_scifact,
@@ -87,7 +87,7 @@ def main() -> None:
         print(f"{name:22} {s['ndcg@10']:.4f}              {s['recall@100']:.4f}  {o['hit@1']:.3f}      "
               f"{o['hit@5']:.3f}  {o['mrr@10']:.3f}   {o['answer_accuracy']:.3f}", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"dev_queries": len(queries), "variants": rows}, indent=2) + "\n")
+    write_results(args.out, {"dev_queries": len(queries), "variants": rows})
     print(f"\nwritten to {args.out}")
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import sys
 import time
 from dataclasses import replace
@@ -26,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import DEFAULT_SCIFACT, Remembered, load_scifact, scifact_index  # noqa: E402
+from bench.machine import write_results  # noqa: E402
 from bench.quality import evaluate_questions, evaluate_scifact, load_questions, seed_index  # noqa: E402
 from indexer import bm25  # noqa: E402
 from indexer.bm25 import BM25Params, build_impact_index  # noqa: E402
@@ -129,7 +129,7 @@ def main() -> None:
             run(f"default params, expansion words x{w}", BM25Params())
         keywords.EXPANSION_WEIGHT = default
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(args.out, results)
     print(f"\nwritten to {args.out}")
 
 

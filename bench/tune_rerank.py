@@ -12,7 +12,6 @@ rarely name a year, where the stage must not hurt). Writes bench/results/tune_re
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import DEFAULT_SCIFACT, load_scifact, scifact_index  # noqa: E402
+from bench.machine import write_results  # noqa: E402
 from bench.quality import (  # noqa: E402
     DEV2,
     DEV2_CORPUS,
@@ -77,7 +77,7 @@ def main() -> None:
               f"{d['hit@1']:.3f} {d['mrr@10']:.3f} {d['answer_accuracy']:.3f} {d['span_exact']:.3f} | {row['scifact_dev']:.4f}",
               flush=True)
     out = ROOT / "bench" / "results" / "tune_rerank.json"
-    out.write_text(json.dumps({"scifact_dev_queries": len(queries), "weights": rows}, indent=2) + "\n")
+    write_results(out, {"scifact_dev_queries": len(queries), "weights": rows})
     print(f"written to {out}")
 
 

@@ -1,0 +1,62 @@
+"""What a benchmark figure was measured on: the CPU (model, the instruction sets that decide
+encoder speed: AVX2, AVX-512, VNNI, BF16, AMX), the cores this process may use, the library
+versions, and the encoder backend and precision. A figure without its machine is not
+comparable (issue 17): every bench/results file carries this under "machine"."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+
+# CPU flags (as /proc/cpuinfo names them) that change how fast the encoder runs.
+FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
+PACKAGES = ("torch", "onnxruntime", "faiss-cpu", "sentence-transformers", "numpy", "transformers", "tokenizers")
+# The encoder every benchmark uses unless it says otherwise (indexer/embedders.py's "minilm").
+DEFAULT_ENCODER = {"kind": "minilm", "backend": "onnxruntime", "precision": "fp32"}
+
+
+def cpu() -> dict:
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and value.strip():
+                model = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+                break
+    except OSError:
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {"model": model, "flags": [f for f in FLAGS if f in flags], "cores_usable": usable,
+            "cores_total": os.cpu_count(), "arch": platform.machine()}
+
+
+def versions() -> dict:
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+def machine_info(encoder: dict | None = None) -> dict:
+    return {"cpu": cpu(), "os": platform.platform(), "versions": versions(), "encoder": encoder or DEFAULT_ENCODER}
+
+
+def write_results(path: Path, results: dict, encoder: dict | None = None) -> None:
+    """The results as JSON, with the machine they were measured on."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    previous = results.get("machine")
+    out = {**results, "machine": {**machine_info(encoder), **({"reported": previous} if previous else {})}}
+    path.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    print(json.dumps(machine_info(), indent=2))
