@@ -25,6 +25,17 @@ def build(corpus: Path, index: Path):
     return build_index(corpus, index, FakeEmbedder())
 
 
+def index_seed_corpus(root: Path) -> tuple[Path, Path]:
+    """root/corpus, a copy of the seed statements, built into root/index."""
+    import shutil
+
+    from .conftest import SEED_CORPUS
+
+    shutil.copytree(SEED_CORPUS, root / "corpus")
+    build(root / "corpus", root / "index")
+    return root / "corpus", root / "index"
+
+
 def index_statements(root: Path, statements: dict[str, str]) -> tuple[Path, Path]:
     """root/corpus holding these files (name -> text), built into root/index."""
     corpus = root / "corpus"

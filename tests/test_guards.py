@@ -73,15 +73,9 @@ def test_a_bad_limit_is_a_clear_setting_error(raw):
 
 @pytest.fixture(scope="module")
 def seed_index_paths(tmp_path_factory):
-    import shutil
+    from .apptools import index_seed_corpus
 
-    from .apptools import build
-    from .conftest import SEED_CORPUS
-
-    root = tmp_path_factory.mktemp("ratelimit")
-    shutil.copytree(SEED_CORPUS, root / "corpus")
-    build(root / "corpus", root / "index")
-    return root / "corpus", root / "index"
+    return index_seed_corpus(tmp_path_factory.mktemp("guards"))
 
 
 def test_an_oversize_body_is_a_413_in_the_error_shape(seed_index_paths):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 
 import anyio
@@ -16,8 +15,8 @@ from mcp.client.stdio import StdioServerParameters
 from indexer.embedder import FakeEmbedder
 from search_app.app import create_app
 
-from .apptools import ServerThread, build, make_settings
-from .conftest import ROOT, SEED_CORPUS
+from .apptools import ServerThread, index_seed_corpus, make_settings
+from .conftest import ROOT
 
 TOOLS = {"search", "ask", "timeline", "get_document", "cite", "quote_check"}
 DOC = "2024-03-18-bali-process-co-chairs-meet-bangladesh"
@@ -25,10 +24,7 @@ DOC = "2024-03-18-bali-process-co-chairs-meet-bangladesh"
 
 @pytest.fixture(scope="module")
 def seed_index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("mcp")
-    shutil.copytree(SEED_CORPUS, root / "corpus")
-    build(root / "corpus", root / "index")
-    return root / "corpus", root / "index"
+    return index_seed_corpus(tmp_path_factory.mktemp("mcp"))
 
 
 @pytest.fixture(scope="module")

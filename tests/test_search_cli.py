@@ -12,26 +12,13 @@ import pytest
 
 from search_app.__main__ import main
 
-from .apptools import build
+from .apptools import index_seed_corpus
 from .conftest import ROOT
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory, seed_corpus_module):
-    index = tmp_path_factory.mktemp("cli") / "index"
-    build(seed_corpus_module, index)
-    return index
-
-
-@pytest.fixture(scope="module")
-def seed_corpus_module(tmp_path_factory):
-    import shutil
-
-    from .conftest import SEED_CORPUS
-
-    target = tmp_path_factory.mktemp("cli-corpus") / "corpus"
-    shutil.copytree(SEED_CORPUS, target)
-    return target
+def index(tmp_path_factory):
+    return index_seed_corpus(tmp_path_factory.mktemp("cli"))[1]
 
 
 @pytest.fixture(autouse=True)

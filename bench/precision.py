@@ -1,0 +1,136 @@
+"""Encoder precision on this machine: fp32 (today's ONNX export) against int8 (ONNX Runtime's
+dynamic quantization of the same export): speed, agreement and retrieval quality.
+
+    .venv/bin/python bench/precision.py [--docs 5183] [--batch 64] [--scifact DIR]
+
+- int8: `onnxruntime.quantization.quantize_dynamic` (QInt8 weights, per channel) of the cached
+  fp32 export, written beside it. Nothing is shipped or switched by this script: it measures.
+- speed: SciFact abstracts (title + text, as the JSONL reader joins them, cut at 256 tokens by
+  the tokenizer) encoded by each precision at --batch, texts/s (best of two passes, one pass
+  over more than 1,000 texts); one query's
+  encode p50 over 200 claims.
+- agreement: cosine between each document's int8 and fp32 vectors (mean, min).
+- quality: SciFact nDCG@10 of plain dense retrieval over whole abstracts (one vector per
+  document, exact inner product), test claims only, for each precision: the change int8 makes.
+  This is not the product's chunked hybrid pipeline; it isolates the encoder.
+The machine (CPU flags: VNNI speeds int8 up; AVX2 alone less so) is recorded with the results.
+Results: bench/results/precision.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import DEFAULT_SCIFACT, load_scifact  # noqa: E402
+from bench.machine import write_results  # noqa: E402
+from bench.quality import ndcg_at  # noqa: E402
+from indexer.embedder import MODEL_NAME, bundled_model_path  # noqa: E402
+from indexer.host import model_cache_dir  # noqa: E402
+from indexer.onnx_model import OnnxEmbedder, cached_model_file  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "precision.json"
+
+
+def int8_model(fp32: Path) -> Path:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target = fp32.with_name("model.int8.onnx")
+    if not target.exists():
+        partial = target.with_name(".model.int8.onnx.part")
+        quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True)
+        partial.rename(target)
+    return target
+
+
+class FileEmbedder(OnnxEmbedder):
+    """OnnxEmbedder on a given ONNX file (the int8 one) instead of the cached export."""
+
+    def __init__(self, onnx_file: Path, **kwargs):
+        self._file = onnx_file
+        super().__init__(**kwargs)
+
+    def _open_session(self, cache_dir, options, onnxruntime):
+        return onnxruntime.InferenceSession(str(self._file), options, providers=["CPUExecutionProvider"])
+
+
+def load_docs(scifact: Path, limit: int) -> tuple[list[str], list[str]]:
+    ids, texts = [], []
+    with open(scifact / "corpus.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            d = json.loads(line)
+            ids.append(d["_id"])
+            texts.append(f"{d.get('title', '')}\n\n{d['text']}")
+            if limit and len(ids) == limit:
+                break
+    return ids, texts
+
+
+def encode(embedder, texts: list[str], batch: int) -> tuple[np.ndarray, float]:
+    best, vectors = float("inf"), None
+    for _ in range(2 if len(texts) <= 1000 else 1):  # a long set is timed once
+        started = time.perf_counter()
+        vectors = np.vstack([embedder.embed_documents(texts[i:i + batch]) for i in range(0, len(texts), batch)])
+        best = min(best, time.perf_counter() - started)
+    return vectors, len(texts) / best
+
+
+def query_p50(embedder, queries: list[str]) -> float:
+    times = []
+    for q in queries[:200]:
+        started = time.perf_counter()
+        embedder.embed_query(q)
+        times.append(1000 * (time.perf_counter() - started))
+    return round(statistics.median(times), 2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=0, help="documents to encode (0: all)")
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--scifact", type=Path, default=DEFAULT_SCIFACT)
+    args = parser.parse_args()
+    cache = model_cache_dir({})
+    options = dict(model_path=bundled_model_path(), cache_dir=cache, name=MODEL_NAME, batch_size=args.batch)
+    fp32 = OnnxEmbedder(**options)
+    int8_file = int8_model(cached_model_file(bundled_model_path(), cache))
+    int8 = FileEmbedder(int8_file, **options)
+    ids, texts = load_docs(args.scifact, args.docs)
+    queries, qrels = load_scifact(args.scifact, "test")
+    results: dict = {"documents": len(texts), "batch": args.batch,
+                     "model_mb": {"fp32": round(cached_model_file(bundled_model_path(), cache).stat().st_size / 2**20, 1),
+                                  "int8": round(int8_file.stat().st_size / 2**20, 1)}}
+    vectors = {}
+    for name, embedder in (("fp32", fp32), ("int8", int8)):
+        vectors[name], rate = encode(embedder, texts, args.batch)
+        doc_matrix = vectors[name]
+        ndcgs = []
+        for qid, text in queries.items():
+            scores = doc_matrix @ embedder.embed_query(text)
+            top = np.argsort(-scores)[:10]
+            ndcgs.append(ndcg_at([ids[i] for i in top], qrels[qid]))
+        results[name] = {"texts_per_s": round(rate, 1), "query_p50_ms": query_p50(embedder, list(queries.values())),
+                         "scifact_dense_ndcg@10": round(statistics.fmean(ndcgs), 4)}
+        print(f"{name}: {rate:.1f} texts/s, query p50 {results[name]['query_p50_ms']} ms, "
+              f"SciFact dense nDCG@10 {results[name]['scifact_dense_ndcg@10']:.4f}")
+    cosines = np.sum(vectors["fp32"] * vectors["int8"], axis=1)
+    results["agreement"] = {"mean_cosine": round(float(cosines.mean()), 4), "min_cosine": round(float(cosines.min()), 4)}
+    results["int8_speedup"] = round(results["int8"]["texts_per_s"] / results["fp32"]["texts_per_s"], 2)
+    results["ndcg_change"] = round(results["int8"]["scifact_dense_ndcg@10"] - results["fp32"]["scifact_dense_ndcg@10"], 4)
+    print(f"int8 vs fp32: {results['int8_speedup']}x texts/s, cosine mean {results['agreement']['mean_cosine']} "
+          f"(min {results['agreement']['min_cosine']}), nDCG@10 change {results['ndcg_change']:+.4f}")
+    write_results(RESULTS, results, encoder={"kind": "minilm", "backend": "onnxruntime", "precision": "fp32 and int8"})
+    print(f"written to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
