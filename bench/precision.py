@@ -35,21 +35,10 @@ from bench.machine import write_results  # noqa: E402
 from bench.quality import ndcg_at  # noqa: E402
 from indexer.embedder import MODEL_NAME, bundled_model_path  # noqa: E402
 from indexer.host import model_cache_dir  # noqa: E402
-from indexer.onnx_model import OnnxEmbedder, cached_model_file  # noqa: E402
+from indexer.onnx_model import OnnxEmbedder, cached_model_file, int8_model_file  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "precision.json"
-
-
-def int8_model(fp32: Path) -> Path:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    target = fp32.with_name("model.int8.onnx")
-    if not target.exists():
-        partial = target.with_name(".model.int8.onnx.part")
-        quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True)
-        partial.rename(target)
-    return target
 
 
 class FileEmbedder(OnnxEmbedder):
@@ -102,7 +91,7 @@ def main() -> None:
     cache = model_cache_dir({})
     options = dict(model_path=bundled_model_path(), cache_dir=cache, name=MODEL_NAME, batch_size=args.batch)
     fp32 = OnnxEmbedder(**options)
-    int8_file = int8_model(cached_model_file(bundled_model_path(), cache))
+    int8_file = int8_model_file(cached_model_file(bundled_model_path(), cache))
     int8 = FileEmbedder(int8_file, **options)
     ids, texts = load_docs(args.scifact, args.docs)
     queries, qrels = load_scifact(args.scifact, "test")

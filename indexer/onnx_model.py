@@ -89,15 +89,37 @@ def export_onnx(model_path: Path, target: Path) -> Path:
     return target
 
 
+def int8_model_file(fp32: Path) -> Path:
+    """The export with its weights quantized to int8 by ONNX Runtime (dynamic, per channel),
+    made once beside it under a temporary name and renamed. bench/precision.py: 1.37x the
+    texts/s of fp32 on an AVX2 CPU without VNNI, cosine to fp32 vectors 0.993 on average."""
+    target = fp32.with_name("model.int8.onnx")
+    if not target.exists():
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)  # it advises "pre-processing" on the root logger, every time
+        try:
+            quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True)
+            os.replace(partial, target)
+        finally:
+            root.setLevel(level)
+            partial.unlink(missing_ok=True)
+    return target
+
+
 class OnnxEmbedder(BatchEmbedder):
     """all-MiniLM-L6-v2 through ONNX Runtime: the Embedder protocol, unit-norm float32 rows."""
 
     def __init__(self, model_path: Path, cache_dir: Path, name: str, batch_size: int = BATCH_SIZE,
-                 threads: int | None = None):
+                 threads: int | None = None, precision: str = "fp32"):
         import onnxruntime
         from tokenizers import Tokenizer
 
         self.name = name
+        self.precision = precision  # "fp32", or "int8": the export quantized (int8_model_file)
         self.model_path = Path(model_path)
         self.batch_size = batch_size
         config = json.loads((self.model_path / "sentence_bert_config.json").read_text())
@@ -126,6 +148,8 @@ class OnnxEmbedder(BatchEmbedder):
         if not target.exists():
             log.info("exporting %s to ONNX at %s (once)", self.model_path.name, target)
             export_onnx(self.model_path, target)
+        if self.precision == "int8":
+            target = int8_model_file(target)
         try:
             return onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a damaged cache file: export again rather than fail for good

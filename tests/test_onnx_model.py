@@ -106,3 +106,25 @@ def test_both_backends_pool_the_same_sentence_vectors(onnx):
     for ours, theirs in zip(sentences, torch_sentences):
         assert ours.shape == theirs.shape
         np.testing.assert_allclose(theirs, ours, atol=1e-5)
+
+
+def test_int8_vectors_stay_close_to_fp32_under_their_own_model_name(onnx, cache, tmp_path):
+    from indexer.build import build_index
+    from indexer.embedders import INT8_MODEL_NAME, make_embedder
+    from indexer.errors import CorruptIndex
+    from indexer.generation import open_current
+
+    int8 = make_embedder("minilm-int8", model_cache=cache)
+    assert int8.name == INT8_MODEL_NAME != MODEL_NAME
+    a, b = onnx.embed_documents(TEXTS[:4]), int8.embed_documents(TEXTS[:4])
+    assert b.shape == a.shape and np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
+    assert (np.sum(a * b, axis=1) > 0.97).all()
+    assert cached_model_file(bundled_model_path(), cache).with_name("model.int8.onnx").exists()
+    # An index built with int8 vectors is never searched with the fp32 encoder.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The Bali Process was founded in 2002.", encoding="utf-8")
+    build_index(corpus, tmp_path / "index", int8)
+    assert open_current(tmp_path / "index", expect_model=INT8_MODEL_NAME)
+    with pytest.raises(CorruptIndex, match="int8"):
+        open_current(tmp_path / "index", expect_model=MODEL_NAME)
