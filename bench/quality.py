@@ -271,9 +271,11 @@ def main() -> None:
                         help="question sets to run (tune with own,dev2 only: the held-out sets are for reporting)")
     parser.add_argument("--limit", type=int, default=0, help="first N queries only (quick looks)")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--embedder", default="minilm", help="embedder kind (minilm, minilm-int8, ...); give "
+                        "another kind its own XDG_CACHE_HOME, or the cached indexes are rebuilt for it each time")
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
-    embedder = make_embedder("minilm")
+    embedder = make_embedder(args.embedder)
     results: dict = {"split": args.split}
 
     if not args.skip_scifact:
@@ -304,7 +306,9 @@ def main() -> None:
 
     out = args.out or ROOT / "bench" / "results" / f"quality-{args.split}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_results(out, results)
+    precision = "int8" if args.embedder.endswith("int8") else "fp32"
+    backend = "torch" if args.embedder.endswith("torch") else "onnxruntime"
+    write_results(out, results, encoder={"kind": args.embedder, "backend": backend, "precision": precision})
 
     if "scifact" in results:
         print(f"\nSciFact ({args.split}, {len(queries)} queries)   nDCG@10   Recall@100   anchor nDCG@10")
