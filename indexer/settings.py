@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .embedder import BATCH_SIZE
-from .embedders import embedder_kinds
+from .embedders import embedder_kinds, make_embedder
 from .errors import ConfigError
 from .host import ENV_PREFIX, available_cores, model_cache_dir, project_root
 
@@ -127,6 +127,10 @@ class Settings:
     # A search takes milliseconds; one still running after this is answered with 504.
     request_timeout: float = setting(10.0, parse=_number(float, 0.01, 3600), help="seconds before an /api or /mcp "
                                                                                    "request is answered with 504")
+
+    def make_embedder(self):
+        """The configured embedder, not yet loaded, with this process's share of the cores."""
+        return make_embedder(self.embedder, model_cache=self.model_cache, threads=self.encoder_threads)
 
     @property
     def encoder_threads(self) -> int:

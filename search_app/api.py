@@ -150,7 +150,11 @@ def list_documents(request: Request):
 @router.get("/documents/{doc_id:path}", response_model=DocumentOut, responses=error_responses(404, 503),
             summary="One document with its full text")
 def get_document(request: Request, doc_id: str):
-    live = _live_index(request).current()
+    return document_out(_live_index(request).current(), doc_id)
+
+
+def document_out(live, doc_id: str) -> DocumentOut:
+    """One document with its full text and paragraphs (the API's and MCP's get_document)."""
     info = live.searcher.document_info(doc_id)
     document = live.generation.document(doc_id) if info else None
     if document is None:

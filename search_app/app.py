@@ -23,7 +23,6 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Match
 
 from indexer import __version__
-from indexer.embedders import make_embedder
 from indexer.settings import Settings
 
 from . import api, history_api, history_pages, pages
@@ -72,8 +71,7 @@ _VALIDATION_MESSAGES = {
 def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES) -> FastAPI:
     """The app over `settings`; `embedder` and `stages` replace the configured ones (tests)."""
     if embedder is None:
-        embedder = make_embedder(settings.embedder, model_cache=settings.model_cache,
-                                 threads=settings.encoder_threads)
+        embedder = settings.make_embedder()
     # Checked before serving: a fitted-parameter file that does not fit the code stops start-up.
     answer_model = default_answer_model()
     # Hybrid searches run their keyword half here, beside the query encoding (bench/http_speed.py).

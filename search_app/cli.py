@@ -15,7 +15,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-from indexer.embedders import make_embedder
 from indexer.errors import ConfigError, CorruptIndex, NoIndex
 from indexer.generation import open_current
 from indexer.settings import Settings
@@ -62,7 +61,7 @@ def run(argv: list[str], out=sys.stdout, err=sys.stderr) -> int:
     try:
         settings = Settings.from_env(index=args.index)
         generation = open_current(settings.index)
-        embedder = make_embedder(settings.embedder, model_cache=settings.model_cache, threads=settings.encoder_threads)
+        embedder = settings.make_embedder()
         from .searcher import Searcher
 
         searcher = Searcher(generation, embedder)

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from .comparison import compare_documents
 from .feeds import render_atom
 from .live_index import Live
-from .pages import MAX_SELECT_DOCUMENTS, filter_query, render
+from .pages import MAX_SELECT_DOCUMENTS, filter_query, read_filters, render
 from .params import parse_search_request
 from .timeline import build_timeline
 
@@ -49,16 +49,9 @@ def year_bars(by_year: dict[str, int]) -> list[Bar]:
     return bars
 
 
-def _filters(request: Request) -> dict:
-    params = request.query_params
-    return {"doc": [d for d in params.getlist("doc") if d], "date_from": params.get("date_from", ""),
-            "date_to": params.get("date_to", ""), "mode": params.get("mode", "") or "hybrid",
-            "country": [c for c in params.getlist("country") if c], "org": [o for o in params.getlist("org") if o]}
-
-
 def _timeline(request: Request, live: Live):
     q = request.query_params.get("q", "")
-    filters = _filters(request)
+    filters = read_filters(request.query_params)
     parsed = parse_search_request(q, doc=filters["doc"], date_from=filters["date_from"], date_to=filters["date_to"],
                                   mode=filters["mode"], country=filters["country"], org=filters["org"])
     return q, filters, build_timeline(live.searcher, parsed)
@@ -68,7 +61,7 @@ def _timeline(request: Request, live: Live):
 def timeline_page(request: Request):
     live: Live = request.app.state.live_index.current()
     q = request.query_params.get("q", "")
-    context = {"q": q, "filters": _filters(request), "action": "/timeline", "documents": live.documents,
+    context = {"q": q, "filters": read_filters(request.query_params), "action": "/timeline", "documents": live.documents,
                "select_documents": len(live.documents) <= MAX_SELECT_DOCUMENTS, "timeline": None, "bars": [], "facets": {},
                "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT}, "feed_url": None, "search_url": None}
     if q.strip():

@@ -17,11 +17,12 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 
 from .answers import answer_question
 from .citations import FORMATS, check_format, render_citation, resolve_citation
-from .errors import SearchError
+from .api import document_out
+from .errors import SearchError, UnknownDocument
 from .history_schemas import TimelineOut
 from .params import parse_search_request
 from .requests import DEFAULT_ASK_K, DEFAULT_K
-from .schemas import AskOut, DocumentListOut, DocumentOut, QuoteCheckOut, SearchOut
+from .schemas import AskOut, DocumentListOut, QuoteCheckOut, SearchOut
 from .timeline import build_timeline
 
 INSTRUCTIONS = (
@@ -92,15 +93,10 @@ class StatementTools:
             q, doc=doc, date_from=date_from, date_to=date_to, mode=mode, country=country, org=org)), TimelineOut)
 
     def get_document(self, doc: str) -> dict:
-        current = self.live()
-        info = current.searcher.document_info(doc)
-        document = current.generation.document(doc) if info else None
-        if document is None:
-            raise ToolError(f"no document with id {doc!r} (argument `doc`); the documents resource lists them")
-        return DocumentOut(doc_id=document.doc_id, title=document.title, date=document.date, kind=document.kind,
-                           source=document.source, chunks=info.chunks, text=document.text,
-                           sections=document.sections,
-                           paragraphs=current.searcher.documents.paragraphs(doc)).model_dump(mode="json")
+        try:
+            return document_out(self.live(), doc).model_dump(mode="json")
+        except UnknownDocument:
+            raise ToolError(f"no document with id {doc!r} (argument `doc`); the documents resource lists them") from None
 
     def cite(self, chunk: str | None = None, doc: str | None = None, paragraph: int | None = None,
              format: str = "text") -> str:
@@ -158,7 +154,6 @@ def run_stdio(argv: list[str]) -> int:
     import logging
     import sys
 
-    from indexer.embedders import make_embedder
     from indexer.errors import ConfigError
     from indexer.settings import Settings
 
@@ -175,7 +170,7 @@ def run_stdio(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    embedder = make_embedder(settings.embedder, model_cache=settings.model_cache, threads=settings.encoder_threads)
+    embedder = settings.make_embedder()
     live_index = LiveIndex(settings.index, embedder, settings.reload_interval, stages=SERVER_STAGES)
     live_index.start()
     try:

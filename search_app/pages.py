@@ -53,14 +53,7 @@ def search_context(request: Request, action: str) -> dict:
     """Everything search.html and embed.html show, from the query string."""
     params = request.query_params
     q = params.get("q", "")
-    filters = {
-        "doc": [d for d in params.getlist("doc") if d],
-        "date_from": params.get("date_from", ""),
-        "date_to": params.get("date_to", ""),
-        "mode": params.get("mode", "") or "hybrid",
-        "country": [c for c in params.getlist("country") if c],
-        "org": [o for o in params.getlist("org") if o],
-    }
+    filters = read_filters(params)
     live: Live = request.app.state.live_index.current()
     documents = live.documents
     context = {
@@ -92,6 +85,18 @@ def search_context(request: Request, action: str) -> dict:
         feed_url="/feeds/search.atom?" + urlencode(query, doseq=True),
     )
     return context
+
+
+def read_filters(params) -> dict:
+    """The filters a page's query string sets (search, timeline, feeds), as the form shows them."""
+    return {
+        "doc": [d for d in params.getlist("doc") if d],
+        "date_from": params.get("date_from", ""),
+        "date_to": params.get("date_to", ""),
+        "mode": params.get("mode", "") or "hybrid",
+        "country": [c for c in params.getlist("country") if c],
+        "org": [o for o in params.getlist("org") if o],
+    }
 
 
 def filter_query(q: str, filters: dict) -> dict:
