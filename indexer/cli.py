@@ -28,6 +28,9 @@ def make_parser(config: Settings) -> argparse.ArgumentParser:
     build.add_argument("--full", action="store_true", help="rebuild everything, re-embedding every chunk")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
     build.add_argument("--json", action="store_true", help="print the report as JSON")
+    build.add_argument("--ray", "--ray-address", metavar="ADDRESS", dest="ray_address",
+                       help="embed on the Ray cluster at ADDRESS (host:port of the head, auto, or ray://host:port; "
+                            "default $STATEMENT_SEARCH_RAY_ADDRESS, empty: on this machine)")
     info = sub.add_parser("info", help="describe the live generation")
     info.add_argument("--index", type=Path, default=config.index, help=f"index folder (default {config.index})")
     info.add_argument("--json", action="store_true", help="print as JSON")
@@ -37,10 +40,12 @@ def make_parser(config: Settings) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         config = Settings.from_env()
+        args = make_parser(config).parse_args(argv)
+        if getattr(args, "ray_address", None) is not None:
+            config = Settings.from_env(ray_address=args.ray_address)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    args = make_parser(config).parse_args(argv)
     try:
         if args.command == "build":
             return run_build(args, config)
@@ -59,12 +64,20 @@ def run_build(args, config: Settings) -> int:
     # The model path is fixed by the bundled package; HF_HUB_OFFLINE keeps any library from
     # reaching for a hub even by accident.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    embedder = make_embedder(config.embedder, config.batch_size, config.model_cache)
-    report = build_index(
-        args.corpus, args.index, embedder, full=args.full,
-        progress=not args.quiet and sys.stderr.isatty(),
-        log=lambda m: print(m, file=sys.stderr),
-    )
+    log = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    if config.ray_address:
+        from .cluster import ClusterOptions, RayEmbedder  # Ray is imported only for a cluster build
+
+        embedder = RayEmbedder(ClusterOptions(config.ray_address, config.embedder, config.batch_size), log)
+    else:
+        embedder = make_embedder(config.embedder, config.batch_size, config.model_cache)
+    try:
+        report = build_index(args.corpus, args.index, embedder, full=args.full,
+                             progress=not args.quiet and sys.stderr.isatty(), log=log)
+    finally:
+        getattr(embedder, "close", lambda: None)()
+    if config.ray_address and embedder.stats.workers:
+        report.cluster = embedder.stats.as_dict()
     if args.json:
         print(json.dumps(dataclasses.asdict(report), indent=2))
     else:
@@ -84,6 +97,11 @@ def format_report(report: BuildReport) -> str:
         lines.append(f"  skipped   {rel}: {reason}")
     for warning in report.warnings:
         lines.append(f"  warning   {warning}")
+    if report.cluster:
+        c = report.cluster
+        lines.append(f"embedded on the Ray cluster at {c['address']}: {c['batches']} batches on {c['workers']} workers "
+                     f"({c['nodes']} nodes) in {c['seconds']:.1f} s; {c['workers_lost']} workers lost, "
+                     f"{c['batches_retried']} batches retried")
     outcome = f"published {report.generation}" if report.published else "nothing changed; the live index is up to date"
     lines.append(
         f"{outcome}: {len(report.added)} added, {len(report.changed)} changed, "

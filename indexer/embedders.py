@@ -87,11 +87,21 @@ def embedder_kinds() -> tuple[str, ...]:
     return tuple(_KINDS)
 
 
-def make_embedder(kind: str, batch_size: int = BATCH_SIZE, model_cache: Path | None = None,
-                  threads: int | None = None) -> LazyEmbedder:
-    """The embedder a setting names, not yet loaded."""
+def embedder_name(kind: str) -> str:
+    """The model name an index built with `kind` records, without loading anything."""
+    return _found(kind).name
+
+
+def _found(kind: str) -> EmbedderKind:
     found = _KINDS.get(kind)
     if found is None:
         raise ConfigError(f"unknown embedder {kind!r} (STATEMENT_SEARCH_EMBEDDER must be one of {', '.join(_KINDS)})")
+    return found
+
+
+def make_embedder(kind: str, batch_size: int = BATCH_SIZE, model_cache: Path | None = None,
+                  threads: int | None = None) -> LazyEmbedder:
+    """The embedder a setting names, not yet loaded."""
+    found = _found(kind)
     options = EmbedderOptions(batch_size, model_cache, threads)
     return LazyEmbedder(lambda: found.factory(options), found.name)

@@ -22,6 +22,7 @@ class BuildReport:
     generation: str | None = None  # None: nothing changed, nothing published
     full: bool = False
     note: str | None = None
+    cluster: dict | None = None  # what a Ray cluster did in the embed step (cluster.ClusterStats)
 
     @property
     def published(self) -> bool:

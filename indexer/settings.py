@@ -78,6 +78,16 @@ def _public_url(raw: str) -> str:
     return raw
 
 
+def _ray_address(raw: str) -> str:
+    raw = raw.strip()
+    if raw and raw != "auto" and not re.match(r"^(ray://)?(\[[0-9a-fA-F:.]+\]|[\w.-]+):\d{1,5}$", raw):
+        raise ValueError(f"must be host:port, auto or ray://host:port, got {raw!r}")
+    return raw
+
+
+_ray_address.check = _ray_address  # type: ignore[attr-defined]  # --ray is checked as the variable is
+
+
 def _token(raw: str) -> str:
     if len(raw) < MIN_TOKEN_CHARS:
         raise ValueError(f"must have at least {MIN_TOKEN_CHARS} characters")
@@ -103,6 +113,9 @@ class Settings:
                                 help="where the ONNX export of the model is kept")
     # The build.
     batch_size: int = setting(BATCH_SIZE, parse=_number(int, 1, 4096), help="texts per encoder call while building")
+    # Empty: builds embed on this machine. Otherwise the embed step runs on that Ray cluster.
+    ray_address: str = setting("", parse=_ray_address, help="Ray cluster for builds' embedding (host:port, auto, "
+                                                         "ray://host:port); empty: embed locally")
     # The server.
     host: str = setting("127.0.0.1", help="address the server listens on")
     port: int = setting(8000, parse=_number(int, 1, 65535), help="port the server listens on")

@@ -77,3 +77,25 @@ def seed_client(tmp_path_factory):
     build(root / "corpus", root / "index")
     with app_client(root / "corpus", root / "index") as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A real two-node Ray cluster on this machine (one CPU each), started once per test
+    session (~8 s) for the cluster build and replica tests; yields the head's address."""
+    import os
+
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no reporting home from a test run
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    try:
+        cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes(timeout=60)
+        yield cluster.address
+    finally:
+        import ray
+
+        if ray.is_initialized():
+            ray.shutdown()
+        cluster.shutdown()
