@@ -183,13 +183,16 @@ class RayEmbedder:
         self._ray, self._owns_connection = _connect(self.options.address)
         ray = self._ray
         nodes = [n for n in ray.nodes() if n.get("Alive")]
+        # Free CPUs, not all of them: actors already there (Serve replicas, say) keep theirs, and a
+        # worker asked for beyond what is free would wait for a CPU that never comes.
         cpus = int(ray.cluster_resources().get("CPU", 0))
-        count = cpus // self.options.cpus_per_worker
+        free = int(ray.available_resources().get("CPU", 0))
+        count = free // self.options.cpus_per_worker
         if self.options.max_workers:
             count = min(count, self.options.max_workers)
         if count < 1:
-            raise ClusterError(f"the Ray cluster at {self.options.address!r} has {cpus} CPUs, fewer than one worker "
-                               f"needs ({self.options.cpus_per_worker}); nothing was published")
+            raise ClusterError(f"the Ray cluster at {self.options.address!r} has {free} of {cpus} CPUs free, fewer "
+                               f"than one worker needs ({self.options.cpus_per_worker}); nothing was published")
         for _ in range(count):
             self._add_worker()
         self._describe_new(list(self._workers))

@@ -35,6 +35,12 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int,
                         help="server processes (default: $STATEMENT_SEARCH_WORKERS or 1; 2 serves more "
                              "concurrent clients on 2 cores)")
+    parser.add_argument("--ray-serve", metavar="ADDRESS", nargs="?", const="",
+                        help="serve from replicas behind Ray Serve on the Ray cluster at ADDRESS (host:port, auto or "
+                             "ray://host:port; default $STATEMENT_SEARCH_RAY_ADDRESS, else auto)")
+    parser.add_argument("--replicas", type=int, default=2, help="replicas with --ray-serve (default 2)")
+    parser.add_argument("--replica-cpus", type=float, default=1.0,
+                        help="CPUs each replica reserves on the cluster, with --ray-serve (default 1)")
     return parser
 
 
@@ -57,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     configure_logging()
+    if args.ray_serve is not None:
+        return serve_on_ray(settings, args)
 
     import uvicorn
 
@@ -77,6 +85,22 @@ def main(argv: list[str] | None = None) -> int:
             os.environ[ENV_PREFIX + name] = str(value)
     uvicorn.run("search_app.__main__:app_from_env", factory=True, workers=settings.workers, **options)
     return 0
+
+
+def serve_on_ray(settings: Settings, args) -> int:
+    """--ray-serve: the same app from replicas on a Ray cluster (replicas.py imports Ray)."""
+    from .replicas import ReplicaOptions, serve_until_interrupted
+
+    address = args.ray_serve or settings.ray_address or "auto"
+    if args.replicas < 1 or args.replica_cpus <= 0:
+        print(f"error: --replicas must be at least 1 and --replica-cpus above 0, got {args.replicas} and "
+              f"{args.replica_cpus}", file=sys.stderr)
+        return 2
+    try:
+        return serve_until_interrupted(settings, ReplicaOptions(address, args.replicas, args.replica_cpus))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def app_from_env():

@@ -86,6 +86,9 @@ def ray_cluster():
     import os
 
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no reporting home from a test run
+    # Serve's proxy prefers replicas on its own node; the replica tests need both replicas to take
+    # turns even for one client's sequential requests, as a load balancer would have them.
+    os.environ.setdefault("RAY_SERVE_PROXY_PREFER_LOCAL_NODE_ROUTING", "0")
     from ray.cluster_utils import Cluster
 
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
