@@ -252,12 +252,13 @@ class RayEmbedder:
         in_flight: dict[Any, tuple[int, Any]] = {}
         load: dict[Any, int] = {}
         while queue or in_flight:
-            for worker in list(self._workers):
-                while queue and load.get(worker, 0) < IN_FLIGHT_PER_WORKER:
-                    number = queue.popleft()
-                    attempts[number] += 1
-                    in_flight[worker.embed.remote(*payload(number))] = (number, worker)
-                    load[worker] = load.get(worker, 0) + 1
+            for level in range(1, IN_FLIGHT_PER_WORKER + 1):  # one batch to each worker before a second
+                for worker in list(self._workers):
+                    if queue and load.get(worker, 0) < level:
+                        number = queue.popleft()
+                        attempts[number] += 1
+                        in_flight[worker.embed.remote(*payload(number))] = (number, worker)
+                        load[worker] = load.get(worker, 0) + 1
             if not in_flight and not self._joining:
                 raise ClusterError(f"every worker on the Ray cluster at {self.options.address!r} was lost with "
                                    f"{len(queue)} batches still to embed; nothing was published")

@@ -194,3 +194,10 @@ def test_a_cluster_build_with_the_real_model_matches_a_local_build_to_1e_5(ray_c
     for text, vector in local_vectors.items():
         np.testing.assert_allclose(cluster_vectors[text], vector, atol=1e-5)
         np.testing.assert_allclose(cluster_sentences[text], local_sentences[text], atol=1e-5)
+
+
+def test_two_batches_go_to_two_workers_not_both_to_the_first(ray_cluster, tmp_path):
+    corpus = write_corpus(tmp_path, 3)  # ~20 chunks: two batches of 16
+    with RayEmbedder(ClusterOptions(ray_cluster, "fake", batch_size=2)) as embedder:
+        build_index(corpus, tmp_path / "index", embedder)
+        assert embedder.stats.batches == 2 and len(embedder.stats.per_worker) == 2
