@@ -66,9 +66,11 @@ def run_build(args, config: Settings) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     log = lambda m: print(m, file=sys.stderr)  # noqa: E731
     if config.ray_address:
-        from .cluster import ClusterOptions, RayEmbedder  # Ray is imported only for a cluster build
+        # Ray runs only in a child process (driver.py), and only for a cluster build.
+        from .cluster import ClusterOptions
+        from .driver import ChildRayEmbedder
 
-        embedder = RayEmbedder(ClusterOptions(config.ray_address, config.embedder, config.batch_size), log)
+        embedder = ChildRayEmbedder(ClusterOptions(config.ray_address, config.embedder, config.batch_size), log)
     else:
         embedder = make_embedder(config.embedder, config.batch_size, config.model_cache)
     try:

@@ -201,3 +201,37 @@ def test_two_batches_go_to_two_workers_not_both_to_the_first(ray_cluster, tmp_pa
     with RayEmbedder(ClusterOptions(ray_cluster, "fake", batch_size=2)) as embedder:
         build_index(corpus, tmp_path / "index", embedder)
         assert embedder.stats.batches == 2 and len(embedder.stats.per_worker) == 2
+
+
+@pytest.mark.model
+def test_a_cluster_that_goes_away_mid_build_ends_it_in_one_line_and_the_last_index_keeps_serving(tmp_path):
+    """Its own one-node cluster, shut down once the build's workers are embedding; Ray's driver
+    (in the build's child process) gives up on the head after 5 s instead of a minute."""
+    from ray.cluster_utils import Cluster
+
+    corpus = write_corpus(tmp_path, 60)  # ~420 chunks: ~40 s for one worker on one core
+    index = tmp_path / "index"
+    build_index(corpus, index, FakeEmbedder())
+    live = (index / "CURRENT").read_text()
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    env = {**os.environ, "STATEMENT_SEARCH_EMBEDDER": "minilm", "RAY_gcs_rpc_server_reconnect_timeout_s": "5"}
+    build = subprocess.Popen([sys.executable, "-m", "indexer", "build", "--corpus", str(corpus), "--index", str(index),
+                              "--full", "--ray", cluster.address], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        seen = []
+        for line in build.stderr:
+            seen.append(line)
+            if line.startswith("Ray cluster at"):
+                break
+        cluster.shutdown()
+        stderr = "".join(seen) + build.communicate(timeout=120)[1]
+    finally:
+        if build.poll() is None:
+            build.kill()
+        cluster.shutdown()
+    assert build.returncode == 2, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "went away during the build" in errors[0] and "nothing was published" in errors[0]
+    assert "Traceback" not in stderr
+    assert (index / "CURRENT").read_text() == live
