@@ -60,7 +60,6 @@ def make_index(vectors: np.ndarray, ids: np.ndarray, kind: str):
     index.train(vectors[rng.choice(len(vectors), n_train, replace=False)])
     index.add_with_ids(vectors, ids)
     index.nprobe = IVF_NPROBE
-    index.quantizer_ref = quantizer  # keep the quantizer alive with the index
     return index, nlist
 
 
@@ -173,7 +172,9 @@ def main() -> None:
     vectors = synthesise(base, args.n)
     ids = np.arange(args.n, dtype=np.int64)
     # A stable hash of the id, so a chunk's shard does not depend on when it was added.
-    shard_of = ((ids * 0x9E3779B97F4A7C15) % (2**61 - 1)) % args.shards
+    with np.errstate(over="ignore"):  # Fibonacci hashing: the product wraps modulo 2**64 on purpose
+        mixed = ids.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    shard_of = ((mixed >> np.uint64(32)) % np.uint64(args.shards)).astype(np.int64)
     exact = faiss.IndexFlatIP(vectors.shape[1])
     exact.add(vectors)
     truth = exact.search(queries, K)[1]

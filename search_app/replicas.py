@@ -86,9 +86,13 @@ def start_replicas(settings: Settings, options: ReplicaOptions, log: Callable[[s
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise ConfigError(f"no Ray cluster at {options.address!r} ({str(exc).splitlines()[0]}); "
                               "start one with `ray start --head`") from None
-    serve.start(http_options={"host": settings.host, "port": settings.port}, proxy_location="HeadOnly")
+    # No per-request access log from the proxy and the replicas: a log line per request is a
+    # cost on every search, and the app logs what it needs itself.
+    quiet = {"enable_access_log": False, "log_level": "WARNING"}
+    serve.start(http_options={"host": settings.host, "port": settings.port}, proxy_location="HeadOnly",
+                logging_config=quiet)
     deployment = serve.deployment(SearchReplica, name="search", num_replicas=options.replicas,
-                                  ray_actor_options={"num_cpus": options.cpus_per_replica},
+                                  ray_actor_options={"num_cpus": options.cpus_per_replica}, logging_config=quiet,
                                   # The app's own health check: /api/health answers 503 while no index.
                                   health_check_period_s=10)
     started = time.perf_counter()
