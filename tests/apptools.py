@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from indexer.build import build_index
 from indexer.embedder import FakeEmbedder
 from search_app.__main__ import MAX_REQUEST_HEAD_BYTES
+from search_app.http_protocol import NoDelayH11Protocol
 from search_app.app import create_app
 from indexer.settings import Settings
 
@@ -97,7 +98,9 @@ class ServerThread:
         self.socket.bind(("127.0.0.1", 0))
         self.port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="on",
+        # The HTTP protocol the product's server runs (h11): uvicorn would pick httptools when
+        # it is installed (Ray Serve brings it), and that one has no room for a 100 kB query.
+        config = uvicorn.Config(app, log_level="warning", lifespan="on", http=NoDelayH11Protocol,
                                 h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
