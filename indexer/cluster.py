@@ -109,7 +109,30 @@ class EmbedWorker:
         return self.embedder.embed_with_spans(texts, spans)
 
 
-class RayEmbedder:
+class SpansEmbedder:
+    """What both cluster embedders derive from `embed_with_spans`, and closing as a context."""
+
+    def embed_with_spans(self, texts: Sequence[str], spans: Spans | None,
+                         progress: Progress = None) -> tuple[np.ndarray, list[np.ndarray]]:
+        raise NotImplementedError
+
+    def embed_documents(self, texts: Sequence[str], progress: Progress = None) -> np.ndarray:
+        return self.embed_with_spans(texts, None, progress)[0]
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_with_spans([text], None)[0][0]
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class RayEmbedder(SpansEmbedder):
     """An Embedder for builds whose texts are encoded by workers on a Ray cluster. It connects on
     the first text it has to embed (a build with nothing new never touches the cluster); `close`
     stops its workers and disconnects."""
@@ -133,12 +156,6 @@ class RayEmbedder:
         if self._dimension is None:
             self._start()
         return int(self._dimension)
-
-    def embed_documents(self, texts: Sequence[str], progress: Progress = None) -> np.ndarray:
-        return self.embed_with_spans(texts, None, progress)[0]
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_with_spans([text], None)[0][0]
 
     def embed_with_spans(self, texts: Sequence[str], spans: Spans | None,
                          progress: Progress = None) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -180,7 +197,8 @@ class RayEmbedder:
     def _start(self) -> None:
         if self._workers:
             return
-        self._ray, self._owns_connection = _connect(self.options.address)
+        if self._ray is None:  # connected once; after losing every worker, only workers are new
+            self._ray, self._owns_connection = _connect(self.options.address)
         ray = self._ray
         nodes = [n for n in ray.nodes() if n.get("Alive")]
         # Free CPUs, not all of them: actors already there (Serve replicas, say) keep theirs, and a
@@ -332,12 +350,6 @@ class RayEmbedder:
         if self._owns_connection:
             self._ray.shutdown()
         self._ray = None
-
-    def __enter__(self) -> "RayEmbedder":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def _connect(address: str):

@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .cluster import ClusterError, ClusterOptions, ClusterStats
+from .cluster import ClusterError, ClusterOptions, ClusterStats, SpansEmbedder
 from .embedder import Progress, Spans
 from .embedders import embedder_name
 
@@ -29,7 +29,7 @@ from .embedders import embedder_name
 POLL_SECONDS = 0.5
 
 
-class ChildRayEmbedder:
+class ChildRayEmbedder(SpansEmbedder):
     """An Embedder that runs the cluster's driver in a child process (see the module docstring)."""
 
     def __init__(self, options: ClusterOptions, log: Callable[[str], None] = lambda message: None):
@@ -47,12 +47,6 @@ class ChildRayEmbedder:
         if self._dimension is None:
             self._dimension = int(self._request(("dimension",)))
         return self._dimension
-
-    def embed_documents(self, texts: Sequence[str], progress: Progress = None) -> np.ndarray:
-        return self.embed_with_spans(texts, None, progress)[0]
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_with_spans([text], None)[0][0]
 
     def embed_with_spans(self, texts: Sequence[str], spans: Spans | None,
                          progress: Progress = None) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -126,11 +120,6 @@ class ChildRayEmbedder:
         os.unlink(self._stderr.name)
         self._process = None
 
-    def __enter__(self) -> "ChildRayEmbedder":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def _child(conn, options: ClusterOptions, stderr_path: str) -> None:
