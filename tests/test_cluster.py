@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -235,3 +236,17 @@ def test_a_cluster_that_goes_away_mid_build_ends_it_in_one_line_and_the_last_ind
     assert len(errors) == 1 and "went away during the build" in errors[0] and "nothing was published" in errors[0]
     assert "Traceback" not in stderr
     assert (index / "CURRENT").read_text() == live
+
+
+def test_the_command_line_builds_on_the_cluster_and_reports_what_it_did(ray_cluster, tmp_path):
+    corpus = write_corpus(tmp_path, 6)
+    done = run_indexer("build", "--corpus", str(corpus), "--index", str(tmp_path / "index"), "--json",
+                       "--ray", ray_cluster, env_extra={"STATEMENT_SEARCH_BATCH_SIZE": "2"})
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["generation"] and report["chunks_embedded"] == report["chunks"] > 16
+    cluster = report["cluster"]
+    assert cluster["address"] == ray_cluster and cluster["nodes"] == 2 and cluster["workers"] == 2
+    assert cluster["batches"] >= 2 and sum(cluster["per_worker"].values()) == report["chunks"]
+    assert "embedded" in done.stderr and "batches on 2 workers" in done.stderr  # progress without a terminal
+    assert open_current(tmp_path / "index").counts()["chunks"] == report["chunks"]
