@@ -71,7 +71,6 @@ def main() -> None:
         "vector_bytes_exact": int(vectors.nbytes),
         "queries": len(qvecs),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     write_results(args.out, result)
     print(json.dumps(result, indent=2))
 

@@ -161,7 +161,6 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     write_results(args.out, results)
     fb, lim = results["full_build"], results["encode_limit"]
     print()

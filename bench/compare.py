@@ -250,7 +250,6 @@ def main() -> None:
     for name in ("speed_pairs", "speed_scifact"):
         s = results[name]
         print(f"{name}: p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms over {s['runs']} comparisons")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     write_results(RESULTS, results)
     print(f"written to {RESULTS.relative_to(ROOT)}")
 

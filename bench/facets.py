@@ -86,7 +86,6 @@ def main() -> None:
         recall = t["tp"] / max(1, t["tp"] + t["fn"])
         summary[facet] = {"precision": round(precision, 3), "recall": round(recall, 3), **t}
         print(f"{facet:14} precision {precision:.3f}  recall {recall:.3f}  (tp {t['tp']}, fp {t['fp']}, fn {t['fn']})")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     write_results(RESULTS, {"summary": summary, "documents": per_document})
     print(f"written to {RESULTS.relative_to(ROOT)}")
 

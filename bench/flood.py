@@ -153,7 +153,6 @@ def main() -> None:
     print(f"others under flood: p50 {flooded['p50_ms']} ms, p95 {flooded['p95_ms']} ms, {flooded['failed']} failed of "
           f"{flooded['requests'] + flooded['failed']}  (p95 ratio {ratio}; target <= 2)")
     print(f"flooder ({args.flood_connections} connections): {flooded['flooder']}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     write_results(RESULTS, results)
     print(f"written to {RESULTS.relative_to(ROOT)}")
 

@@ -295,7 +295,6 @@ def main() -> None:
     }
 
     out = args.out or ROOT / "bench" / "results" / "http_speed.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
     write_results(out, results)
 
     labels = {

@@ -368,7 +368,6 @@ def main() -> None:
     results["all_clean"] = all(r["non_200"] == 0 and r["socket_errors_total"] == 0 for r in runs)
 
     out = args.out or ROOT / "bench" / "results" / "load.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
     write_results(out, results)
 
     print()

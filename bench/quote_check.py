@@ -170,7 +170,6 @@ def main() -> None:
                                   "p95": round(float(np.percentile(pastes, 95)), 2), "pastes": len(pastes)},
     }
     print(json.dumps(results, indent=2))
-    RESULTS.parent.mkdir(exist_ok=True)
     write_results(RESULTS, results)
 
 

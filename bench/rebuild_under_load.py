@@ -500,7 +500,6 @@ def main() -> None:
         "clean": errors == 0 and mismatched_responses == 0 and not snapshots.missed and swapped,
     }
     out = args.out or ROOT / "bench" / "results" / "rebuild_under_load.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
     write_results(out, results)
 
     build_s = [b["seconds"] for b in builds]

@@ -905,7 +905,6 @@ def main() -> None:
                    "queries per figure (embedding, semantic, keyword, hybrid, FAISS k=100, k=10, dense half, "
                    "keyword half); the modes find the query vector in the Searcher's cache (embedding timed apart)"),
     }
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     write_results(out_path, result)
     print_table(result)
     print(f"\nwrote {out_path.relative_to(ROOT) if out_path.is_relative_to(ROOT) else out_path}")

@@ -162,7 +162,6 @@ def main() -> None:
               f"unaddressed topics showing nothing {r['unaddressed_shown_nothing']}  ({r['topics']} topics)")
     s = results["speed_scifact"]
     print(f"timeline on SciFact ({s['documents']} dated documents): p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     write_results(RESULTS, results)
     print(f"written to {RESULTS.relative_to(ROOT)}")
 

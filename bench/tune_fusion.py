@@ -86,7 +86,6 @@ def main() -> None:
                       "own": {k: o[k] for k in ("hit@1", "hit@5", "mrr@10", "answer_accuracy")}}
         print(f"{name:22} {s['ndcg@10']:.4f}              {s['recall@100']:.4f}  {o['hit@1']:.3f}      "
               f"{o['hit@5']:.3f}  {o['mrr@10']:.3f}   {o['answer_accuracy']:.3f}", flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     write_results(args.out, {"dev_queries": len(queries), "variants": rows})
     print(f"\nwritten to {args.out}")
 

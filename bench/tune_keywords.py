@@ -128,7 +128,6 @@ def main() -> None:
             keywords.EXPANSION_WEIGHT = w
             run(f"default params, expansion words x{w}", BM25Params())
         keywords.EXPANSION_WEIGHT = default
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     write_results(args.out, results)
     print(f"\nwritten to {args.out}")
 
