@@ -92,10 +92,6 @@ def serve_on_ray(settings: Settings, args) -> int:
     from .replicas import ReplicaOptions, serve_until_interrupted
 
     address = args.ray_serve or settings.ray_address or "auto"
-    if args.replicas < 1 or args.replica_cpus <= 0:
-        print(f"error: --replicas must be at least 1 and --replica-cpus above 0, got {args.replicas} and "
-              f"{args.replica_cpus}", file=sys.stderr)
-        return 2
     try:
         return serve_until_interrupted(settings, ReplicaOptions(address, args.replicas, args.replica_cpus))
     except ConfigError as exc:

@@ -78,8 +78,9 @@ def start_replicas(settings: Settings, options: ReplicaOptions, log: Callable[[s
     `options.replicas` replicas; returns the URL once every replica answers."""
     import ray
 
-    if options.replicas < 1:
-        raise ConfigError(f"--replicas must be at least 1, got {options.replicas}")
+    if options.replicas < 1 or options.cpus_per_replica <= 0:
+        raise ConfigError(f"--replicas must be at least 1 and --replica-cpus above 0, got {options.replicas} and "
+                          f"{options.cpus_per_replica}")
     if not ray.is_initialized():
         try:
             ray.init(address=options.address, logging_level=logging.WARNING, log_to_driver=False)

@@ -88,6 +88,13 @@ def wait_for(predicate, timeout: float = 2.0, interval: float = 0.02):
     return value
 
 
+def free_port() -> int:
+    """A port nothing listens on now (for a server to bind, or an address where nothing answers)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class ServerThread:
     """uvicorn serving `app` on 127.0.0.1 from a background thread, on a socket bound before
     start (so there is no race for a free port)."""

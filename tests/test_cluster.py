@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +22,7 @@ from indexer.settings import Settings
 from search_app.requests import SearchRequest
 from search_app.searcher import Searcher
 
+from .apptools import free_port
 from .conftest import ROOT
 
 pytestmark = pytest.mark.cluster
@@ -111,12 +111,6 @@ def test_a_worker_killed_mid_build_has_its_batches_retried_and_the_build_complet
     cluster_vectors, _ = vectors_by_text(tmp_path / "cluster")
     for text, vector in local_vectors.items():
         np.testing.assert_allclose(cluster_vectors[text], vector, atol=1e-5)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run_indexer(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:

@@ -4,7 +4,6 @@ with no failed request."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections import Counter
@@ -15,16 +14,10 @@ import pytest
 from indexer.build import build_index
 from indexer.embedder import FakeEmbedder
 
-from .apptools import make_settings
+from .apptools import free_port, make_settings
 from .test_cluster import write_corpus
 
 pytestmark = pytest.mark.cluster
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
