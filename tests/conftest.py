@@ -67,6 +67,27 @@ def unloadable_embedder() -> LazyEmbedder:
     return LazyEmbedder(never_loaded, FakeEmbedder.name)
 
 
+@pytest.fixture
+def frozen_rate_clock(monkeypatch):
+    """Stop the clock the rate limiter reads, half a second into a fresh hour (so into a fresh
+    window of any length that divides an hour). The sliding-window counter weighs the previous
+    window by the time left in it, so a test whose requests straddle a window's edge gets one
+    request more than the limit: a minute's test failed in CI that way."""
+    import time
+    from types import SimpleNamespace
+
+    import limits.storage.memory
+    import limits.strategies
+
+    import search_app.guards
+
+    now = (time.time() // 3600) * 3600 + 0.5
+    clock = SimpleNamespace(time=lambda: now)
+    for module in (limits.storage.memory, limits.strategies, search_app.guards):
+        monkeypatch.setattr(module, "time", clock)
+    return now
+
+
 @pytest.fixture(scope="module")
 def seed_client(tmp_path_factory):
     """A test client of the app over the seed corpus (fake embedder), one per test module."""

@@ -12,15 +12,14 @@ from search_app.guards import parse_rate_limit
 from .apptools import app_client, assert_error
 
 
-def test_a_burst_is_capped_per_second_as_well(seed_index_paths):
-    # A short window as well as the minute's (ten seconds, so a slow first search cannot let
-    # the window pass between the requests).
+def test_a_burst_is_capped_per_second_as_well(seed_index_paths, frozen_rate_clock):
+    # A short window as well as the minute's.
     with app_client(*seed_index_paths, rate_limit="2 per 10 seconds; 100/minute") as client:
         statuses = [client.get("/api/search", params={"q": "x"}).status_code for _ in range(3)]
         assert statuses[:2] == [200, 200] and statuses[2] == 429
 
 
-def test_over_the_limit_is_a_429_with_retry_after(seed_index_paths):
+def test_over_the_limit_is_a_429_with_retry_after(seed_index_paths, frozen_rate_clock):
     with app_client(*seed_index_paths, rate_limit="3/minute") as client:
         for _ in range(3):
             assert client.get("/api/search", params={"q": "PSHTA"}).status_code == 200
@@ -32,7 +31,7 @@ def test_over_the_limit_is_a_429_with_retry_after(seed_index_paths):
         assert client.post("/api/ask", json={"q": "x"}).status_code == 429
 
 
-def test_pages_health_and_preflights_are_not_counted(seed_index_paths):
+def test_pages_health_and_preflights_are_not_counted(seed_index_paths, frozen_rate_clock):
     with app_client(*seed_index_paths, rate_limit="2/minute", cors_origins=("https://news.example",)) as client:
         for _ in range(5):
             assert client.get("/api/health").status_code == 200
@@ -42,7 +41,7 @@ def test_pages_health_and_preflights_are_not_counted(seed_index_paths):
         assert client.get("/api/search", params={"q": "x"}).status_code == 200
 
 
-def test_a_new_origin_header_is_no_new_allowance(seed_index_paths):
+def test_a_new_origin_header_is_no_new_allowance(seed_index_paths, frozen_rate_clock):
     with app_client(*seed_index_paths, rate_limit="2/minute", cors_origins=("https://a.example", "https://b.example")) as client:
         for origin in ("https://a.example", "https://b.example"):
             assert client.get("/api/search", params={"q": "x"}, headers={"Origin": origin}).status_code == 200

@@ -94,7 +94,7 @@ def test_documents_are_resources(server):
     assert "Bali Process" in text.contents[0].text
 
 
-def test_mcp_is_rate_limited_like_the_api(seed_index):
+def test_mcp_is_rate_limited_like_the_api(seed_index, frozen_rate_clock):
     app = create_app(make_settings(*seed_index, rate_limit="2/minute"), embedder=FakeEmbedder())
     with ServerThread(app) as running:
         async def go():
