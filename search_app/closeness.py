@@ -71,7 +71,19 @@ def closest(question: str, sentence: str, spans: list[Span]) -> Span | None:
     (Indonesia)" both names have "Indonesia" within reach, but only one has it beside it."""
     names = asked_names(question)
     return max(spans, key=lambda s: (closeness(question, sentence, s, NEAR_REACH, names),
-                                     closeness(question, sentence, s), -s.start), default=None)
+                                     closeness(question, sentence, s), -distance(question, sentence, s), -s.start),
+               default=None)
+
+
+def distance(question: str, sentence: str, span: Span) -> int:
+    """Characters between the span and the nearest of the question's words: of two dates with
+    the same words around them ("... on 9 November, and the Seventh Annual Meeting on 10
+    November"), the one the words stand right beside."""
+    asked = asked_stems(question)
+    gaps = [span.start - w.end() if w.end() <= span.start else w.start() - span.end
+            for w in WORDS.finditer(sentence) if (w.end() <= span.start or w.start() >= span.end)
+            and any(shares_stem(a, light_stem(w.group(0))) for a in asked)]
+    return min(gaps, default=len(sentence))
 
 
 def coordinated(sentence: str, chosen: Span, items: list[Span], keep=lambda span: True) -> Span:

@@ -26,6 +26,8 @@ NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve 
                  "hundred hundreds thousand thousands dozen dozens").split()
 NUMBER = re.compile(r"(?<![\w.])(?:\d[\d,]*(?:\.\d+)?(?:\s*(?:%|per cent|percent))?|(?:"
                      + "|".join(NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(NUMBER_WORDS) + r"))*)(?![\w])", re.I)
+# A length of time: "two-day", "four years", "18 months" answer "how long".
+DURATION = re.compile(rf"(?:{NUMBER.pattern})[- ](?:hour|day|week|month|year)s?\b", re.I)
 CURRENCY = r"(?:USD|US\$|AUD|A\$|NZD|EUR|GBP|IDR|\$|€|£)"
 MAGNITUDE = r"(?:\s*(?:million|billion|thousand|m|bn|k))?"
 AMOUNT = re.compile(rf"{CURRENCY}\s?\d[\d,]*(?:\.\d+)?{MAGNITUDE}(?![\w])"
@@ -34,8 +36,9 @@ AMOUNT = re.compile(rf"{CURRENCY}\s?\d[\d,]*(?:\.\d+)?{MAGNITUDE}(?![\w])"
 CAP = r"[A-Z][\w'’.&-]*"
 JOIN = r"(?:of|for|the|on|and|in|to|de|da|bin|binti|van|al|el|&)"
 PROPER = re.compile(rf"{CAP}(?:\s+(?:{JOIN}\s+)*{CAP})*")
-# A person's name: capitalised words with the particles names keep (bin, van, de), not "of".
-NAME = re.compile(rf"{CAP}(?:\s+(?:(?:bin|binti|van|von|de|da|al|el)\s+)?{CAP})*")
+# A person's name: capitalised words with the particles names keep (bin, van, de), not "of", on
+# one line ("Syed Raiyan Amir\nResearch Associate" is a name above a job title).
+NAME = re.compile(rf"{CAP}(?:[^\S\n]+(?:(?:bin|binti|van|von|de|da|al|el)[^\S\n]+)?{CAP})*")
 ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&-]{1,9}\b")
 ROMAN = re.compile(r"(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")  # "II", "XIV"; not ICC
 TITLES = (r"H\.E\.|Excellency|Ambassador|Mr|Mrs|Ms|Dr|Prof|Professor|Hon|Honourable|Minister|Secretary|Director|"
@@ -77,4 +80,8 @@ REASON = re.compile(r"\b(?:because(?: of)?|due to|owing to|as a result of|in ord
                      r"to address|to help|to ensure|to support|to strengthen|to improve|to respond to|to enable|"
                      r"to develop|to dismantle|to prevent|to protect|to combat|to reduce)\b", re.I)
 CLAUSE_END = re.compile(r"[;:.]|,\s+(?:and|but|which|while|who)\b")
+# Where the thing a "what" question asks for ends: a clause's end, or what it is for.
+WHAT_END = re.compile(rf"{CLAUSE_END.pattern}|\s+(?:in order to|to be|to|which|that|so that)\s")
+# "the Governments of Australia & Indonesia": the list is what the plural head names.
+LIST_HEAD = re.compile(r"(?:the\s+)?(?:[A-Z][\w-]*\s+){0,2}[A-Z][\w-]*s\s+of\s+(?=.*\s(?:and|or|&)\s)")
 WORDS = re.compile(r"\w+")

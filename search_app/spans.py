@@ -34,7 +34,9 @@ from .span_patterns import (
     CLAUSE_END,
     COUNT_NOUNS,
     DATES,
+    DURATION,
     JOIN,
+    LIST_HEAD,
     MONTHS,
     NAME,
     NOT_PERSON,
@@ -49,6 +51,7 @@ from .span_patterns import (
     ROMAN,
     TITLES,
     TITLE_WORDS,
+    WHAT_END,
     WORDS,
     YEARS,
 )
@@ -91,6 +94,10 @@ def _amount(question: str, sentence: str) -> Span | None:
 def _number(question: str, sentence: str) -> Span | None:
     """The number counting what the question counts, with the counted noun when it follows
     ("how many members" -> "48 members"); years are dates, not counts."""
+    if re.search(r"\bhow long\b", question, re.I):
+        durations = [Span(m.start(), m.end()) for m in DURATION.finditer(sentence)]
+        if chosen := closest(question, sentence, not_in_question(question, durations, sentence)):
+            return chosen
     # "3" of "3-4 December 2015" and "22" of "22 March 2016" are days, not counts.
     dates = [m.span() for m in DATES.finditer(sentence) if not YEARS.fullmatch(m.group(0))]
     candidates = [Span(m.start(), m.end()) for m in NUMBER.finditer(sentence)
@@ -212,9 +219,12 @@ def _people_with_post_nominals(sentence: str) -> list[Span]:
     # capitalised word after a title is a rank, not a name, when a full name stands untitled.
     out = []
     for span in _proper_runs(sentence, NAME):
-        words = [w.lower().strip(".,'’") for w in sentence[span.start:span.end].split()]
+        raw = [w.strip(".,'’") for w in sentence[span.start:span.end].split()]
+        words = [w.lower() for w in raw]
         if not 2 <= len(words) <= 4 or any(w in NOT_PERSON or w in TITLE_WORDS for w in words):
             continue
+        if any(ACRONYM.fullmatch(w) and not ROMAN.fullmatch(w) for w in raw):
+            continue  # "UN Women", "IOM Bangkok": a body's initials, not a person's name
         before = sentence[max(0, span.start - 40) : span.start]
         # "the Global Slavery Index" is a thing and "in Kuala Lumpur" a place: people come bare.
         if re.search(r"\b(the|in|at|to|from|of)\s+$", before.lower()):
@@ -281,10 +291,17 @@ def _organisations(question: str, sentence: str) -> list[Span]:
     for span in _proper_runs(sentence):
         words = {w.lower() for w in WORDS.findall(sentence[span.start:span.end])}
         # "The Co-chairs of the Bali Process" only echoes "Who co-chaired the Bali Process...?"
-        if words & ORG_WORDS and not {light_stem(w) for w in words} <= asked | {"the", "of", "co"}:
+        # A run led by initials is a body too: "UN Women", "IOM Thailand".
+        run = sentence[span.start:span.end].split()
+        led_by_initials = ACRONYM.fullmatch(run[0]) is not None and all(w[:1].isupper() for w in run)
+        if (words & ORG_WORDS or led_by_initials) and not {light_stem(w) for w in words} <= asked | {"the", "of", "co"}:
             found.append(span)
     found += [Span(m.start(), m.end()) for m in ACRONYM.finditer(sentence)
               if len(m.group(0)) >= 2 and not ROMAN.fullmatch(m.group(0))]  # "Track II" is no body
+    # "With which agency did the RSO develop its toolkit?" is not answered by "The Bali Process
+    # RSO": a body the question names by its initials is what it asks about.
+    named = {a for a in ACRONYM.findall(question) if len(a) >= 2}
+    found = [f for f in found if not named & set(ACRONYM.findall(sentence[f.start:f.end]))]
     return not_in_question(question, found, sentence)
 
 
@@ -295,7 +312,12 @@ def _place(question: str, sentence: str) -> Span | None:
         "city" if re.search(r"\b(city|town|capital)\b", question, re.I) else "place"
     found = []
     for m in PLACE.finditer(sentence):
-        if not PLACE_PREPOSITION.search(sentence[max(0, m.start() - 12) : m.start()]):
+        # "the Roundtable on Returns (Manila, 3-4 December 2015)": an event's place and dates in
+        # brackets; "the Lead Shepherd (Philippines)": a country in brackets for "which country".
+        bracketed = sentence[:m.start()].endswith("(") and (
+            DATES.match(sentence[m.end():].lstrip(", ")) is not None and sentence[m.end():].startswith(",")
+            or wants == "country" and sentence[m.end():].startswith(")"))
+        if not bracketed and not PLACE_PREPOSITION.search(sentence[max(0, m.start() - 12) : m.start()]):
             continue
         words = [w.lower() for w in WORDS.findall(m.group(1))]
         if not words or any(w in NOT_PLACES or w in MONTHS for w in words) or DATES.fullmatch(m.group(1)):
@@ -317,12 +339,15 @@ def _place(question: str, sentence: str) -> Span | None:
 def _list(question: str, sentence: str) -> Span | None:
     """A run of two or more names joined by commas and "and"."""
     item = rf"(?:(?:the\s+)?{CAP}(?:\s+(?:{JOIN}\s+)?{CAP}){{0,6}}(?:\s+\([^()]{{1,40}}\))?|[A-Z]{{2,}})"
-    pattern = re.compile(rf"{item}(?:\s*,\s*{item})*(?:\s*,?\s+(?:and|or)\s+{item})")
+    pattern = re.compile(rf"{item}(?:\s*,\s*{item})*(?:\s*,?\s+(?:and|or|&)\s+{item})")
     found = []
     for m in pattern.finditer(sentence):
         text = m.group(0).rstrip(".,;:")
-        if ("," in text or " and " in text or " or " in text) and not text.isupper():
-            found.append(Span(m.start(), m.start() + len(text)))
+        if ("," in text or re.search(r"\s(?:and|or|&)\s", text)) and not text.isupper():
+            # "the Governments of Australia & Indonesia": the list is what the plural head names.
+            head = LIST_HEAD.match(text)
+            start = m.start() + (head.end() if head else 0)
+            found.append(Span(start, m.start() + len(text)))
     found = not_in_question(question, found, sentence)
     return max(found, key=lambda s: s.end - s.start, default=None) or _organisation(question, sentence)
 
@@ -361,8 +386,12 @@ def _clause(question: str, sentence: str) -> Span:
         rest = rest[1:]
     if len(rest) < 2:
         return whole
-    end = CLAUSE_END.search(sentence, rest[0].start())
+    # "to establish a Virtual Engagement Platform", "drafted concept notes": the thing, not the doing.
+    if len(rest) > 3 and (rest[0].group(0).lower() == "to" or re.fullmatch(r"[a-z]+ed", rest[0].group(0))):
+        rest = rest[2:] if rest[0].group(0).lower() == "to" else rest[1:]
+    end = WHAT_END.search(sentence, rest[0].start())
     return Span(rest[0].start(), end.start() if end else len(sentence.rstrip(". ")))
+
 
 
 _FINDERS = {"date": _date, "year": _year, "number": _number, "amount": _amount, "person": _person, "agent": _agent,

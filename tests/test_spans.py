@@ -86,6 +86,29 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     # A rank after a title ("Deputy Chief of Mission") is not a name when a full name stands.
     ("Who is the Indonesian co-manager?", "Trafficking remains a pervasive issue, said Rina Kusuma, RSO Co-Manager "
      "(Indonesia) and Deputy Chief of Mission, in her remarks.", "Rina Kusuma"),
+    # The list a plural head names; of two dates, the one the question's words stand beside.
+    ("Which two governments co-chair the forum?", "The forum is co-chaired by the Governments of Norway & Chile.",
+     "Norway & Chile"),
+    ("When did the taskforce hold its annual meeting?", "Members joined a training on 9 May 2022, and the Taskforce "
+     "Annual Meeting on 10 May 2022.", "10 May 2022"),
+    ("How long did the workshop last?", "Over the course of the three-day workshop, 40 delegates met.", "three-day"),
+    ("How long will the programme run?", "The programme, funded with AUD 2 million, runs for four years.", "four years"),
+    # Initials make a body, not a person; a body the question names by its initials is not the answer.
+    ("Who led the session on recruitment?", "The session was led by the Pacific Institute of Justice (PIJ) and UN Women.",
+     "Pacific Institute of Justice (PIJ) and UN Women"),
+    ("With which agency did the RSO build its toolkit?", "The Bali Process RSO shared its toolkit (developed jointly "
+     "with UNHCR).", "UNHCR"),
+    # An event's place and dates in brackets; a country in brackets for "which country".
+    ("In which city was the roundtable on returns held?", "Members welcomed the Roundtable on Returns (Manila, "
+     "3-4 December 2015).", "Manila"),
+    ("Which country holds the lead shepherd role?", "A representative of the Lead Shepherd (Philippines) spoke.",
+     "Philippines"),
+    # "What" asks for the thing, not the doing, and not what it is for.
+    # A name ends at the line's end: a job title often stands on the next line.
+    ("Who wrote the commentary?", "Commentary by\nSyed Raiyan Amir\nResearch Associate The Center for Policy Studies",
+     "Syed Raiyan Amir"),
+    ("What documents has the office prepared?", "The office has drafted concept notes in order to explore options.",
+     "concept notes"),
 ])
 def test_the_words_that_answer(question, sentence, expected):
     assert span_of(question, sentence, ["Task Force on Planning and Preparedness"]) == expected
@@ -102,6 +125,8 @@ def test_the_words_that_answer(question, sentence, expected):
     ("How many staff work at the office?", "The events were attended by seven additional Bali Process members."),
     ("How many delegates attended the meeting?", "Participants welcomed the two Special Meetings held in 2015."),
     ("How many participants attended the roundtable?", "The Roundtable on Returns (Manila, 3-4 December 2015) met."),
+    # A country in brackets after a person is whom they speak for, not where something was held.
+    ("Where was the workshop held?", "Ms Anne Sheehan (Australia) opened the workshop."),
 ])
 def test_a_sentence_without_the_kind_asked_for_gives_no_span(question, sentence):
     assert span_of(question, sentence) is None
