@@ -13,7 +13,12 @@ dynamic quantization of the same export): speed, agreement and retrieval quality
 - quality: SciFact nDCG@10 of plain dense retrieval over whole abstracts (one vector per
   document, exact inner product), test claims only, for each precision: the change int8 makes.
   This is not the product's chunked hybrid pipeline; it isolates the encoder.
-The machine (CPU flags: VNNI speeds int8 up; AVX2 alone less so) is recorded with the results.
+- variants (speed and agreement only, on the first --variant-docs texts): fp32 with ONNX
+  Runtime's transformer fusions (`onnxruntime.transformers.optimizer`: one Attention, BiasGelu
+  and SkipLayerNormalization node per layer), and bf16 through torch's CPU autocast of the
+  sentence-transformers model, each against fp32 on the same texts.
+The machine (CPU flags: VNNI speeds int8 up; AVX2 alone less so; BF16/AMX speed bf16 up, without
+them it is emulated) is recorded with the results.
 Results: bench/results/precision.json.
 """
 
@@ -82,11 +87,59 @@ def query_p50(embedder, queries: list[str]) -> float:
     return round(statistics.median(times), 2)
 
 
+def fused_model_file(fp32: Path) -> Path:
+    """The export with ONNX Runtime's BERT fusions applied, written beside it (once)."""
+    target = fp32.with_name("model.fused.onnx")
+    if not target.exists():
+        from onnxruntime.transformers import optimizer
+
+        config = json.loads((bundled_model_path() / "config.json").read_text())
+        fused = optimizer.optimize_model(str(fp32), model_type="bert", num_heads=config["num_attention_heads"],
+                                         hidden_size=config["hidden_size"], opt_level=1)
+        fused.save_model_to_file(str(target))
+    return target
+
+
+class Bf16TorchEmbedder:
+    """sentence-transformers' model under torch's bf16 CPU autocast: embed_documents only."""
+
+    def __init__(self, threads: int):
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(threads)
+        self.torch = torch
+        self.model = SentenceTransformer(str(bundled_model_path()), device="cpu")
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        with self.torch.autocast("cpu", dtype=self.torch.bfloat16):
+            vectors = self.model.encode(texts, batch_size=len(texts), convert_to_tensor=True)
+        return self.torch.nn.functional.normalize(vectors.float(), dim=1).numpy()
+
+
+def measure_variants(fp32, fp32_file: Path, options: dict, texts: list[str], batch: int) -> dict:
+    """Speed of each variant against fp32 on the same texts, and the cosine of their vectors."""
+    from indexer.host import available_cores
+
+    reference, fp32_rate = encode(fp32, texts, batch)
+    variants = {"texts": len(texts), "fp32_texts_per_s": round(fp32_rate, 2)}
+    for name, make in (("fp32_fused", lambda: FileEmbedder(fused_model_file(fp32_file), **options)),
+                       ("bf16_torch_autocast", lambda: Bf16TorchEmbedder(available_cores()))):
+        vectors, rate = encode(make(), texts, batch)
+        cosines = np.sum(reference * vectors, axis=1)
+        variants[name] = {"texts_per_s": round(rate, 2), "speedup": round(rate / fp32_rate, 3),
+                          "mean_cosine": round(float(cosines.mean()), 6), "min_cosine": round(float(cosines.min()), 6)}
+        print(f"{name}: {rate:.2f} texts/s against fp32's {fp32_rate:.2f} ({rate / fp32_rate:.3f}x), "
+              f"cosine to fp32 min {variants[name]['min_cosine']}")
+    return variants
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=0, help="documents to encode (0: all)")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--scifact", type=Path, default=DEFAULT_SCIFACT)
+    parser.add_argument("--variant-docs", type=int, default=128, help="texts the variants are timed on")
     args = parser.parse_args()
     cache = model_cache_dir({})
     options = dict(model_path=bundled_model_path(), cache_dir=cache, name=MODEL_NAME, batch_size=args.batch)
@@ -117,7 +170,10 @@ def main() -> None:
     results["ndcg_change"] = round(results["int8"]["scifact_dense_ndcg@10"] - results["fp32"]["scifact_dense_ndcg@10"], 4)
     print(f"int8 vs fp32: {results['int8_speedup']}x texts/s, cosine mean {results['agreement']['mean_cosine']} "
           f"(min {results['agreement']['min_cosine']}), nDCG@10 change {results['ndcg_change']:+.4f}")
-    write_results(RESULTS, results, encoder={"kind": "minilm", "backend": "onnxruntime", "precision": "fp32 and int8"})
+    results["variants"] = measure_variants(fp32, cached_model_file(bundled_model_path(), cache), options,
+                                           texts[:args.variant_docs], args.batch)
+    write_results(RESULTS, results, encoder={"kind": "minilm", "backend": "onnxruntime and torch",
+                                             "precision": "fp32, int8, fp32 fused, bf16"})
     print(f"written to {RESULTS.relative_to(ROOT)}")
 
 
