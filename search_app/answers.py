@@ -191,6 +191,10 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
     the question asks for. The one grounding rule, for the product and for the fit."""
     # "When was the Eleventh Annual Meeting held?" is not answered by the Tenth's statement: the
     # ordinals and numbers a question names must be in the passage or its statement's title and date.
+    # "How many convictions did the Chittagong tribunal record?": a name that no statement holds
+    # anywhere is something the statements do not speak about, whatever else a sentence shares.
+    if any(evidence.unknown(e) for e in question_entities(question) if not e.isdigit()):
+        return []
     identifiers = question_identifiers(question)
     if identifiers:
         hits = {c.hit.chunk_id: c.hit for c in candidates}

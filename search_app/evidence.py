@@ -4,6 +4,8 @@ similarity to the question. The picker reads only this, never the searcher's ins
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from indexer.generation import Generation
@@ -12,6 +14,9 @@ from .encoder import QueryEncoder
 from .keywords import WordStats
 from .query import QueryPreparer
 from .results import Hit, parse_chunk_key
+
+
+_PLAIN_WORD = re.compile(r"[A-Za-z]+")
 
 
 class AnswerEvidence:
@@ -26,6 +31,15 @@ class AnswerEvidence:
     def term_weight(self, term: str) -> float:
         """Inverse document frequency of a word over the generation's chunks."""
         return self.stats.term_weight(term)
+
+    def unknown(self, word: str) -> bool:
+        """Whether no chunk of the generation holds the word, nor a word it may be a form of
+        ("Indonesian" of "Indonesia", "Thai" of "Thailand": one sharing all but its last three
+        letters, at least four). Initials of two letters ("KL") are never unknown: too many
+        things they may stand for."""
+        if len(word) <= 2 or not _PLAIN_WORD.fullmatch(word) or self.stats.document_frequency(word) > 0:
+            return False
+        return not self.stats.has_prefix(word.lower()[: max(4, len(word) - 3)])
 
     def expansions(self, question: str) -> tuple[str, ...]:
         """Long forms the statements give for the question's acronyms."""

@@ -9,6 +9,7 @@ at EXPANSION_WEIGHT) and return chunk id -> score.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import threading
@@ -118,6 +119,7 @@ class WordStats:
         self.generation = generation
         self.impact = generation.keyword_index
         self._df_cache: dict[str, int] = {}
+        self._sorted_terms: list[str] | None = None
         self._lock = threading.Lock()
 
     def document_frequency(self, part: str) -> int:
@@ -143,6 +145,18 @@ class WordStats:
                     self._df_cache.clear()
                 self._df_cache[part] = df
         return df
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether any index term begins with `prefix` (lower case): the impact index's
+        vocabulary, sorted once; FTS5's prefix query without one (which stems the prefix)."""
+        if self.impact is None:
+            quoted = prefix.replace('"', '""')
+            return self.generation.fts_count(f'"{quoted}"*') > 0
+        with self._lock:
+            if self._sorted_terms is None:
+                self._sorted_terms = sorted(self.impact.vocabulary)
+        at = bisect.bisect_left(self._sorted_terms, prefix)
+        return at < len(self._sorted_terms) and self._sorted_terms[at].startswith(prefix)
 
     def term_weight(self, term: str) -> float:
         """Inverse document frequency of a term over chunks (rare words weigh more)."""

@@ -169,6 +169,19 @@ def test_a_question_naming_an_ordinal_or_number_no_statement_holds_gets_no_answe
         assert hits and grounded_candidate(built.evidence, near_miss, hits, weights) is None
 
 
+def test_a_question_naming_what_no_statement_holds_gets_no_answer(built):
+    weights = default_answer_model().selection_weights(RANKING)
+    # "Chiang Mai" is nowhere in the statements: a sentence about Bangkok's meeting is no answer.
+    near_miss = "When did the Working Group meet in Chiang Mai?"
+    hits = built.search(SearchRequest(near_miss, k=5)).hits
+    assert hits and grounded_candidate(built.evidence, near_miss, hits, weights) is None
+    # A form of a word the statements hold is known: "Bangkok's", "UNHCR's"; two-letter initials too.
+    assert not built.evidence.unknown("Bangkok")
+    assert not built.evidence.unknown("Regionally")  # "regional"
+    assert not built.evidence.unknown("KL")
+    assert built.evidence.unknown("Chiang") and built.evidence.unknown("Kilimanjaro")
+
+
 def test_question_identifiers_are_ordinals_and_whole_numbers():
     from search_app.answers import question_identifiers
 

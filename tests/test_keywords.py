@@ -54,3 +54,16 @@ def test_fts_parts_quote_everything_and_skip_stopword_parts():
     assert fts_query("") is None
     assert fts_parts("JCLEC", ("Jakarta Centre for Law Enforcement Cooperation",))[0] == \
         '"Jakarta Centre for Law Enforcement Cooperation"'
+
+
+def test_a_word_is_known_by_any_index_term_it_begins(tiny_corpus, tmp_path, fake_embedder):
+    from indexer.build import build_index
+    from indexer.generation import open_current
+    from search_app.searcher import Searcher
+
+    build_index(tiny_corpus, tmp_path / "index", fake_embedder)
+    with_impact = Searcher(open_current(tmp_path / "index"), fake_embedder).stats
+    without = fts_searcher(tmp_path / "index", fake_embedder).stats
+    for stats in (with_impact, without):
+        assert stats.has_prefix("bangk") and stats.has_prefix("unhc")
+        assert not stats.has_prefix("chiang") and not stats.has_prefix("zzz")
