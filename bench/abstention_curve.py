@@ -25,7 +25,7 @@ from bench.machine import write_results  # noqa: E402
 from bench.quality import DEV2, DEV2_CORPUS, QUESTIONS, contains_answer, extended_index, load_questions, seed_index  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
-from search_app.answers import CALIBRATING, RANKING, calibrated_confidence, default_answer_model, grounded_candidate  # noqa: E402
+from search_app.answers import RANKING, answer_confidence, default_answer_model, grounded_candidate  # noqa: E402
 from search_app.requests import SearchRequest  # noqa: E402
 from search_app.searcher import Searcher  # noqa: E402
 
@@ -34,13 +34,13 @@ def picks(searcher: Searcher, questions: list[dict], model) -> list[tuple[dict, 
     """(question, confidence of the chosen grounded sentence or 0, whether it holds the answer)."""
     out = []
     for q in questions:
-        hits = searcher.search(SearchRequest(q["question"], k=5)).hits
+        hits = searcher.search(SearchRequest(q["question"], k=10)).hits  # as bench/quality.py asks
         found = grounded_candidate(searcher.evidence, q["question"], hits, model.selection_weights(RANKING))
         if found is None:
             out.append((q, 0.0, False))
             continue
         candidate, _ = found
-        confidence = calibrated_confidence(candidate.features.calibration(), model.calibration_weights(CALIBRATING))
+        candidate, confidence = answer_confidence(searcher.evidence, q["question"], candidate, model)
         out.append((q, confidence, bool(q["answerable"] and contains_answer(candidate.text, q["answer"]))))
     return out
 

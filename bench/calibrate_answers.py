@@ -35,7 +35,14 @@ from bench.quality import DEV2, DEV2_CORPUS, contains_answer, extended_index, lo
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
 from search_app.answer_model import MODEL_FILE, AnswerModel, save_answer_model  # noqa: E402
-from search_app.answers import CALIBRATING, RANKING, answer_candidates, calibrated_confidence, grounded_candidates  # noqa: E402
+from search_app.answers import (  # noqa: E402
+    CALIBRATING,
+    RANKING,
+    answer_candidates,
+    calibrated_confidence,
+    grounded_candidates,
+    with_alignment,
+)
 from search_app.requests import SearchRequest  # noqa: E402
 from search_app.searcher import Searcher  # noqa: E402
 
@@ -71,7 +78,10 @@ def collect(searcher: Searcher, questions: list[dict]) -> list[Question]:
     for q in questions:
         hits = searcher.search(SearchRequest(q["question"], k=10)).hits
         candidates = answer_candidates(searcher.evidence, q["question"], hits)
-        out.append(Question(q, [c for c, _ in grounded_candidates(searcher.evidence, q["question"], candidates)]))
+        grounded = [c for c, _ in grounded_candidates(searcher.evidence, q["question"], candidates)]
+        # The product reads alignment for the chosen sentence only; which one that is depends on
+        # the weights being fitted, so every grounded sentence gets it here.
+        out.append(Question(q, [with_alignment(searcher.evidence, q["question"], c) for c in grounded]))
     return out
 
 

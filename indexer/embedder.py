@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
@@ -23,6 +24,7 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 BATCH_SIZE = 32
 
 Spans = Sequence[Sequence[tuple[int, int]]]
+_WORD_TABLE_LOCK = threading.Lock()
 Progress = Callable[[int], None] | None
 
 
@@ -36,6 +38,8 @@ class Embedder(Protocol):
                          progress: Progress = None) -> tuple[np.ndarray, list[np.ndarray]]: ...
 
     def embed_query(self, text: str) -> np.ndarray: ...
+
+    def word_vectors(self, words: Sequence[str]) -> np.ndarray: ...
 
 
 def bundled_model_path() -> Path:
@@ -93,6 +97,19 @@ class BatchEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.encode_batch([text], None)[0][0]
 
+    def word_vectors(self, words: Sequence[str]) -> np.ndarray:
+        """Context-free vectors of single words from the model's vocabulary table
+        (word_vectors.py), loaded on first use."""
+        table = getattr(self, "_word_table", None)
+        if table is None:
+            from .word_vectors import StaticWordVectors
+
+            with _WORD_TABLE_LOCK:
+                table = getattr(self, "_word_table", None)
+                if table is None:
+                    table = self._word_table = StaticWordVectors(self.model_path)
+        return table.vectors(words)
+
 
 class LazyEmbedder:
     """Knows its name at once, loads the model on first use: a build with nothing to
@@ -122,6 +139,9 @@ class LazyEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._get().embed_query(text)
+
+    def word_vectors(self, words) -> np.ndarray:
+        return self._get().word_vectors(words)
 
 
 _TOKEN = re.compile(r"\w+")
@@ -157,3 +177,11 @@ class FakeEmbedder(BatchEmbedder):
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._vector(text)  # not an encoder call: tests count only those
+
+    def word_vectors(self, words) -> np.ndarray:
+        """A random direction per word (seeded by the word, case aside): the same word gives the
+        same vector, two different words are near orthogonal (one-hot hashing would make one
+        in 128 word pairs identical)."""
+        rows = [np.random.default_rng(int.from_bytes(hashlib.blake2b(w.lower().encode(), digest_size=8).digest(), "little"))
+                .standard_normal(self.dimension) for w in words]
+        return unit_rows(np.array(rows, dtype=np.float32)) if rows else np.zeros((0, self.dimension), np.float32)

@@ -49,7 +49,7 @@ RANKING = ("coverage", "context_gain", "kind_match", "entity_share", "passage_co
 # (document_match helps choose among statements, not whether to answer: in the calibration it
 # declined 12 of our 60 answerable questions against 7, bench/calibrate_answers.py.)
 CALIBRATING = ("passage_cosine", "coverage", "passage_coverage", "kind_match", "missing_entity",
-               "sentence_cosine", "predicate_coverage", "defines")
+               "sentence_cosine", "predicate_coverage", "defines", "alignment")
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
@@ -114,11 +114,16 @@ class SentenceFeatures:
     predicate_coverage: float  # share of the question's other rare words (not names) in the sentence and the one before
     missing_entity: float  # 1 if a name or number of the question is nowhere in the passage or its document's title and date
     document_match: float  # share of the question's names and numbers in the document's title and date ("the 2025 meeting")
+    # How closely it says what the question asks about, word by word (alignment.py); read only
+    # for a sentence whose confidence is wanted: None until `with_alignment` sets it.
+    alignment: float | None = None
 
     def ranking(self) -> tuple[float, ...]:
         return tuple(getattr(self, name) for name in RANKING)
 
     def calibration(self) -> tuple[float, ...]:
+        if self.alignment is None:
+            raise ValueError("the calibration reads alignment: take the candidate through with_alignment first")
         return tuple(getattr(self, name) for name in CALIBRATING)
 
 
@@ -167,7 +172,7 @@ def extract_answer(evidence: AnswerEvidence, question: str, hits: list[Hit], mod
     if found is None:
         return None
     candidate, span = found
-    confidence = calibrated_confidence(candidate.features.calibration(), model.calibration_weights(CALIBRATING))
+    candidate, confidence = answer_confidence(evidence, question, candidate, model)
     if confidence < model.min_confidence:
         return None
     c = candidate.hit.citation
@@ -175,6 +180,19 @@ def extract_answer(evidence: AnswerEvidence, question: str, hits: list[Hit], mod
     citation = replace(c, start=start, end=c.start + candidate.end)
     short = AnswerSpan(candidate.text[span.start:span.end], start + span.start, start + span.end)
     return Answer(candidate.text, round(confidence, 3), citation, short)
+
+
+def answer_confidence(evidence: AnswerEvidence, question: str, candidate: Candidate,
+                      model: AnswerModel) -> tuple[Candidate, float]:
+    """The candidate with its alignment read, and the calibrated probability that it answers."""
+    candidate = with_alignment(evidence, question, candidate)
+    return candidate, calibrated_confidence(candidate.features.calibration(), model.calibration_weights(CALIBRATING))
+
+
+def with_alignment(evidence: AnswerEvidence, question: str, candidate: Candidate) -> Candidate:
+    """The candidate with its alignment feature read (an encoder pass over the sentence)."""
+    value = evidence.alignment(question, candidate.hit, candidate.start, candidate.end)
+    return replace(candidate, features=replace(candidate.features, alignment=value))
 
 
 def grounded_candidate(evidence: AnswerEvidence, question: str, hits: list[Hit],

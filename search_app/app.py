@@ -160,6 +160,8 @@ def make_lifespan(embedder, live_index: LiveIndex, keyword_pool: ThreadPoolExecu
         # about twice as slow (bench/http_speed.py measured it). Harmless for ONNX Runtime.
         try:
             await anyio.to_thread.run_sync(embedder.embed_query, WARM_UP_QUERY)
+            # The vocabulary table answers read (alignment.py): loaded now, not on the first question.
+            await anyio.to_thread.run_sync(embedder.word_vectors, WARM_UP_QUERY.split())
         except Exception as exc:  # a broken model shows on the first query; still serve pages and health
             log.error("could not warm up the embedder: %s", exc)
         await anyio.to_thread.run_sync(live_index.start)

@@ -4,12 +4,16 @@ first sight when an older index does not hold their vectors."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 
 import numpy as np
 
 QUERY_CACHE_SIZE = 512
+# Texts whose words' vectors are remembered (questions and the answers checked against them).
+WORDS_CACHE_SIZE = 2_048
+_WORD = re.compile(r"\w[\w'’-]*")
 # Sentence vectors remembered for answer picking (~1.5 kB each).
 SENTENCE_CACHE_SIZE = 20_000
 
@@ -40,6 +44,7 @@ class QueryEncoder:
         self.embedder = embedder
         self._queries = _Lru(query_cache)
         self._sentences = _Lru(sentence_cache)
+        self._words = _Lru(WORDS_CACHE_SIZE)
         self._lock = threading.Lock()
 
     @property
@@ -74,3 +79,15 @@ class QueryEncoder:
                 for t in missing:
                     self._sentences.put(t, known[t])
         return np.stack([known[t] for t in texts])
+
+    def words(self, text: str) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """Each word of `text` (character span) and its vector from the model's vocabulary
+        table (no encoder pass: indexer/word_vectors.py)."""
+        spans = [m.span() for m in _WORD.finditer(text)]
+        with self._lock:
+            cached = self._words.get(text)
+        if cached is None:
+            cached = np.asarray(self.embedder.word_vectors([text[a:b] for a, b in spans]), dtype=np.float32)
+            with self._lock:
+                self._words.put(text, cached)
+        return spans, cached

@@ -10,6 +10,7 @@ import numpy as np
 
 from indexer.generation import Generation
 
+from .alignment import alignment
 from .encoder import QueryEncoder
 from .keywords import WordStats
 from .query import QueryPreparer
@@ -40,6 +41,12 @@ class AnswerEvidence:
         if len(word) <= 2 or not _PLAIN_WORD.fullmatch(word) or self.stats.document_frequency(word) > 0:
             return False
         return not self.stats.has_prefix(word.lower()[: max(4, len(word) - 3)])
+
+    def alignment(self, question: str, hit: Hit, start: int, end: int) -> float:
+        """How closely the sentence at `start`:`end` of a hit, with its statement's title, says
+        what the question asks about, word by word (alignment.py)."""
+        context = f"{hit.citation.title}. {hit.text[start:end]}"
+        return alignment(question, self.encoder.words(question), self.encoder.words(context))
 
     def expansions(self, question: str) -> tuple[str, ...]:
         """Long forms the statements give for the question's acronyms."""

@@ -41,12 +41,27 @@ def test_the_build_stores_each_chunks_sentences_with_exact_offsets(built):
     assert chunks_without == 0
 
 
-def test_asking_uses_the_stored_sentence_vectors_and_embeds_nothing_but_the_query(built, fake_embedder):
+def test_asking_uses_the_stored_sentence_vectors_and_embeds_nothing_but_the_query(built, fake_embedder, monkeypatch):
+    # (The chosen sentence's word-by-word alignment reads it once more: tested below.)
+    monkeypatch.setattr(built.evidence, "alignment", lambda question, hit, start, end: 1.0)
     before = list(fake_embedder.calls)
     result = answer_question(built, SearchRequest("Where did the Working Group meet to discuss online scam operations?", k=5),
                              default_answer_model())
     assert result.passages
     assert fake_embedder.calls == before  # embed_documents never called: sentences came from the index
+
+
+def test_the_chosen_sentence_is_aligned_word_by_word_once(built, fake_embedder):
+    question = "When did the Working Group meet in Bangkok?"
+    result = answer_question(built, SearchRequest(question, k=5), default_answer_model())
+    hits = built.search(SearchRequest(question, k=5)).hits
+    candidate, _ = grounded_candidate(built.evidence, question, hits, default_answer_model().selection_weights(RANKING))
+    value = built.evidence.alignment(question, candidate.hit, candidate.start, candidate.end)
+    assert -1.0 <= value <= 1.0
+    calls = list(fake_embedder.calls)
+    assert built.evidence.alignment(question, candidate.hit, candidate.start, candidate.end) == value
+    assert fake_embedder.calls == calls  # remembered: the same question and sentence are not read again
+    assert result.answer is None or result.answer.confidence >= 0.5
 
 
 def test_an_index_without_sentence_vectors_still_answers(built, fake_embedder):

@@ -81,3 +81,17 @@ def test_quality_floor_on_our_own_questions(searcher):
     assert report["unanswerable_abstained"] >= UNANSWERABLE_DECLINED_FLOOR, report["misses"]
     assert report["answerable_abstained"] <= ANSWERABLE_ABSTAINED_CEILING, report["misses"]
     assert report["span_exact"] >= SPAN_EXACT_FLOOR, report["misses"]
+
+
+def test_a_sentence_that_says_what_is_asked_aligns_closer_than_one_on_the_topic(searcher):
+    from search_app.alignment import alignment
+
+    words = searcher.encoder.words
+    question = "Which organisation funded the regional workshop?"
+    said = alignment(question, words(question), words("Workshop report. UNODC provided funding for the workshop."))
+    topic = alignment(question, words(question), words("Workshop report. The RSO convened the workshop in Bangkok."))
+    assert said > topic + 0.05
+    question = "Which countries withdrew from the Bali Process in 2020?"
+    said = alignment(question, words(question), words("Membership. Two countries withdrew from the Bali Process in 2020."))
+    topic = alignment(question, words(question), words("Membership. 45 countries attended the conference in 2020."))
+    assert said > topic + 0.05
