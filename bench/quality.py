@@ -235,6 +235,12 @@ def evaluate_questions(searcher: Searcher, questions: list[dict], mode: str = "h
         "answer_accuracy": round(correct / n, 4),
         "span_exact": round(span_exact / n, 4), "span_f1": round(sum(f1s) / n, 4),
         "answerable_abstained": wrongly_abstained,
+        # Answers given that do not hold the answer (a wrong sentence, or any answer to an
+        # unanswerable question): what a reader would quote wrongly. Precision: the share of
+        # the answers given that hold the answer.
+        "wrong_answers": (n - wrongly_abstained - correct) + sum(c[1] - c[0] for c in declined.values()),
+        "answer_precision": round(correct / max(1, correct + (n - wrongly_abstained - correct)
+                                                + sum(c[1] - c[0] for c in declined.values())), 4),
         "unanswerable_abstained": sum(c[0] for c in declined.values()),
         "declined_by_type": {t: f"{c[0]}/{c[1]}" for t, c in sorted(declined.items())},
         "misses": misses,
@@ -253,12 +259,13 @@ def print_questions(results: dict) -> None:
     for key, label in QUESTION_SETS:
         if key not in results:
             continue
-        print(f"\n{label:23}hit@1  hit@5  MRR    answer  span-EM  span-F1  answerable declined  declined (by type)")
+        print(f"\n{label:23}hit@1  hit@5  MRR    answer  span-EM  span-F1  precision  wrong  answerable declined  declined (by type)")
         for mode, r in results[key].items():
             by_type = ", ".join(f"{t} {c}" for t, c in r["declined_by_type"].items())
             declined = f"{r['answerable_abstained']}/{r['answerable']}"
             print(f"  {mode:10}           {r['hit@1']:.3f}  {r['hit@5']:.3f}  {r['mrr@10']:.3f}  {r['answer_accuracy']:.3f}"
-                  f"   {r['span_exact']:.3f}    {r['span_f1']:.3f}    {declined:21}{by_type}")
+                  f"   {r['span_exact']:.3f}    {r['span_f1']:.3f}    {r['answer_precision']:.3f}      {r['wrong_answers']:<5}  "
+                  f"{declined:21}{by_type}")
 
 
 def main() -> None:
