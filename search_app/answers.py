@@ -190,7 +190,7 @@ def answer_confidence(evidence: AnswerEvidence, question: str, candidate: Candid
 
 
 def with_alignment(evidence: AnswerEvidence, question: str, candidate: Candidate) -> Candidate:
-    """The candidate with its alignment feature read (an encoder pass over the sentence)."""
+    """The candidate with its alignment feature read (vocabulary vectors: no encoder pass)."""
     value = evidence.alignment(question, candidate.hit, candidate.start, candidate.end)
     return replace(candidate, features=replace(candidate.features, alignment=value))
 

@@ -386,9 +386,9 @@ def _clause(question: str, sentence: str) -> Span:
         rest = rest[1:]
     if len(rest) < 2:
         return whole
-    # "to establish a Virtual Engagement Platform", "drafted concept notes": the thing, not the doing.
-    if len(rest) > 3 and (rest[0].group(0).lower() == "to" or re.fullmatch(r"[a-z]+ed", rest[0].group(0))):
-        rest = rest[2:] if rest[0].group(0).lower() == "to" else rest[1:]
+    # "drafted concept notes": the thing, not the doing ("to" is already left off above).
+    if len(rest) > 3 and re.fullmatch(r"[a-z]+ed", rest[0].group(0)):
+        rest = rest[1:]
     end = WHAT_END.search(sentence, rest[0].start())
     return Span(rest[0].start(), end.start() if end else len(sentence.rstrip(". ")))
 
