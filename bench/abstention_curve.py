@@ -25,7 +25,7 @@ from bench.machine import write_results  # noqa: E402
 from bench.quality import DEV2, DEV2_CORPUS, QUESTIONS, contains_answer, extended_index, load_questions, seed_index  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
-from search_app.answers import RANKING, answer_confidence, default_answer_model, grounded_candidate  # noqa: E402
+from search_app.answers import CALIBRATING, RANKING, calibrated_confidence, default_answer_model, grounded_candidate  # noqa: E402
 from search_app.requests import SearchRequest  # noqa: E402
 from search_app.searcher import Searcher  # noqa: E402
 
@@ -40,7 +40,7 @@ def picks(searcher: Searcher, questions: list[dict], model) -> list[tuple[dict, 
             out.append((q, 0.0, False))
             continue
         candidate, _ = found
-        candidate, confidence = answer_confidence(searcher.evidence, q["question"], candidate, model)
+        confidence = calibrated_confidence(candidate.features.calibration(), model.calibration_weights(CALIBRATING))
         out.append((q, confidence, bool(q["answerable"] and contains_answer(candidate.text, q["answer"]))))
     return out
 

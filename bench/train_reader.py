@@ -59,7 +59,6 @@ from search_app.answers import (  # noqa: E402
     default_answer_model,
     grounded_candidates,
     selection_score,
-    with_alignment,
 )
 from search_app.requests import SearchRequest  # noqa: E402
 from search_app.searcher import Searcher  # noqa: E402
@@ -84,8 +83,7 @@ def collect(searcher: Searcher, questions: list[dict], model) -> list[dict]:
             "labels": [bool(q["answerable"] and contains_answer(c.text, q["answer"])) for c in candidates],
             "base": [selection_score(c.features, weights) for c in candidates],
             "grounded": [id(c) in grounded for c in candidates],
-            "confidence": [calibrated_confidence(with_alignment(searcher.evidence, q["question"], c).features.calibration(),
-                                                 calibration) for c in candidates],
+            "confidence": [calibrated_confidence(c.features.calibration(), calibration) for c in candidates],
         })
     return out
 

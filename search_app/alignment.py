@@ -3,14 +3,18 @@ question's own words (its predicate: "funded", "published", "left"; not its name
 which the answer picker checks by spelling) against the sentence's words, by the model's own
 vocabulary vectors (indexer/word_vectors.py), so "funded" meets "funding" and "financed". A
 sentence that only shares a question's topic ("Which organisation funded the workshop?" against
-"The RSO convened the workshop") leaves one of them far from everything it says. The
-calibration reads the mean.
+"The RSO convened the workshop") leaves one of them far from everything it says. Every
+candidate sentence gets the mean; the sentence ranker and the calibration both read it.
 
 Measured on our development questions, among those the product answered before it (141 right
 sentences, 25 wrong ones, 9 near-miss questions): the mean tells right answers from near-miss
 ones with an AUC of 0.70 (the calibrated confidence: 0.57), and from wrong sentences with 0.76
 (0.68). The encoder's contextual states did barely better (0.71 and 0.78) for 10-20 ms more a
-question. bench/calibrate_answers.py fits its weight with the others.
+question. bench/calibrate_answers.py fits its weights with the others: in the calibration
+alone it raised 5-fold cross-validated answer accuracy on the dev sets from 0.710 to 0.742, in
+the ranker as well to 0.763 (right sentences picked 146 -> 150), with unanswerable questions
+declined unchanged (54 of 64). It costs ~0.1 ms a sentence (~5 ms a question on SciFact's long
+sentences, less on statements').
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ HEADING_CAPITALS = 0.6
 COMMON_ENTITY_WEIGHT = 1.1
 # The features the sentence ranker and the calibration read, in answer_model.json's terms.
 RANKING = ("coverage", "context_gain", "kind_match", "entity_share", "passage_cosine", "position",
-           "defines", "sentence_cosine", "heading", "document_match")
+           "defines", "sentence_cosine", "heading", "document_match", "alignment")
 # (document_match helps choose among statements, not whether to answer: in the calibration it
 # declined 12 of our 60 answerable questions against 7, bench/calibrate_answers.py.)
 CALIBRATING = ("passage_cosine", "coverage", "passage_coverage", "kind_match", "missing_entity",
@@ -114,16 +114,12 @@ class SentenceFeatures:
     predicate_coverage: float  # share of the question's other rare words (not names) in the sentence and the one before
     missing_entity: float  # 1 if a name or number of the question is nowhere in the passage or its document's title and date
     document_match: float  # share of the question's names and numbers in the document's title and date ("the 2025 meeting")
-    # How closely it says what the question asks about, word by word (alignment.py); read only
-    # for a sentence whose confidence is wanted: None until `with_alignment` sets it.
-    alignment: float | None = None
+    alignment: float  # how closely it says what the question asks about, word by word (alignment.py)
 
     def ranking(self) -> tuple[float, ...]:
         return tuple(getattr(self, name) for name in RANKING)
 
     def calibration(self) -> tuple[float, ...]:
-        if self.alignment is None:
-            raise ValueError("the calibration reads alignment: take the candidate through with_alignment first")
         return tuple(getattr(self, name) for name in CALIBRATING)
 
 
@@ -172,7 +168,7 @@ def extract_answer(evidence: AnswerEvidence, question: str, hits: list[Hit], mod
     if found is None:
         return None
     candidate, span = found
-    candidate, confidence = answer_confidence(evidence, question, candidate, model)
+    confidence = calibrated_confidence(candidate.features.calibration(), model.calibration_weights(CALIBRATING))
     if confidence < model.min_confidence:
         return None
     c = candidate.hit.citation
@@ -180,19 +176,6 @@ def extract_answer(evidence: AnswerEvidence, question: str, hits: list[Hit], mod
     citation = replace(c, start=start, end=c.start + candidate.end)
     short = AnswerSpan(candidate.text[span.start:span.end], start + span.start, start + span.end)
     return Answer(candidate.text, round(confidence, 3), citation, short)
-
-
-def answer_confidence(evidence: AnswerEvidence, question: str, candidate: Candidate,
-                      model: AnswerModel) -> tuple[Candidate, float]:
-    """The candidate with its alignment read, and the calibrated probability that it answers."""
-    candidate = with_alignment(evidence, question, candidate)
-    return candidate, calibrated_confidence(candidate.features.calibration(), model.calibration_weights(CALIBRATING))
-
-
-def with_alignment(evidence: AnswerEvidence, question: str, candidate: Candidate) -> Candidate:
-    """The candidate with its alignment feature read (vocabulary vectors: no encoder pass)."""
-    value = evidence.alignment(question, candidate.hit, candidate.start, candidate.end)
-    return replace(candidate, features=replace(candidate.features, alignment=value))
 
 
 def grounded_candidate(evidence: AnswerEvidence, question: str, hits: list[Hit],
@@ -311,6 +294,7 @@ def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: 
             passage_coverage=passage_coverage, missing_entity=missing_entity, document_match=document_match,
             # "What did the 2020 SOM set up...": words the statement's title holds are covered.
             predicate_coverage=_coverage(view.predicates, weights, context | document_words) if view.predicates else 1.0,
+            alignment=evidence.alignment(question, hit, start, end),
         )
         spans.append((start, end, features))
     vectors = evidence.sentence_vectors(hit, [(a, b) for a, b, _ in spans]) if spans else []
