@@ -39,7 +39,7 @@ class Embedder(Protocol):
 
     def embed_query(self, text: str) -> np.ndarray: ...
 
-    def word_vectors(self, words: Sequence[str]) -> np.ndarray: ...
+    def word_vectors(self, text: str, spans: Sequence[tuple[int, int]]) -> np.ndarray: ...
 
 
 def bundled_model_path() -> Path:
@@ -97,9 +97,9 @@ class BatchEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.encode_batch([text], None)[0][0]
 
-    def word_vectors(self, words: Sequence[str]) -> np.ndarray:
-        """Context-free vectors of single words from the model's vocabulary table
-        (word_vectors.py), loaded on first use."""
+    def word_vectors(self, text: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """Context-free vectors of the words at `spans` of `text`, from the model's vocabulary
+        table (word_vectors.py), loaded on first use."""
         table = getattr(self, "_word_table", None)
         if table is None:
             from .word_vectors import StaticWordVectors
@@ -108,7 +108,7 @@ class BatchEmbedder:
                 table = getattr(self, "_word_table", None)
                 if table is None:
                     table = self._word_table = StaticWordVectors(self.model_path)
-        return table.vectors(words)
+        return table.vectors(text, spans)
 
 
 class LazyEmbedder:
@@ -140,8 +140,8 @@ class LazyEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self._get().embed_query(text)
 
-    def word_vectors(self, words) -> np.ndarray:
-        return self._get().word_vectors(words)
+    def word_vectors(self, text: str, spans) -> np.ndarray:
+        return self._get().word_vectors(text, spans)
 
 
 _TOKEN = re.compile(r"\w+")
@@ -178,10 +178,10 @@ class FakeEmbedder(BatchEmbedder):
     def embed_query(self, text: str) -> np.ndarray:
         return self._vector(text)  # not an encoder call: tests count only those
 
-    def word_vectors(self, words) -> np.ndarray:
+    def word_vectors(self, text: str, spans) -> np.ndarray:
         """A random direction per word (seeded by the word, case aside): the same word gives the
         same vector, two different words are near orthogonal (one-hot hashing would make one
         in 128 word pairs identical)."""
-        rows = [np.random.default_rng(int.from_bytes(hashlib.blake2b(w.lower().encode(), digest_size=8).digest(), "little"))
-                .standard_normal(self.dimension) for w in words]
+        rows = [np.random.default_rng(int.from_bytes(hashlib.blake2b(text[a:b].lower().encode(), digest_size=8).digest(),
+                                                     "little")).standard_normal(self.dimension) for a, b in spans]
         return unit_rows(np.array(rows, dtype=np.float32)) if rows else np.zeros((0, self.dimension), np.float32)

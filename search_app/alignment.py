@@ -13,8 +13,9 @@ ones with an AUC of 0.70 (the calibrated confidence: 0.57), and from wrong sente
 question. bench/calibrate_answers.py fits its weights with the others: in the calibration
 alone it raised 5-fold cross-validated answer accuracy on the dev sets from 0.710 to 0.742, in
 the ranker as well to 0.763 (right sentences picked 146 -> 150), with unanswerable questions
-declined unchanged (54 of 64). It costs ~0.1 ms a sentence (~5 ms a question on SciFact's long
-sentences, less on statements').
+declined unchanged (54 of 64). It costs a pass over a passage's words (1-3 ms for a SciFact
+abstract, nothing for a passage seen before), so answers.best_aligned reads it only for the
+passages whose sentences could still win.
 """
 
 from __future__ import annotations
@@ -45,13 +46,32 @@ def predicate_words(question: str, spans: list[tuple[int, int]]) -> list[int]:
     return out
 
 
-def alignment(question: str, question_words: tuple[list[tuple[int, int]], np.ndarray],
-              context_words: tuple[list[tuple[int, int]], np.ndarray]) -> float:
-    """The mean, over the question's content words, of each one's best cosine to a word of the
-    context; 1.0 when the question has none to check (or nothing was read)."""
+Words = tuple[list[tuple[int, int]], np.ndarray]  # (character spans, one unit row per word)
+NO_WORDS: Words = ([], np.zeros((0, 0), np.float32))
+
+
+def sentence_alignments(question: str, question_words: Words, title_words: Words, passage_words: Words,
+                        sentences: list[tuple[int, int]]) -> list[float]:
+    """For each sentence (a character range of the passage), the mean over the question's
+    content words of each one's best cosine to a word of the sentence or the title; 1.0 when
+    the question has none to check. One product of the question's words with the passage's
+    serves every sentence."""
     spans, vectors = question_words
     picks = [i for i in predicate_words(question, spans) if vectors[i].any()]
-    context = context_words[1]
-    if not picks or not len(context):
-        return 1.0
-    return float((vectors[picks] @ context.T).max(axis=1).mean())
+    if not picks:
+        return [1.0] * len(sentences)
+    asked = vectors[picks]
+    title = (asked @ title_words[1].T).max(axis=1) if len(title_words[1]) else np.full(len(picks), -1.0)
+    starts = np.array([a for a, _ in passage_words[0]], dtype=np.int64)  # ascending
+    products = asked @ passage_words[1].T if len(starts) else np.zeros((len(picks), 0), np.float32)
+    out = []
+    for a, b in sentences:
+        lo, hi = np.searchsorted(starts, a), np.searchsorted(starts, b)
+        best = np.maximum(title, products[:, lo:hi].max(axis=1)) if hi > lo else title
+        out.append(float(best.mean()) if (best > -1.0).any() else 1.0)
+    return out
+
+
+def alignment(question: str, question_words: Words, context_words: Words) -> float:
+    """sentence_alignments() of one whole text."""
+    return sentence_alignments(question, question_words, NO_WORDS, context_words, [(0, 1 << 62)])[0]

@@ -114,13 +114,20 @@ class SentenceFeatures:
     predicate_coverage: float  # share of the question's other rare words (not names) in the sentence and the one before
     missing_entity: float  # 1 if a name or number of the question is nowhere in the passage or its document's title and date
     document_match: float  # share of the question's names and numbers in the document's title and date ("the 2025 meeting")
-    alignment: float  # how closely it says what the question asks about, word by word (alignment.py)
+    # How closely it says what the question asks about, word by word (alignment.py); None where
+    # not read (answer_candidates(align=False)): then neither the ranker nor the calibration can read it.
+    alignment: float | None
 
     def ranking(self) -> tuple[float, ...]:
-        return tuple(getattr(self, name) for name in RANKING)
+        return self._read(RANKING)
 
     def calibration(self) -> tuple[float, ...]:
-        return tuple(getattr(self, name) for name in CALIBRATING)
+        return self._read(CALIBRATING)
+
+    def _read(self, names: tuple[str, ...]) -> tuple[float, ...]:
+        if self.alignment is None:
+            raise ValueError("alignment was not read for this sentence (answers.best_aligned reads it)")
+        return tuple(getattr(self, name) for name in names)
 
 
 @dataclass(frozen=True)
@@ -183,9 +190,31 @@ def grounded_candidate(evidence: AnswerEvidence, question: str, hits: list[Hit],
     """The best-ranked sentence holding what the question asks for, and where in it. Grounded:
     a question asking for a date, a place, a person... is answered only by a sentence that holds
     one, never by one that merely shares its topic."""
-    ranked = sorted(answer_candidates(evidence, question, hits), key=lambda c: -selection_score(c.features, weights))
-    grounded = grounded_candidates(evidence, question, ranked)
-    return grounded[0] if grounded else None
+    grounded = grounded_candidates(evidence, question, answer_candidates(evidence, question, hits, align=False))
+    return best_aligned(evidence, question, grounded, weights)
+
+
+def best_aligned(evidence: AnswerEvidence, question: str, grounded: list[tuple[Candidate, Span]],
+                 weights: tuple[float, ...]) -> tuple[Candidate, Span] | None:
+    """The grounded sentence with the best selection score, its alignment read. Alignment costs
+    a pass over a passage's words (a few ms for a long one), so it is read passage by passage,
+    best score without it first, and stops where even the most it could add cannot win."""
+    weight = abs(weights[RANKING.index("alignment")])  # alignment lies in [-1, 1]
+    unaligned = [(selection_score(replace(c.features, alignment=0.0), weights), i) for i, (c, _) in enumerate(grounded)]
+    best, best_score, read = None, -math.inf, {}
+    for score, i in sorted(unaligned, key=lambda si: (-si[0], si[1])):
+        if score + weight < best_score:
+            break
+        candidate, span = grounded[i]
+        key = candidate.hit.chunk_id
+        if key not in read:  # every grounded sentence of this passage at once
+            ranges = [(c.start, c.end) for c, _ in grounded if c.hit.chunk_id == key]
+            read[key] = dict(zip(ranges, evidence.alignments(question, candidate.hit, ranges)))
+        aligned = replace(candidate, features=replace(candidate.features, alignment=read[key][candidate.start, candidate.end]))
+        total = selection_score(aligned.features, weights)
+        if total > best_score or (total == best_score and i < best[2]):
+            best, best_score = (aligned, span, i), total
+    return (best[0], best[1]) if best else None
 
 
 def grounded_candidates(evidence: AnswerEvidence, question: str,
@@ -248,19 +277,20 @@ def view_question(evidence: AnswerEvidence, question: str) -> QuestionView:
     )
 
 
-def answer_candidates(evidence: AnswerEvidence, question: str, hits: list[Hit]) -> list[Candidate]:
-    """Every sentence of the top passages that could be an answer, with its features."""
+def answer_candidates(evidence: AnswerEvidence, question: str, hits: list[Hit], align: bool = True) -> list[Candidate]:
+    """Every sentence of the top passages that could be an answer, with its features; without
+    `align`, alignment is left unread (None) for best_aligned to read where it matters."""
     if not hits:
         return []
     view = view_question(evidence, question)
     out: list[Candidate] = []
     for position, hit in enumerate(hits[:ANSWER_PASSAGES]):
-        out.extend(_passage_candidates(evidence, view, question, hit, position))
+        out.extend(_passage_candidates(evidence, view, question, hit, position, align))
     return out
 
 
 def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: str, hit: Hit,
-                        position: int) -> list[Candidate]:
+                        position: int, align: bool) -> list[Candidate]:
     terms, weights, entities = view.terms, view.weights, view.entities
     cosine = evidence.passage_cosine(question, hit)
     passage_words = light_stems(hit.text)
@@ -294,12 +324,14 @@ def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: 
             passage_coverage=passage_coverage, missing_entity=missing_entity, document_match=document_match,
             # "What did the 2020 SOM set up...": words the statement's title holds are covered.
             predicate_coverage=_coverage(view.predicates, weights, context | document_words) if view.predicates else 1.0,
-            alignment=evidence.alignment(question, hit, start, end),
         )
         spans.append((start, end, features))
-    vectors = evidence.sentence_vectors(hit, [(a, b) for a, b, _ in spans]) if spans else []
-    return [Candidate(hit, start, end, SentenceFeatures(sentence_cosine=float(vector @ view.vector), **features))
-            for (start, end, features), vector in zip(spans, vectors)]
+    ranges = [(a, b) for a, b, _ in spans]
+    vectors = evidence.sentence_vectors(hit, ranges) if spans else []
+    aligned = evidence.alignments(question, hit, ranges) if spans and align else [None] * len(spans)
+    return [Candidate(hit, start, end, SentenceFeatures(sentence_cosine=float(vector @ view.vector), alignment=value,
+                                                        **features))
+            for (start, end, features), vector, value in zip(spans, vectors, aligned)]
 
 
 def question_identifiers(question: str) -> set[str]:

@@ -161,7 +161,7 @@ def make_lifespan(embedder, live_index: LiveIndex, keyword_pool: ThreadPoolExecu
         try:
             await anyio.to_thread.run_sync(embedder.embed_query, WARM_UP_QUERY)
             # The vocabulary table answers read (alignment.py): loaded now, not on the first question.
-            await anyio.to_thread.run_sync(embedder.word_vectors, WARM_UP_QUERY.split())
+            await anyio.to_thread.run_sync(embedder.word_vectors, WARM_UP_QUERY, [(0, len(WARM_UP_QUERY))])
         except Exception as exc:  # a broken model shows on the first query; still serve pages and health
             log.error("could not warm up the embedder: %s", exc)
         await anyio.to_thread.run_sync(live_index.start)

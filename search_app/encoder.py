@@ -87,7 +87,7 @@ class QueryEncoder:
         with self._lock:
             cached = self._words.get(text)
         if cached is None:
-            cached = np.asarray(self.embedder.word_vectors([text[a:b] for a, b in spans]), dtype=np.float32)
+            cached = np.asarray(self.embedder.word_vectors(text, spans), dtype=np.float32)
             with self._lock:
                 self._words.put(text, cached)
         return spans, cached

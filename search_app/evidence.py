@@ -10,7 +10,7 @@ import numpy as np
 
 from indexer.generation import Generation
 
-from .alignment import alignment
+from .alignment import sentence_alignments
 from .encoder import QueryEncoder
 from .keywords import WordStats
 from .query import QueryPreparer
@@ -42,11 +42,11 @@ class AnswerEvidence:
             return False
         return not self.stats.has_prefix(word.lower()[: max(4, len(word) - 3)])
 
-    def alignment(self, question: str, hit: Hit, start: int, end: int) -> float:
-        """How closely the sentence at `start`:`end` of a hit, with its statement's title, says
-        what the question asks about, word by word (alignment.py)."""
-        context = f"{hit.citation.title}. {hit.text[start:end]}"
-        return alignment(question, self.encoder.words(question), self.encoder.words(context))
+    def alignments(self, question: str, hit: Hit, sentences: list[tuple[int, int]]) -> list[float]:
+        """How closely each sentence (`start`:`end` in hit.text), with its statement's title,
+        says what the question asks about, word by word (alignment.py)."""
+        return sentence_alignments(question, self.encoder.words(question), self.encoder.words(hit.citation.title),
+                                   self.encoder.words(hit.text), sentences)
 
     def expansions(self, question: str) -> tuple[str, ...]:
         """Long forms the statements give for the question's acronyms."""

@@ -43,7 +43,7 @@ def test_the_build_stores_each_chunks_sentences_with_exact_offsets(built):
 
 def test_asking_uses_the_stored_sentence_vectors_and_embeds_nothing_but_the_query(built, fake_embedder, monkeypatch):
     # (The chosen sentence's word-by-word alignment reads it once more: tested below.)
-    monkeypatch.setattr(built.evidence, "alignment", lambda question, hit, start, end: 1.0)
+    monkeypatch.setattr(built.evidence, "alignments", lambda question, hit, sentences: [1.0] * len(sentences))
     before = list(fake_embedder.calls)
     result = answer_question(built, SearchRequest("Where did the Working Group meet to discuss online scam operations?", k=5),
                              default_answer_model())
@@ -51,15 +51,39 @@ def test_asking_uses_the_stored_sentence_vectors_and_embeds_nothing_but_the_quer
     assert fake_embedder.calls == before  # embed_documents never called: sentences came from the index
 
 
+@pytest.mark.parametrize("question", ["When did the Working Group meet in Bangkok?", "What enabling factors did speakers describe?",
+                                      "Who briefed members on forced criminality?", "Where did the Regional Event take place?"])
+def test_reading_alignment_only_where_it_can_matter_picks_what_reading_all_would(built, question):
+    from search_app.answers import grounded_candidates, selection_score
+
+    weights = default_answer_model().selection_weights(RANKING)
+    hits = built.search(SearchRequest(question, k=10)).hits
+    every = grounded_candidates(built.evidence, question, answer_candidates(built.evidence, question, hits))
+    expected = max(every, key=lambda cs: selection_score(cs[0].features, weights), default=None)
+    got = grounded_candidate(built.evidence, question, hits, weights)
+    assert (got is None) == (expected is None)
+    if got is not None:
+        assert got[0] == expected[0] and got[1] == expected[1]
+
+
+def test_a_sentence_whose_alignment_was_not_read_cannot_be_ranked(built):
+    question = "When did the Working Group meet in Bangkok?"
+    hits = built.search(SearchRequest(question, k=5)).hits
+    unread = answer_candidates(built.evidence, question, hits, align=False)
+    assert unread and all(c.features.alignment is None for c in unread)
+    with pytest.raises(ValueError, match="alignment"):
+        unread[0].features.ranking()
+
+
 def test_the_chosen_sentence_is_aligned_word_by_word_once(built, fake_embedder):
     question = "When did the Working Group meet in Bangkok?"
     result = answer_question(built, SearchRequest(question, k=5), default_answer_model())
     hits = built.search(SearchRequest(question, k=5)).hits
     candidate, _ = grounded_candidate(built.evidence, question, hits, default_answer_model().selection_weights(RANKING))
-    value = built.evidence.alignment(question, candidate.hit, candidate.start, candidate.end)
-    assert -1.0 <= value <= 1.0
+    value = built.evidence.alignments(question, candidate.hit, [(candidate.start, candidate.end)])[0]
+    assert -1.0 <= value <= 1.0 and value == candidate.features.alignment
     calls = list(fake_embedder.calls)
-    assert built.evidence.alignment(question, candidate.hit, candidate.start, candidate.end) == value
+    assert built.evidence.alignments(question, candidate.hit, [(candidate.start, candidate.end)]) == [value]
     assert fake_embedder.calls == calls  # remembered: the same question and sentence are not read again
     assert result.answer is None or result.answer.confidence >= 0.5
 
