@@ -44,6 +44,8 @@ MAX_ATTEMPTS = 3
 START_SECONDS = 600.0
 STALL_SECONDS = 300.0
 CONNECT_SECONDS = 5.0
+# How long `close` waits for Ray to free its killed workers' CPUs.
+RELEASE_SECONDS = 5.0
 # Without a progress bar (not a terminal), a line of batches done at most this often.
 PROGRESS_SECONDS = 10.0
 
@@ -340,13 +342,29 @@ class RayEmbedder(SpansEmbedder):
         """Stop the workers and disconnect (when this embedder made the connection)."""
         if self._ray is None:
             return
-        for worker in list(self._workers) + list(self._joining.values()):
+        workers = list(self._workers) + list(self._joining.values())
+        try:
+            held = min(self._ray.available_resources().get("CPU", 0) + len(workers) * self.options.cpus_per_worker,
+                       self._ray.cluster_resources().get("CPU", 0))
+        except Exception:  # the cluster is gone: nothing to wait for
+            held = None
+        for worker in workers:
             try:
                 self._ray.kill(worker)
             except Exception:
                 pass
         self._workers.clear()
         self._joining.clear()
+        # Ray frees a killed actor's CPUs a moment later: wait (briefly) for them, so that a build
+        # started right after this one finds them free instead of starting with fewer workers.
+        deadline = time.monotonic() + RELEASE_SECONDS
+        while held is not None and time.monotonic() < deadline:
+            try:
+                if self._ray.available_resources().get("CPU", 0) >= held:
+                    break
+            except Exception:
+                break
+            time.sleep(0.05)
         if self._owns_connection:
             self._ray.shutdown()
         self._ray = None

@@ -191,6 +191,21 @@ def test_a_cluster_build_with_the_real_model_matches_a_local_build_to_1e_5(ray_c
         np.testing.assert_allclose(cluster_sentences[text], local_sentences[text], atol=1e-5)
 
 
+def test_closing_frees_the_workers_cpus_before_it_returns(ray_cluster, tmp_path):
+    # (A build started right after another found one CPU still held by a killed worker, and
+    # started with one worker: CI caught it in the test below.)
+    import ray
+
+    ray.init(address=ray_cluster, log_to_driver=False)  # the test's own connection, which the embedder borrows
+    try:
+        with RayEmbedder(ClusterOptions(ray_cluster, "fake", batch_size=2)) as embedder:
+            build_index(write_corpus(tmp_path, 3), tmp_path / "index", embedder)
+            assert embedder.stats.workers == 2 and ray.available_resources().get("CPU", 0) == 0
+        assert ray.available_resources().get("CPU", 0) == 2
+    finally:
+        ray.shutdown()
+
+
 def test_two_batches_go_to_two_workers_not_both_to_the_first(ray_cluster, tmp_path):
     corpus = write_corpus(tmp_path, 3)  # ~20 chunks: two batches of 16
     with RayEmbedder(ClusterOptions(ray_cluster, "fake", batch_size=2)) as embedder:
