@@ -88,6 +88,26 @@ def test_the_chosen_sentence_is_aligned_word_by_word_once(built, fake_embedder):
     assert result.answer is None or result.answer.confidence >= 0.5
 
 
+def test_a_sentence_past_the_encoders_cut_stands_in_with_its_passages_vector(built, fake_embedder):
+    import sqlite3
+
+    # The indexer stores zeros for a sentence the encoder never read (past its 256 tokens).
+    with sqlite3.connect(built.generation.path / "index.sqlite") as conn:
+        conn.execute("UPDATE sentences SET vector = zeroblob(length(vector))")
+    searcher = Searcher(open_current(built.generation.path.parent), fake_embedder)
+    hit = searcher.search(SearchRequest("porous borders rule of law corruption", k=3)).hits[0]
+    calls = list(fake_embedder.calls)
+    from indexer.chunking import split_sentences
+
+    vectors = searcher.evidence.sentence_vectors(hit, list(split_sentences(hit.text)))
+    assert vectors and fake_embedder.calls == calls  # no encoder pass
+    from search_app.results import parse_chunk_key
+
+    passage = searcher.generation.chunk_vectors(*parse_chunk_key(hit.chunk_id)).mean(axis=0)
+    for vector in vectors:
+        np.testing.assert_allclose(vector, passage / np.linalg.norm(passage), atol=1e-6)
+
+
 def test_an_index_without_sentence_vectors_still_answers(built, fake_embedder):
     db_path = built.generation.path / "index.sqlite"
     import sqlite3
