@@ -19,15 +19,26 @@ import time
 from dataclasses import dataclass, field, replace
 
 from indexer.chunking import split_sentences
-from indexer.terms import STOPWORDS, light_stem, light_stems, query_words
+from indexer.terms import light_stem, light_stems, query_words
 
 from .answer_model import AnswerModel, load_answer_model
 from .evidence import AnswerEvidence
-from .naming import identifiers, initialisms, long_date
+from .naming import initialisms, long_date
 from .requests import SearchRequest
 from .results import Citation, Hit
-from .question_kinds import DEFINITION_CUE, answer_kind
+from .question_kinds import answer_kind
 from .closeness import Span
+from .sentence_reading import (
+    asks_for_definition,
+    describes,
+    expected_kind,
+    holds_kind,
+    is_heading,
+    mentions,
+    question_entities,
+    question_identifiers,
+    weighted_coverage,
+)
 from .spans import find_span
 
 # Passages whose sentences compete for the answer: six, not three, since the right passage is
@@ -36,9 +47,6 @@ from .spans import find_span
 ANSWER_PASSAGES = 6
 # A sentence shorter than this is a heading or a fragment, not an answer.
 MIN_ANSWER_WORDS = 4
-# A line without a sentence's closing punctuation whose longer words are mostly capitalised
-# is a heading or slide title ("A new impetus: Recommendations from the Fifth Ministerial Meeting").
-HEADING_CAPITALS = 0.6
 # A question word that most chunks contain ("Bali", "Process") names the whole corpus, not
 # what the question is about: it is not an entity an answer must repeat. In units of
 # WordStats.term_weight, log(1 + N / (1 + df)): below this, more than about half the chunks hold it.
@@ -51,17 +59,10 @@ RANKING = ("coverage", "context_gain", "kind_match", "entity_share", "passage_co
 CALIBRATING = ("passage_cosine", "coverage", "passage_coverage", "kind_match", "missing_entity",
                "sentence_cosine", "predicate_coverage", "defines", "alignment")
 
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
-_NUMBER_WORD = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million)\b", re.I)
-_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|bin|van|de|[A-Z]\.))+")
 _WORD = re.compile(r"\w+")
 # Words by which a question names its source ("according to the March 2024 article", "per the
 # 2013 slides"): they say where to look, not what the answer must say.
 SOURCE_WORDS = frozenset({"according", "per", "article", "summary", "slides", "slide", "presentation", "piece"})
-# A heading or slide title ends without a sentence's closing punctuation.
-_CLOSED = re.compile(r"[.!?;\"'”’]$")
 
 
 def default_answer_model() -> AnswerModel:
@@ -230,7 +231,7 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
     identifiers = question_identifiers(question)
     if identifiers:
         hits = {c.hit.chunk_id: c.hit for c in candidates}
-        holds = {chunk_id: _describes(hit, identifiers) for chunk_id, hit in hits.items()}
+        holds = {chunk_id: describes(hit, identifiers) for chunk_id, hit in hits.items()}
         candidates = [c for c in candidates if holds[c.hit.chunk_id]]
     kind, expansions = answer_kind(question), evidence.expansions(question)
     if kind is None and expansions and asks_for_definition(question):
@@ -294,15 +295,15 @@ def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: 
     terms, weights, entities = view.terms, view.weights, view.entities
     cosine = evidence.passage_cosine(question, hit)
     passage_words = light_stems(hit.text)
-    passage_coverage = _coverage(terms, weights, passage_words)
+    passage_coverage = weighted_coverage(terms, weights, passage_words)
     # "the 2016 meeting" is a 2016 statement even if no sentence repeats the year.
     document_words = light_stems(f"{hit.citation.title} {long_date(hit.citation.date)}")
     # "the 2020 SOM" names a "Senior Officials Meeting": a question's acronym is mentioned where
     # the words it abbreviates are.
     document_words |= initialisms(hit.citation.title)
     described = passage_words | document_words | initialisms(hit.text)
-    missing_entity = float(not all(_mentions(described, e) for e in entities))
-    document_match = sum(_mentions(document_words, e) for e in entities) / len(entities) if entities else 1.0
+    missing_entity = float(not all(mentions(described, e) for e in entities))
+    document_match = sum(mentions(document_words, e) for e in entities) / len(entities) if entities else 1.0
     spans, previous = [], set()
     for start, end in split_sentences(hit.text):
         sentence = hit.text[start:end]
@@ -312,18 +313,18 @@ def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: 
         context, previous = words | previous, words
         if len(sentence.split()) < MIN_ANSWER_WORDS:
             continue
-        coverage = _coverage(terms, weights, words)
+        coverage = weighted_coverage(terms, weights, words)
         features = dict(
             coverage=coverage,
-            context_gain=_coverage(terms, weights, context) - coverage,
-            kind_match=_kind_match(view.kind, sentence),
-            entity_share=sum(_mentions(context, e) for e in entities) / len(entities) if entities else 1.0,
+            context_gain=weighted_coverage(terms, weights, context) - coverage,
+            kind_match=holds_kind(view.kind, sentence),
+            entity_share=sum(mentions(context, e) for e in entities) / len(entities) if entities else 1.0,
             passage_cosine=cosine, position=float(position),
             defines=float(any(form in sentence.lower() for form in view.long_forms)),
             heading=float(is_heading(sentence)),
             passage_coverage=passage_coverage, missing_entity=missing_entity, document_match=document_match,
             # "What did the 2020 SOM set up...": words the statement's title holds are covered.
-            predicate_coverage=_coverage(view.predicates, weights, context | document_words) if view.predicates else 1.0,
+            predicate_coverage=weighted_coverage(view.predicates, weights, context | document_words) if view.predicates else 1.0,
         )
         spans.append((start, end, features))
     ranges = [(a, b) for a, b, _ in spans]
@@ -332,84 +333,3 @@ def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: 
     return [Candidate(hit, start, end, SentenceFeatures(sentence_cosine=float(vector @ view.vector), alignment=value,
                                                         **features))
             for (start, end, features), vector, value in zip(spans, vectors, aligned)]
-
-
-def question_identifiers(question: str) -> set[str]:
-    """The ordinals and numbers a question names ("the Eleventh Annual Meeting", "2023")."""
-    return identifiers(question, named_only=True)
-
-
-def _describes(hit: Hit, wanted: set[str]) -> bool:
-    return wanted <= identifiers(f"{hit.text} {hit.citation.title} {long_date(hit.citation.date)}")
-
-
-def question_entities(question: str) -> list[str]:
-    """Names and numbers the question is specifically about ("Nepal", "2030", "Ninth"): an
-    answer that lacks one is usually about something else."""
-    words = _WORD.findall(question)
-    out = []
-    for i, word in enumerate(words):
-        if word.isdigit() or (i > 0 and word[:1].isupper() and word.lower() not in STOPWORDS):
-            out.append(word)
-    return out
-
-
-def expected_kind(question: str) -> str | None:
-    """What sort of thing the question asks for, if it says."""
-    q = question.lower()
-    # "when" asks for a date at the start of a question or before its verb, not in "came up
-    # when delegates discussed".
-    if re.search(r"^\s*when\b|\bwhen (is|was|were|did|do|does|will|has|have|had)\b|\b(what|which) (dates?|years?|days?|months?)\b"
-                 r"|\bin what year\b|^\s*(dates?|years?) of\b", q):
-        return "date"
-    if re.search(r"\bhow (many|much|long|old)\b|\bwhat (number|percentage|share|amount)\b|^\s*(number|count|total) of\b", q):
-        return "number"
-    if re.search(r"\b(who|whom|whose)\b", q):
-        return "name"
-    return None
-
-
-def is_heading(sentence: str) -> bool:
-    """A title or a list's lead-in ("The RSO has been tasked to:"), which says what follows
-    rather than answering anything."""
-    text = sentence.rstrip()
-    if text.endswith(":"):
-        return True
-    if _CLOSED.search(text):
-        return False
-    long_words = [w for w in _WORD.findall(text) if len(w) > 3 and not w.isdigit()]
-    return bool(long_words) and sum(w[0].isupper() for w in long_words) / len(long_words) >= HEADING_CAPITALS
-
-
-def asks_for_definition(question: str) -> bool:
-    """A bare acronym ("TEG-RR"), or a question about what one stands for: the sentence that
-    spells it out is the answer. An acronym merely mentioned in a longer question is context."""
-    return len(query_words(question)) <= 3 or bool(DEFINITION_CUE.search(question))
-
-
-def _kind_match(kind: str | None, sentence: str) -> float:
-    """1 when the sentence holds the kind of thing asked for, -1 when it cannot, 0 when not asked."""
-    if kind is None:
-        return 0.0
-    if kind == "date":
-        found = _YEAR.search(sentence) or _MONTH.search(sentence)
-    elif kind == "number":
-        # "How many members" is not answered by the year in a heading.
-        found = _NUMBER_WORD.search(sentence) or any(not _YEAR.fullmatch(d) for d in _DIGITS.findall(sentence))
-    else:
-        found = _NAME.search(sentence)
-    return 1.0 if found else -1.0
-
-
-def _mentions(words: set[str], entity: str) -> bool:
-    """Whether stemmed `words` name `entity`; "Australian" names "Australia" (a shared stem of
-    five letters or more)."""
-    root = light_stem(entity)
-    if root in words:
-        return True
-    return len(root) >= 5 and any(len(w) >= 5 and (w.startswith(root) or root.startswith(w)) for w in words)
-
-
-def _coverage(terms: list[str], weights: dict[str, float], words: set[str]) -> float:
-    total = sum(weights[t] for t in terms) or 1.0
-    return sum(weights[t] for t in terms if light_stem(t) in words) / total

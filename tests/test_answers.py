@@ -9,18 +9,8 @@ import pytest
 from indexer.build import build_index
 from indexer.generation import open_current
 from indexer.terms import light_stems
-from search_app.answers import (
-    RANKING,
-    _kind_match,
-    _mentions,
-    answer_candidates,
-    answer_question,
-    asks_for_definition,
-    default_answer_model,
-    expected_kind,
-    grounded_candidate,
-    is_heading,
-)
+from search_app.answers import RANKING, answer_candidates, answer_question, default_answer_model, grounded_candidate
+from search_app.sentence_reading import asks_for_definition, expected_kind, holds_kind, is_heading, mentions
 from search_app.requests import SearchRequest
 from search_app.searcher import Searcher
 
@@ -158,9 +148,9 @@ def test_the_kind_of_answer_a_question_asks_for(question, kind):
 
 
 def test_a_year_does_not_answer_how_many():
-    assert _kind_match("number", "Recommendations from the Fifth Ministerial Meeting (April 2013)") == -1.0
-    assert _kind_match("number", "The events were attended by 15 members.") == 1.0
-    assert _kind_match("number", "Penalties of five to 12 years.") == 1.0
+    assert holds_kind("number", "Recommendations from the Fifth Ministerial Meeting (April 2013)") == -1.0
+    assert holds_kind("number", "The events were attended by 15 members.") == 1.0
+    assert holds_kind("number", "Penalties of five to 12 years.") == 1.0
 
 
 @pytest.mark.parametrize("sentence, heading", [
@@ -181,8 +171,8 @@ def test_a_definition_is_the_answer_only_when_the_question_asks_for_one():
 
 
 def test_a_demonym_names_its_country():
-    assert _mentions(light_stems("Ambassador Lynn Bell from Australia"), "Australian")
-    assert not _mentions(light_stems("Ambassador Tri Tharyat from Indonesia"), "Australian")
+    assert mentions(light_stems("Ambassador Lynn Bell from Australia"), "Australian")
+    assert not mentions(light_stems("Ambassador Tri Tharyat from Indonesia"), "Australian")
 
 
 def test_an_index_from_before_sentence_vectors_is_rebuilt_once(tiny_corpus, tmp_path, fake_embedder):
@@ -242,7 +232,7 @@ def test_a_question_naming_what_no_statement_holds_gets_no_answer(built):
 
 
 def test_question_identifiers_are_ordinals_and_whole_numbers():
-    from search_app.answers import question_identifiers
+    from search_app.sentence_reading import question_identifiers
 
     assert question_identifiers("When was the Eleventh Annual Meeting held in 2023?") == {"ord:11", "2023"}
     assert question_identifiers("Who chaired the 9th meeting?") == {"ord:9"}  # the same as "Ninth"
@@ -253,7 +243,7 @@ def test_question_identifiers_are_ordinals_and_whole_numbers():
 
 
 def test_an_acronym_is_mentioned_where_the_words_it_abbreviates_are():
-    from search_app.answers import initialisms
+    from search_app.naming import initialisms
 
     found = initialisms("Co-Chairs' Statement: Virtual Senior Officials Meeting of the Working Group on Trafficking in Persons")
     assert {"som", "vsom", "wg", "tip", "tp"} <= found

@@ -1,0 +1,107 @@
+"""What the answer picker reads off a question and a sentence, word by word: the ordinals,
+numbers and names a question is about, the kind of answer it expects, whether a sentence is a
+heading, holds the kind of thing asked for, names an entity, covers the question's words.
+answers.py turns these into each sentence's features."""
+
+from __future__ import annotations
+
+import re
+
+from indexer.terms import STOPWORDS, light_stem, query_words
+
+from .naming import identifiers, long_date
+from .question_kinds import DEFINITION_CUE
+from .results import Hit
+
+# A line without a sentence's closing punctuation whose longer words are mostly capitalised
+# is a heading or slide title ("A new impetus: Recommendations from the Fifth Ministerial Meeting").
+HEADING_CAPITALS = 0.6
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
+_NUMBER_WORD = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million)\b", re.I)
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|bin|van|de|[A-Z]\.))+")
+_WORD = re.compile(r"\w+")
+# A heading or slide title ends without a sentence's closing punctuation.
+_CLOSED = re.compile(r"[.!?;\"'”’]$")
+
+
+def question_identifiers(question: str) -> set[str]:
+    """The ordinals and numbers a question names ("the Eleventh Annual Meeting", "2023")."""
+    return identifiers(question, named_only=True)
+
+
+def describes(hit: Hit, wanted: set[str]) -> bool:
+    return wanted <= identifiers(f"{hit.text} {hit.citation.title} {long_date(hit.citation.date)}")
+
+
+def question_entities(question: str) -> list[str]:
+    """Names and numbers the question is specifically about ("Nepal", "2030", "Ninth"): an
+    answer that lacks one is usually about something else."""
+    words = _WORD.findall(question)
+    out = []
+    for i, word in enumerate(words):
+        if word.isdigit() or (i > 0 and word[:1].isupper() and word.lower() not in STOPWORDS):
+            out.append(word)
+    return out
+
+
+def expected_kind(question: str) -> str | None:
+    """What sort of thing the question asks for, if it says."""
+    q = question.lower()
+    # "when" asks for a date at the start of a question or before its verb, not in "came up
+    # when delegates discussed".
+    if re.search(r"^\s*when\b|\bwhen (is|was|were|did|do|does|will|has|have|had)\b|\b(what|which) (dates?|years?|days?|months?)\b"
+                 r"|\bin what year\b|^\s*(dates?|years?) of\b", q):
+        return "date"
+    if re.search(r"\bhow (many|much|long|old)\b|\bwhat (number|percentage|share|amount)\b|^\s*(number|count|total) of\b", q):
+        return "number"
+    if re.search(r"\b(who|whom|whose)\b", q):
+        return "name"
+    return None
+
+
+def is_heading(sentence: str) -> bool:
+    """A title or a list's lead-in ("The RSO has been tasked to:"), which says what follows
+    rather than answering anything."""
+    text = sentence.rstrip()
+    if text.endswith(":"):
+        return True
+    if _CLOSED.search(text):
+        return False
+    long_words = [w for w in _WORD.findall(text) if len(w) > 3 and not w.isdigit()]
+    return bool(long_words) and sum(w[0].isupper() for w in long_words) / len(long_words) >= HEADING_CAPITALS
+
+
+def asks_for_definition(question: str) -> bool:
+    """A bare acronym ("TEG-RR"), or a question about what one stands for: the sentence that
+    spells it out is the answer. An acronym merely mentioned in a longer question is context."""
+    return len(query_words(question)) <= 3 or bool(DEFINITION_CUE.search(question))
+
+
+def holds_kind(kind: str | None, sentence: str) -> float:
+    """1 when the sentence holds the kind of thing asked for, -1 when it cannot, 0 when not asked."""
+    if kind is None:
+        return 0.0
+    if kind == "date":
+        found = _YEAR.search(sentence) or _MONTH.search(sentence)
+    elif kind == "number":
+        # "How many members" is not answered by the year in a heading.
+        found = _NUMBER_WORD.search(sentence) or any(not _YEAR.fullmatch(d) for d in _DIGITS.findall(sentence))
+    else:
+        found = _NAME.search(sentence)
+    return 1.0 if found else -1.0
+
+
+def mentions(words: set[str], entity: str) -> bool:
+    """Whether stemmed `words` name `entity`; "Australian" names "Australia" (a shared stem of
+    five letters or more)."""
+    root = light_stem(entity)
+    if root in words:
+        return True
+    return len(root) >= 5 and any(len(w) >= 5 and (w.startswith(root) or root.startswith(w)) for w in words)
+
+
+def weighted_coverage(terms: list[str], weights: dict[str, float], words: set[str]) -> float:
+    total = sum(weights[t] for t in terms) or 1.0
+    return sum(weights[t] for t in terms if light_stem(t) in words) / total
