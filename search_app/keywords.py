@@ -152,11 +152,19 @@ class WordStats:
         if self.impact is None:
             quoted = prefix.replace('"', '""')
             return self.generation.fts_count(f'"{quoted}"*') > 0
+        terms = self.sorted_terms()
+        at = bisect.bisect_left(terms, prefix)
+        return at < len(terms) and terms[at].startswith(prefix)
+
+    def sorted_terms(self) -> list[str]:
+        """The impact index's vocabulary in order, sorted on first call (~1 s at 1M chunks: the
+        live index calls it before it swaps a generation in, off the query path)."""
+        if self.impact is None:
+            return []
         with self._lock:
             if self._sorted_terms is None:
                 self._sorted_terms = sorted(self.impact.vocabulary)
-        at = bisect.bisect_left(self._sorted_terms, prefix)
-        return at < len(self._sorted_terms) and self._sorted_terms[at].startswith(prefix)
+            return self._sorted_terms
 
     def term_weight(self, term: str) -> float:
         """Inverse document frequency of a term over chunks (rare words weigh more)."""

@@ -113,6 +113,8 @@ class LiveIndex:
 
     def _live(self, generation: Generation) -> Live:
         searcher = Searcher(generation, self.embedder, self.stages, executor=self.executor, encoder=self.encoder)
+        # Sorted here, before the swap, so no question waits for it (the unknown-word check reads it).
+        searcher.stats.sorted_terms()
         return Live(generation, searcher)
 
     def _open(self, name: str) -> Generation:

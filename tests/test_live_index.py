@@ -131,6 +131,16 @@ def test_refresh_swaps_only_when_current_moves(tiny_corpus, tmp_path):
     assert first.generation.counts()["documents"] == 2 and first.searcher.document_info("new") is None
 
 
+def test_a_swapped_in_generation_has_its_vocabulary_sorted_before_any_question(tiny_corpus, tmp_path):
+    # The unknown-word check's sorted vocabulary costs ~1 s at 1M chunks: paid by the swap, not a question.
+    build(tiny_corpus, tmp_path / "index")
+    live = LiveIndex(tmp_path / "index", FakeEmbedder())
+    assert live.refresh() is True
+    stats = live.current().searcher.stats
+    assert stats._sorted_terms is not None and stats._sorted_terms == sorted(stats._sorted_terms)
+    assert "bangkok" in stats._sorted_terms
+
+
 def test_requests_in_flight_during_swaps_all_succeed(tiny_corpus, tmp_path):
     index = tmp_path / "index"
     build(tiny_corpus, index)
