@@ -21,6 +21,7 @@ Results: bench/results/span_finder.json.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections import defaultdict
@@ -32,6 +33,7 @@ from bench.machine import write_results  # noqa: E402
 from bench.quality import DEV2, HOLDOUT, HOLDOUT2, HOLDOUT3, QUESTIONS, load_questions, span_matches  # noqa: E402
 from search_app.closeness import Span, closest, not_in_question  # noqa: E402
 from search_app.question_kinds import answer_kind  # noqa: E402
+from indexer.abbreviations import defined_acronyms  # noqa: E402
 from search_app.spans import find_span  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +47,11 @@ NER_LABELS = {"date": {"DATE"}, "year": {"DATE"}, "number": {"CARDINAL", "QUANTI
 
 
 def rules_span(question: str, kind: str | None, sentence: str) -> str:
-    span = find_span(question, kind, sentence)
+    # The product hands "what does X stand for" the long forms the index holds for X; here,
+    # those the sentence itself defines (the index would hold them too).
+    asked = {w.lower() for w in re.findall(r"\w[\w&-]*", question)}
+    long_forms = tuple(form for acronym, form in defined_acronyms(sentence).items() if acronym.lower() in asked)
+    span = find_span(question, kind, sentence, long_forms if kind == "definition" else ())
     return sentence[span.start:span.end] if span else ""
 
 
