@@ -37,6 +37,7 @@ from indexer.generation import open_current  # noqa: E402
 from search_app.answer_model import MODEL_FILE, AnswerModel, save_answer_model  # noqa: E402
 from search_app.answers import (  # noqa: E402
     CALIBRATING,
+    CONFIDENCE_WEIGHT,
     RANKING,
     answer_candidates,
     calibrated_confidence,
@@ -104,13 +105,24 @@ def fit_selection(questions: list[Question], rank_l2: float = RANK_L2) -> np.nda
     return minimize(loss, prior, jac=True, method="L-BFGS-B").x
 
 
-def chosen(q: Question, w: np.ndarray) -> int | None:
-    return int(np.argmax(q.rank_x @ w)) if len(q.rank_x) else None
+# The calibration's weight in the choice: the product's, or --confidence-weight's (to measure others).
+choice_weight = CONFIDENCE_WEIGHT
 
 
-def picked_right(q: Question, w: np.ndarray) -> bool:
-    """Whether the ranker's sentence holds the expected answer (whether or not we answer)."""
-    i = chosen(q, w)
+def chosen(q: Question, w: np.ndarray, calibration: tuple[float, ...] = ()) -> int | None:
+    """The ranker's sentence; given the calibration, the product's (answers.Picker: the ranker's
+    score plus CONFIDENCE_WEIGHT times the calibration's log-odds)."""
+    if not len(q.rank_x):
+        return None
+    score = q.rank_x @ w
+    if calibration:
+        score = score + choice_weight * (calibration[0] + q.calib_x @ np.array(calibration[1:]))
+    return int(np.argmax(score))
+
+
+def picked_right(q: Question, w: np.ndarray, calibration: tuple[float, ...] = ()) -> bool:
+    """Whether the chosen sentence holds the expected answer (whether or not we answer)."""
+    i = chosen(q, w, calibration)
     return q.answerable and i is not None and bool(q.gold[i])
 
 
@@ -126,6 +138,7 @@ def fit_calibration(questions: list[Question], w: np.ndarray, label: str = LABEL
 def calibration_rows(questions: list[Question], w: np.ndarray, label: str = LABEL) -> tuple[np.ndarray, np.ndarray]:
     """The chosen sentence's calibration features per question that has one (a question with no
     grounded sentence is declined whatever the calibration says)."""
+    # The ranker's choice (the product's choice depends on this calibration, fitted here).
     picked = [(q, i) for q in questions if (i := chosen(q, w)) is not None]
     # Labelled by whether the statements answer the question at all. Labelling by whether the
     # chosen sentence is right instead (a wrong sentence counts as no answer) declined more
@@ -140,7 +153,7 @@ def judge(questions: list[Question], w: np.ndarray, calibration: tuple[float, ..
     """Per question: correct, wrong, abstained (answerable) or declined, answered (unanswerable)."""
     out = []
     for q in questions:
-        i = chosen(q, w)
+        i = chosen(q, w, calibration)
         answers = i is not None and calibrated_confidence(tuple(q.calib_x[i]), calibration) >= MIN_CONFIDENCE
         if q.answerable:
             out.append("abstained" if not answers else ("correct" if q.gold[i] else "wrong"))
@@ -160,7 +173,7 @@ def cross_validate(questions: list[Question], rank_l2: float, label: str = LABEL
         test_at = [i for i, f in enumerate(folds) if f == fold]
         for i, outcome in zip(test_at, judge([questions[i] for i in test_at], w, calibration)):
             outcomes[i] = outcome
-            picked += picked_right(questions[i], w)
+            picked += picked_right(questions[i], w, calibration)
     return outcomes, picked
 
 
@@ -188,7 +201,14 @@ def main() -> None:
     parser.add_argument("--dry-run", action="store_true", help=f"print the fit, do not write {MODEL_FILE.name}")
     parser.add_argument("--label", choices=("answerable", "correct"), default=LABEL,
                         help="what the calibration learns (default: whether the question is answerable)")
+    parser.add_argument("--confidence-weight", type=float, default=CONFIDENCE_WEIGHT,
+                        help=f"the calibration's weight in choosing the sentence (the product's: {CONFIDENCE_WEIGHT}; "
+                             "another only with --dry-run)")
     args = parser.parse_args()
+    if args.confidence_weight != CONFIDENCE_WEIGHT and not args.dry_run:
+        parser.error("--confidence-weight other than the product's needs --dry-run")
+    global choice_weight
+    choice_weight = args.confidence_weight
     embedder = make_embedder("minilm")
     questions = collect(Searcher(open_current(seed_index(embedder)), embedder), load_questions())
     if DEV2.exists():
@@ -198,7 +218,8 @@ def main() -> None:
     reachable = sum(bool(q.gold.any()) for q in questions)
 
     prior = np.array(PRIOR, dtype=float)
-    before = judge(questions, prior, fit_calibration(questions, prior, args.label))
+    prior_calibration = fit_calibration(questions, prior, args.label)
+    before = judge(questions, prior, prior_calibration)
     cv, cv_picked = cross_validate(questions, args.rank_l2, args.label)
     w = fit_selection(questions, args.rank_l2)
     calibration = fit_calibration(questions, w, args.label)
@@ -217,8 +238,9 @@ def main() -> None:
         "answer_in_top_passages": reachable,
         "selection": dict(zip(RANKING, (round(float(x), 3) for x in w))),
         "calibration": dict(zip(("bias", *CALIBRATING), (round(x, 3) for x in calibration))),
-        "prior_selection_in_sample": figures(before, sum(picked_right(q, prior) for q in questions)),
-        "fitted_in_sample": figures(fitted, sum(picked_right(q, w) for q in questions)),
+        "prior_selection_in_sample": figures(before, sum(picked_right(q, prior, prior_calibration) for q in questions)),
+        "fitted_in_sample": figures(fitted, sum(picked_right(q, w, calibration) for q in questions)),
+        "confidence_weight": choice_weight,
         f"fitted_{FOLDS}_fold_cross_validated": figures(cv, cv_picked),
     }
     print(json.dumps(result, indent=2))
