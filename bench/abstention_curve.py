@@ -25,7 +25,7 @@ from bench.machine import write_results  # noqa: E402
 from bench.quality import DEV2, DEV2_CORPUS, QUESTIONS, contains_answer, extended_index, load_questions, seed_index  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
-from search_app.answers import CALIBRATING, Picker, calibrated_confidence, default_answer_model, grounded_candidate  # noqa: E402
+from search_app.answers import CALIBRATING, RANKING, calibrated_confidence, default_answer_model, grounded_candidate  # noqa: E402
 from search_app.requests import SearchRequest  # noqa: E402
 from search_app.searcher import Searcher  # noqa: E402
 
@@ -35,7 +35,7 @@ def picks(searcher: Searcher, questions: list[dict], model) -> list[tuple[dict, 
     out = []
     for q in questions:
         hits = searcher.search(SearchRequest(q["question"], k=10)).hits  # as bench/quality.py asks
-        found = grounded_candidate(searcher.evidence, q["question"], hits, Picker.of(model))
+        found = grounded_candidate(searcher.evidence, q["question"], hits, model.selection_weights(RANKING))
         if found is None:
             out.append((q, 0.0, False))
             continue

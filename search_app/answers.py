@@ -59,15 +59,6 @@ RANKING = ("coverage", "context_gain", "kind_match", "entity_share", "passage_co
 CALIBRATING = ("passage_cosine", "coverage", "passage_coverage", "kind_match", "missing_entity",
                "sentence_cosine", "predicate_coverage", "defines", "alignment")
 
-# The answer is the grounded sentence with the best ranker score plus the calibration's
-# log-odds that the statements answer (both linear in the features): where the two disagree, a
-# sentence the calibration trusts beats one the ranker merely prefers. 5-fold cross-validated
-# on the dev sets (bench/calibrate_answers.py, each fold fitted without its questions): answer
-# accuracy 0.763 -> 0.817, answerable questions declined 26 -> 18, wrong answers 18 -> 16,
-# near-miss questions declined 29 -> 28 of 39. Weights 0.5 and 2 gave 0.790 and 0.817, choosing
-# by the calibration alone 0.806 with 23 wrong.
-CONFIDENCE_WEIGHT = 1.0
-
 _WORD = re.compile(r"\w+")
 # Words by which a question names its source ("according to the March 2024 article", "per the
 # 2013 slides"): they say where to look, not what the answer must say.
@@ -77,32 +68,6 @@ SOURCE_WORDS = frozenset({"according", "per", "article", "summary", "slides", "s
 def default_answer_model() -> AnswerModel:
     """answer_model.json beside this module, checked against the features this code computes."""
     return load_answer_model(ranking=RANKING, calibrating=CALIBRATING)
-
-
-@dataclass(frozen=True)
-class Picker:
-    """How grounded sentences are compared: the ranker's weights (RANKING order) and the
-    calibration's (bias first, CALIBRATING order; empty: the ranker alone)."""
-
-    ranking: tuple[float, ...]
-    calibration: tuple[float, ...] = ()
-
-    @classmethod
-    def of(cls, model: AnswerModel) -> "Picker":
-        return cls(model.selection_weights(RANKING), model.calibration_weights(CALIBRATING))
-
-    def score(self, features: "SentenceFeatures") -> float:
-        score = selection_score(features, self.ranking)
-        if self.calibration:
-            score += CONFIDENCE_WEIGHT * confidence_logit(features.calibration(), self.calibration)
-        return score
-
-    def alignment_reach(self) -> float:
-        """The most a sentence's alignment (in [-1, 1]) can move its score from alignment 0."""
-        reach = abs(self.ranking[RANKING.index("alignment")])
-        if self.calibration:
-            reach += CONFIDENCE_WEIGHT * abs(self.calibration[1 + CALIBRATING.index("alignment")])
-        return reach
 
 
 @dataclass(frozen=True)
@@ -207,7 +172,7 @@ def answer_question(searcher, request: SearchRequest, model: AnswerModel) -> Ask
 def extract_answer(evidence: AnswerEvidence, question: str, hits: list[Hit], model: AnswerModel) -> Answer | None:
     """The best sentence that holds what the question asks for, with the words that answer;
     None when no sentence does, or the calibrated confidence is too low."""
-    found = grounded_candidate(evidence, question, hits, Picker.of(model))
+    found = grounded_candidate(evidence, question, hits, model.selection_weights(RANKING))
     if found is None:
         return None
     candidate, span = found
@@ -222,21 +187,21 @@ def extract_answer(evidence: AnswerEvidence, question: str, hits: list[Hit], mod
 
 
 def grounded_candidate(evidence: AnswerEvidence, question: str, hits: list[Hit],
-                       picker: Picker) -> tuple[Candidate, Span] | None:
+                       weights: tuple[float, ...]) -> tuple[Candidate, Span] | None:
     """The best-ranked sentence holding what the question asks for, and where in it. Grounded:
     a question asking for a date, a place, a person... is answered only by a sentence that holds
     one, never by one that merely shares its topic."""
     grounded = grounded_candidates(evidence, question, answer_candidates(evidence, question, hits, align=False))
-    return best_aligned(evidence, question, grounded, picker)
+    return best_aligned(evidence, question, grounded, weights)
 
 
 def best_aligned(evidence: AnswerEvidence, question: str, grounded: list[tuple[Candidate, Span]],
-                 picker: Picker) -> tuple[Candidate, Span] | None:
-    """The grounded sentence with the best score, its alignment read. Alignment costs a pass
-    over a passage's words (a few ms for a long one), so it is read passage by passage, best
-    score without it first, and stops where even the most it could add cannot win."""
-    weight = picker.alignment_reach()
-    unaligned = [(picker.score(replace(c.features, alignment=0.0)), i) for i, (c, _) in enumerate(grounded)]
+                 weights: tuple[float, ...]) -> tuple[Candidate, Span] | None:
+    """The grounded sentence with the best selection score, its alignment read. Alignment costs
+    a pass over a passage's words (a few ms for a long one), so it is read passage by passage,
+    best score without it first, and stops where even the most it could add cannot win."""
+    weight = abs(weights[RANKING.index("alignment")])  # alignment lies in [-1, 1]
+    unaligned = [(selection_score(replace(c.features, alignment=0.0), weights), i) for i, (c, _) in enumerate(grounded)]
     best, best_score, read = None, -math.inf, {}
     for score, i in sorted(unaligned, key=lambda si: (-si[0], si[1])):
         if score + weight < best_score:
@@ -247,7 +212,7 @@ def best_aligned(evidence: AnswerEvidence, question: str, grounded: list[tuple[C
             ranges = [(c.start, c.end) for c, _ in grounded if c.hit.chunk_id == key]
             read[key] = dict(zip(ranges, evidence.alignments(question, candidate.hit, ranges)))
         aligned = replace(candidate, features=replace(candidate.features, alignment=read[key][candidate.start, candidate.end]))
-        total = picker.score(aligned.features)
+        total = selection_score(aligned.features, weights)
         if total > best_score or (total == best_score and i < best[2]):
             best, best_score = (aligned, span, i), total
     return (best[0], best[1]) if best else None
@@ -280,12 +245,9 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
     return []
 
 
-def confidence_logit(features: tuple[float, ...], weights: tuple[float, ...]) -> float:
-    return weights[0] + sum(w * f for w, f in zip(weights[1:], features))
-
-
 def calibrated_confidence(features: tuple[float, ...], weights: tuple[float, ...]) -> float:
-    return 1.0 / (1.0 + math.exp(-confidence_logit(features, weights)))
+    z = weights[0] + sum(w * f for w, f in zip(weights[1:], features))
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def selection_score(features: SentenceFeatures, weights: tuple[float, ...]) -> float:

@@ -3,15 +3,13 @@ sentence (kinds of answer, names, headings, acronym definitions)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
 from indexer.build import build_index
 from indexer.generation import open_current
 from indexer.terms import light_stems
-from search_app.answers import Picker, answer_candidates, answer_question, default_answer_model, grounded_candidate
+from search_app.answers import RANKING, answer_candidates, answer_question, default_answer_model, grounded_candidate
 from search_app.sentence_reading import asks_for_definition, expected_kind, holds_kind, is_heading, mentions
 from search_app.requests import SearchRequest
 from search_app.searcher import Searcher
@@ -43,36 +41,16 @@ def test_asking_uses_the_stored_sentence_vectors_and_embeds_nothing_but_the_quer
     assert fake_embedder.calls == before  # embed_documents never called: sentences came from the index
 
 
-def test_the_pick_weighs_the_calibrations_trust_beside_the_rankers_preference():
-    from search_app.answers import CALIBRATING, RANKING, SentenceFeatures, calibrated_confidence, selection_score
-
-    def features(coverage: float, alignment: float) -> SentenceFeatures:
-        zero = {name: 0.0 for name in SentenceFeatures.__dataclass_fields__}
-        return SentenceFeatures(**{**zero, "coverage": coverage, "alignment": alignment})
-
-    ranking = tuple(1.0 if n == "coverage" else 0.0 for n in RANKING)  # prefers coverage
-    calibration = (0.0, *(4.0 if n == "alignment" else 0.0 for n in CALIBRATING))  # trusts alignment
-    preferred, trusted = features(0.6, 0.0), features(0.5, 0.9)
-    assert selection_score(preferred, ranking) > selection_score(trusted, ranking)
-    picker = Picker(ranking, calibration)
-    assert picker.score(trusted) > picker.score(preferred)
-    # The score is the ranker's plus the calibration's log-odds; the ranker alone without one.
-    p = calibrated_confidence(trusted.calibration(), calibration)
-    assert picker.score(trusted) == pytest.approx(0.5 + math.log(p / (1 - p)))
-    assert Picker(ranking).score(trusted) == selection_score(trusted, ranking)
-    assert picker.alignment_reach() == 4.0 and Picker(ranking).alignment_reach() == 0.0
-
-
 @pytest.mark.parametrize("question", ["When did the Working Group meet in Bangkok?", "What enabling factors did speakers describe?",
                                       "Who briefed members on forced criminality?", "Where did the Regional Event take place?"])
 def test_reading_alignment_only_where_it_can_matter_picks_what_reading_all_would(built, question):
-    from search_app.answers import grounded_candidates
+    from search_app.answers import grounded_candidates, selection_score
 
-    picker = Picker.of(default_answer_model())
+    weights = default_answer_model().selection_weights(RANKING)
     hits = built.search(SearchRequest(question, k=10)).hits
     every = grounded_candidates(built.evidence, question, answer_candidates(built.evidence, question, hits))
-    expected = max(every, key=lambda cs: picker.score(cs[0].features), default=None)
-    got = grounded_candidate(built.evidence, question, hits, picker)
+    expected = max(every, key=lambda cs: selection_score(cs[0].features, weights), default=None)
+    got = grounded_candidate(built.evidence, question, hits, weights)
     assert (got is None) == (expected is None)
     if got is not None:
         assert got[0] == expected[0] and got[1] == expected[1]
@@ -91,7 +69,7 @@ def test_the_chosen_sentence_is_aligned_word_by_word_once(built, fake_embedder):
     question = "When did the Working Group meet in Bangkok?"
     result = answer_question(built, SearchRequest(question, k=5), default_answer_model())
     hits = built.search(SearchRequest(question, k=5)).hits
-    candidate, _ = grounded_candidate(built.evidence, question, hits, Picker.of(default_answer_model()))
+    candidate, _ = grounded_candidate(built.evidence, question, hits, default_answer_model().selection_weights(RANKING))
     value = built.evidence.alignments(question, candidate.hit, [(candidate.start, candidate.end)])[0]
     assert -1.0 <= value <= 1.0 and value == candidate.features.alignment
     calls = list(fake_embedder.calls)
@@ -212,40 +190,40 @@ def test_an_index_from_before_sentence_vectors_is_rebuilt_once(tiny_corpus, tmp_
 
 
 def test_the_answer_holds_what_the_question_asks_for_and_says_where(built):
-    picker = Picker.of(default_answer_model())
+    weights = default_answer_model().selection_weights(RANKING)
     question = "When did the Working Group meet in Bangkok?"
     hits = built.search(SearchRequest(question, k=5)).hits
-    candidate, span = grounded_candidate(built.evidence, question, hits, picker)
+    candidate, span = grounded_candidate(built.evidence, question, hits, weights)
     assert candidate.text[span.start : span.end] == "7 November 2023"
 
 
 def test_a_question_whose_kind_no_sentence_holds_gets_no_answer(built):
-    picker = Picker.of(default_answer_model())
+    weights = default_answer_model().selection_weights(RANKING)
     # The statements name organisations at the Regional Event, never a person.
     question = "Which official opened the Regional Event on victim protection?"
     hits = built.search(SearchRequest(question, k=5)).hits
-    assert hits and grounded_candidate(built.evidence, question, hits, picker) is None
+    assert hits and grounded_candidate(built.evidence, question, hits, weights) is None
     assert answer_question(built, SearchRequest(question, k=5), default_answer_model()).answer is None
 
 
 def test_a_question_naming_an_ordinal_or_number_no_statement_holds_gets_no_answer(built):
-    picker = Picker.of(default_answer_model())
+    weights = default_answer_model().selection_weights(RANKING)
     answered = "When did the Working Group meet in Bangkok?"
     hits = built.search(SearchRequest(answered, k=5)).hits
-    assert grounded_candidate(built.evidence, answered, hits, picker) is not None
+    assert grounded_candidate(built.evidence, answered, hits, weights) is not None
     # The same question about a meeting (or a year) the statements never mention.
     for near_miss in ("When did the Working Group meet in Bangkok for its Eleventh Annual Meeting?",
                       "When did the Working Group meet in Bangkok in 2031?"):
         hits = built.search(SearchRequest(near_miss, k=5)).hits
-        assert hits and grounded_candidate(built.evidence, near_miss, hits, picker) is None
+        assert hits and grounded_candidate(built.evidence, near_miss, hits, weights) is None
 
 
 def test_a_question_naming_what_no_statement_holds_gets_no_answer(built):
-    picker = Picker.of(default_answer_model())
+    weights = default_answer_model().selection_weights(RANKING)
     # "Chiang Mai" is nowhere in the statements: a sentence about Bangkok's meeting is no answer.
     near_miss = "When did the Working Group meet in Chiang Mai?"
     hits = built.search(SearchRequest(near_miss, k=5)).hits
-    assert hits and grounded_candidate(built.evidence, near_miss, hits, picker) is None
+    assert hits and grounded_candidate(built.evidence, near_miss, hits, weights) is None
     # A form of a word the statements hold is known: "Bangkok's", "UNHCR's"; two-letter initials too.
     assert not built.evidence.unknown("Bangkok")
     assert not built.evidence.unknown("Regionally")  # "regional"
