@@ -24,6 +24,18 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
+    """The CPU's feature flags (Linux; empty elsewhere): what decides which encoder precision is fast."""
+    try:
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "flags":
+                return frozenset(value.split())
+    except OSError:
+        pass
+    return frozenset()
+
+
 def model_cache_dir(env: Mapping[str, str]) -> Path:
     """Where derived model files (the ONNX export) are kept: STATEMENT_SEARCH_MODEL_CACHE, else
     the XDG cache folder (~/.cache/statement-search when `env` names neither)."""

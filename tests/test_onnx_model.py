@@ -128,3 +128,29 @@ def test_int8_vectors_stay_close_to_fp32_under_their_own_model_name(onnx, cache,
     assert open_current(tmp_path / "index", expect_model=INT8_MODEL_NAME)
     with pytest.raises(CorruptIndex, match="int8"):
         open_current(tmp_path / "index", expect_model=MODEL_NAME)
+
+
+def test_bf16_vectors_and_sentences_stay_close_to_fp32_under_their_own_model_name(onnx, tmp_path):
+    from indexer.build import build_index
+    from indexer.embedders import BF16_MODEL_NAME, make_embedder
+    from indexer.errors import CorruptIndex
+    from indexer.generation import open_current
+
+    bf16 = make_embedder("minilm-bf16")
+    assert bf16.name == BF16_MODEL_NAME != MODEL_NAME
+    texts = ["Meeting title\nThe Co-Chairs met in Dhaka. Trafficking courts were set up in 2020.", TEXTS[0], TEXTS[3]]
+    spans = [[(14, 40), (41, len(texts[0]))], [], []]
+    a, a_sentences = onnx.embed_with_spans(texts, spans)
+    b, b_sentences = bf16.embed_with_spans(texts, spans)
+    assert b.shape == a.shape and b.dtype == np.float32 and np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
+    assert (np.sum(a * b, axis=1) > 0.99).all()
+    assert b_sentences[0].shape == (2, 384) and (np.sum(a_sentences[0] * b_sentences[0], axis=1) > 0.99).all()
+    assert np.sum(onnx.embed_query(TEXTS[0]) * bf16.embed_query(TEXTS[0])) > 0.99
+    # An index built with bf16 vectors is never searched with the fp32 encoder.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The Bali Process was founded in 2002.", encoding="utf-8")
+    build_index(corpus, tmp_path / "index", bf16)
+    assert open_current(tmp_path / "index", expect_model=BF16_MODEL_NAME)
+    with pytest.raises(CorruptIndex, match="bf16"):
+        open_current(tmp_path / "index", expect_model=MODEL_NAME)
