@@ -213,6 +213,9 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=3, help="cold starts to time (at least one per HTTP phase is made)")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of in-process hybrid search")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--embedder", default="minilm",
+                        help="the product's embedder kind, in process and in the servers (minilm-bf16, ...); its "
+                             "SciFact index lives in its own cache (XDG_CACHE_HOME), as for bench/quality.py")
     args = parser.parse_args()
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -221,7 +224,7 @@ def main() -> None:
     others, _ = load_scifact(args.scifact, "dev")
     queries = list(tests.values())[: args.limit or None]
     warmup = [q for q in others.values() if q not in tests.values()][: args.warmup]
-    index = args.index or scifact_index(args.scifact, make_embedder("minilm"))
+    index = args.index or scifact_index(args.scifact, make_embedder(args.embedder))
     generation = open_current(index)
     counts = generation.counts()
     print(f"index {index}: {counts.get('documents')} documents, {counts.get('chunks')} chunks, "
@@ -256,7 +259,7 @@ def main() -> None:
 
     print("in process: Searcher.search and answer_question ...", file=sys.stderr)
     # The product's own encoder (ONNX Runtime, what the server runs), loaded as the server loads it.
-    embedder = make_embedder("minilm")
+    embedder = make_embedder(args.embedder)
     rows["encode_only_product"] = measure_encoder(embedder, warmup, queries)
     rows["inproc_search_hybrid"] = measure_in_process(generation, embedder, warmup, queries, "hybrid")
     rows["inproc_search_semantic"] = measure_in_process(generation, embedder, warmup, queries, "semantic")
@@ -266,7 +269,7 @@ def main() -> None:
     cold: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="ss-bench-http-") as logs:
         for number in range(max(args.starts, len(HTTP_PHASES))):
-            server = Server(index, Path(logs), number)
+            server = Server(index, Path(logs), number, EMBEDDER=args.embedder)
             try:
                 print(f"server {number + 1}: starting on port {server.port} ...", file=sys.stderr)
                 start = server.start(warmup[0] if warmup else queries[0])
@@ -294,8 +297,11 @@ def main() -> None:
         "first_answer_median_s": round(float(np.median([c["first_answer_s"] for c in cold])), 3) if cold else None,
     }
 
-    out = args.out or ROOT / "bench" / "results" / "http_speed.json"
-    write_results(out, results)
+    suffix = "" if args.embedder == "minilm" else f"-{args.embedder}"
+    out = args.out or ROOT / "bench" / "results" / f"http_speed{suffix}.json"
+    precision = "bf16" if args.embedder.endswith("bf16") else "int8" if args.embedder.endswith("int8") else "fp32"
+    backend = "onnxruntime" if args.embedder in ("minilm", "minilm-int8") else "torch"
+    write_results(out, results, encoder={"kind": args.embedder, "backend": backend, "precision": precision})
 
     labels = {
         "limit": f"limit: ST encode([q]) + FAISS k={K}",
