@@ -5,14 +5,15 @@
                   most CPUs, vectors a little different, so it records its own model name
     minilm-torch  the same model on sentence-transformers: the same vectors (to ~1e-7) under the
                   same name, so an index built by one is searched by the other
-    minilm-bf16   sentence-transformers under torch's bf16 CPU autocast: on CPUs with AMX or
-                  AVX512-BF16 ~2.8x fp32's speed (cosine to fp32 >= 0.99997, bench/precision.py);
+    minilm-bf16   sentence-transformers with bf16 weights: on CPUs with AMX or AVX512-BF16 a
+                  SciFact build in 0.46x plain encode's time with fp32's search quality, but a
+                  query encoded in 6.6 ms against minilm's 3.3 and a 5 s cold start (torch);
                   emulated, ~7x slower, elsewhere. Its own model name, as for int8
     fake          deterministic hashing, no model (tests and demos)
     auto          chosen once per machine by its CPU: minilm-bf16 where it has AMX or AVX512-BF16
-                  (measured there: the SciFact build in 0.48x plain encode's time, hybrid nDCG@10
-                  and every question set unchanged), minilm elsewhere (bf16 is emulated there,
-                  ~7x slower). int8 is never chosen for you: its dense nDCG@10 fell by 0.012.
+                  (builds twice as fast there, queries a few ms slower), minilm elsewhere (bf16
+                  is emulated there, ~7x slower). int8 is never chosen for you: its dense
+                  nDCG@10 fell by 0.012 on one CPU, and its builds were 0.69x plain encode's time.
                   The index records the kind chosen, so moving it to another kind of CPU is refused
                   with a clear message rather than searched with other vectors
 

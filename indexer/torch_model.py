@@ -1,11 +1,16 @@
 """The bundled all-MiniLM-L6-v2 run by sentence-transformers (torch): the reference the ONNX
-backend is checked against, the backend of STATEMENT_SEARCH_EMBEDDER=minilm-torch, and, under
-torch's bf16 CPU autocast, of minilm-bf16 (fast where the CPU has AMX or AVX512-BF16; emulated,
-and several times slower, where it has neither: bench/precision.py measures it)."""
+backend is checked against, the backend of STATEMENT_SEARCH_EMBEDDER=minilm-torch, and, with
+its weights in bfloat16, of minilm-bf16 (fast where the CPU has AMX or AVX512-BF16; emulated,
+and several times slower, where it has neither: bench/precision.py measures it).
+
+bf16 weights rather than torch's autocast, measured on an AMX Xeon: the SciFact build in 0.457x
+plain encode's time against autocast's 0.483x (bench/build_speed.py --embedder minilm-bf16), one
+query encoded in 6.6 ms against autocast's 12.2 (bench/http_speed.py; autocast casts every weight
+again on every call; our fp32 ONNX encoder 3.3), vectors within cosine 0.99992 of fp32 (autocast
+0.99997; 256 abstracts). Search quality is fp32's (bench/results/quality-test-bf16.json)."""
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Sequence
 
@@ -34,25 +39,20 @@ class SentenceTransformerEmbedder(BatchEmbedder):
         self.dimension = int(self.model.get_embedding_dimension())
         if precision not in ("fp32", "bf16"):
             raise ValueError(f"precision must be fp32 or bf16, got {precision!r}")
+        if precision == "bf16":
+            import torch
+
+            self.model.to(torch.bfloat16)
         self.precision = precision
         self.name = name or MODEL_NAME  # the precision's own name (embedders.py), so indexes never mix them
-
-    def _precision(self):
-        if self.precision == "fp32":
-            return contextlib.nullcontext()
-        import torch
-
-        return torch.autocast("cpu", dtype=torch.bfloat16)
 
     def encode_batch(self, texts: list[str], spans: list[Sequence[tuple[int, int]]] | None):
         """encode() for the vectors; with spans, its token states mean-pooled (what encode()
         computes) and, span by span, each sentence's."""
         if spans is None:
-            with self._precision():
-                vectors = self.model.encode(texts, batch_size=len(texts), convert_to_tensor=True, show_progress_bar=False)
+            vectors = self.model.encode(texts, batch_size=len(texts), convert_to_tensor=True, show_progress_bar=False)
             return unit_rows(vectors.float().cpu().numpy()), None
-        with self._precision():
-            states = self.model.encode(texts, batch_size=len(texts), output_value="token_embeddings", show_progress_bar=False)
+        states = self.model.encode(texts, batch_size=len(texts), output_value="token_embeddings", show_progress_bar=False)
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
         pooled = []
         for row, (text, tokens, text_spans) in enumerate(zip(texts, states, spans)):
