@@ -108,11 +108,23 @@ def test_both_backends_pool_the_same_sentence_vectors(onnx):
         np.testing.assert_allclose(theirs, ours, atol=1e-5)
 
 
-def test_int8_vectors_stay_close_to_fp32_under_their_own_model_name(onnx, cache, tmp_path):
+def assert_fp32_never_searches_its_index(embedder, precision: str, tmp_path) -> None:
+    """An index built with another precision's vectors opens under its own model name only."""
     from indexer.build import build_index
-    from indexer.embedders import INT8_MODEL_NAME, make_embedder
     from indexer.errors import CorruptIndex
     from indexer.generation import open_current
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The Bali Process was founded in 2002.", encoding="utf-8")
+    build_index(corpus, tmp_path / "index", embedder)
+    assert open_current(tmp_path / "index", expect_model=embedder.name)
+    with pytest.raises(CorruptIndex, match=precision):
+        open_current(tmp_path / "index", expect_model=MODEL_NAME)
+
+
+def test_int8_vectors_stay_close_to_fp32_under_their_own_model_name(onnx, cache, tmp_path):
+    from indexer.embedders import INT8_MODEL_NAME, make_embedder
 
     int8 = make_embedder("minilm-int8", model_cache=cache)
     assert int8.name == INT8_MODEL_NAME != MODEL_NAME
@@ -120,21 +132,11 @@ def test_int8_vectors_stay_close_to_fp32_under_their_own_model_name(onnx, cache,
     assert b.shape == a.shape and np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
     assert (np.sum(a * b, axis=1) > 0.97).all()
     assert cached_model_file(bundled_model_path(), cache).with_name("model.int8.onnx").exists()
-    # An index built with int8 vectors is never searched with the fp32 encoder.
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text("The Bali Process was founded in 2002.", encoding="utf-8")
-    build_index(corpus, tmp_path / "index", int8)
-    assert open_current(tmp_path / "index", expect_model=INT8_MODEL_NAME)
-    with pytest.raises(CorruptIndex, match="int8"):
-        open_current(tmp_path / "index", expect_model=MODEL_NAME)
+    assert_fp32_never_searches_its_index(int8, "int8", tmp_path)
 
 
 def test_bf16_vectors_and_sentences_stay_close_to_fp32_under_their_own_model_name(onnx, tmp_path):
-    from indexer.build import build_index
     from indexer.embedders import BF16_MODEL_NAME, make_embedder
-    from indexer.errors import CorruptIndex
-    from indexer.generation import open_current
 
     bf16 = make_embedder("minilm-bf16")
     assert bf16.name == BF16_MODEL_NAME != MODEL_NAME
@@ -146,11 +148,4 @@ def test_bf16_vectors_and_sentences_stay_close_to_fp32_under_their_own_model_nam
     assert (np.sum(a * b, axis=1) > 0.99).all()
     assert b_sentences[0].shape == (2, 384) and (np.sum(a_sentences[0] * b_sentences[0], axis=1) > 0.99).all()
     assert np.sum(onnx.embed_query(TEXTS[0]) * bf16.embed_query(TEXTS[0])) > 0.99
-    # An index built with bf16 vectors is never searched with the fp32 encoder.
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text("The Bali Process was founded in 2002.", encoding="utf-8")
-    build_index(corpus, tmp_path / "index", bf16)
-    assert open_current(tmp_path / "index", expect_model=BF16_MODEL_NAME)
-    with pytest.raises(CorruptIndex, match="bf16"):
-        open_current(tmp_path / "index", expect_model=MODEL_NAME)
+    assert_fp32_never_searches_its_index(bf16, "bf16", tmp_path)
