@@ -63,6 +63,20 @@ class CorruptIndex(IndexerError):
         super().__init__(f"index generation {self.path} is damaged: {detail}")
 
 
+class ModelMismatch(CorruptIndex):
+    """A sound generation whose vectors come from another model or precision than the reader's:
+    refused all the same (its vectors and the queries' would not compare), but not damaged."""
+
+    def __init__(self, path: Path | str, built_with: str | None, expected: str):
+        self.path = str(path)
+        IndexerError.__init__(
+            self,
+            f"index generation {self.path} was built with model {built_with!r}, this server uses {expected!r}: "
+            "build the index again with this server's embedder (STATEMENT_SEARCH_EMBEDDER), which re-embeds "
+            "everything, or serve it with the embedder it was built with",
+        )
+
+
 class BuildLocked(IndexerError):
     def __init__(self, path: Path | str):
         self.path = str(path)

@@ -16,7 +16,7 @@ from typing import Iterator
 import numpy as np
 
 from .bm25 import BM25Params, ImpactIndex, KeywordRow, keyword_index_readable
-from .errors import CorruptIndex, NoIndex
+from .errors import CorruptIndex, ModelMismatch, NoIndex
 from .layout import FAISS, INDEX_FORMAT, KEYWORDS, MANIFEST, SQLITE, IndexDir
 from .models import ChunkFilter, ChunkSpan, Document, DocumentInfo, FileRecord, Paragraph, Section, StoredChunk
 from .paragraphs import split_paragraphs
@@ -150,7 +150,7 @@ class Generation:
         manifest = read_manifest(path)
         model = manifest.get("model", {})
         if expect_model and model.get("name") != expect_model:
-            raise CorruptIndex(path, f"built with model {model.get('name')!r}, this server uses {expect_model!r}")
+            raise ModelMismatch(path, model.get("name"), expect_model)
         if expect_dimension and model.get("dimension") != expect_dimension:
             raise CorruptIndex(path, f"vectors have dimension {model.get('dimension')}, expected {expect_dimension}")
         _verify_files(path, manifest)

@@ -114,6 +114,8 @@ def test_a_generation_built_with_another_model_is_refused(tiny_corpus, tmp_path)
     live = LiveIndex(index, type("Other", (), {"name": "some-other-model"})())
     assert live.refresh() is False and live.live is None
     assert "some-other-model" in live.problem.reason
+    # Refused, but not called damaged: the generation is sound, its vectors are another model's.
+    assert "built with model" in live.problem.reason and "damaged" not in live.problem.reason
 
 
 def test_refresh_swaps_only_when_current_moves(tiny_corpus, tmp_path):
