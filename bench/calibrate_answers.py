@@ -111,23 +111,22 @@ def fit_selection(questions: list[Question], rank_l2: float = RANK_L2) -> np.nda
 # near-miss; precision 0.853/0.722/0.783 -> 0.800/0.691/0.757) for one more right answer.
 # The product chooses by the ranker alone: 0.
 CONFIDENCE_WEIGHT = 0.0
-choice_weight = CONFIDENCE_WEIGHT
 
 
-def chosen(q: Question, w: np.ndarray, calibration: tuple[float, ...] = ()) -> int | None:
-    """The ranker's sentence (the product's choice); given the calibration and a choice_weight,
-    the ranker's score plus that weight times the calibration's log-odds."""
+def chosen(q: Question, w: np.ndarray, calibration: tuple[float, ...] = (), weight: float = CONFIDENCE_WEIGHT) -> int | None:
+    """The ranker's sentence (the product's choice); given the calibration and a weight, the
+    ranker's score plus that weight times the calibration's log-odds."""
     if not len(q.rank_x):
         return None
     score = q.rank_x @ w
-    if calibration and choice_weight:
-        score = score + choice_weight * (calibration[0] + q.calib_x @ np.array(calibration[1:]))
+    if calibration and weight:
+        score = score + weight * (calibration[0] + q.calib_x @ np.array(calibration[1:]))
     return int(np.argmax(score))
 
 
-def picked_right(q: Question, w: np.ndarray, calibration: tuple[float, ...] = ()) -> bool:
+def picked_right(q: Question, w: np.ndarray, calibration: tuple[float, ...] = (), weight: float = CONFIDENCE_WEIGHT) -> bool:
     """Whether the chosen sentence holds the expected answer (whether or not we answer)."""
-    i = chosen(q, w, calibration)
+    i = chosen(q, w, calibration, weight)
     return q.answerable and i is not None and bool(q.gold[i])
 
 
@@ -154,11 +153,12 @@ def calibration_rows(questions: list[Question], w: np.ndarray, label: str = LABE
     return np.array([q.calib_x[i] for q, i in picked]), np.array([int(q.answerable) for q, _ in picked])
 
 
-def judge(questions: list[Question], w: np.ndarray, calibration: tuple[float, ...]) -> list[str]:
+def judge(questions: list[Question], w: np.ndarray, calibration: tuple[float, ...],
+          weight: float = CONFIDENCE_WEIGHT) -> list[str]:
     """Per question: correct, wrong, abstained (answerable) or declined, answered (unanswerable)."""
     out = []
     for q in questions:
-        i = chosen(q, w, calibration)
+        i = chosen(q, w, calibration, weight)
         answers = i is not None and calibrated_confidence(tuple(q.calib_x[i]), calibration) >= MIN_CONFIDENCE
         if q.answerable:
             out.append("abstained" if not answers else ("correct" if q.gold[i] else "wrong"))
@@ -167,7 +167,8 @@ def judge(questions: list[Question], w: np.ndarray, calibration: tuple[float, ..
     return out
 
 
-def cross_validate(questions: list[Question], rank_l2: float, label: str = LABEL) -> tuple[list[str], int]:
+def cross_validate(questions: list[Question], rank_l2: float, label: str = LABEL,
+                   weight: float = CONFIDENCE_WEIGHT) -> tuple[list[str], int]:
     outcomes: list[str] = [""] * len(questions)
     picked = 0
     folds = np.arange(len(questions)) % FOLDS
@@ -176,9 +177,9 @@ def cross_validate(questions: list[Question], rank_l2: float, label: str = LABEL
         w = fit_selection(train, rank_l2)
         calibration = fit_calibration(train, w, label)
         test_at = [i for i, f in enumerate(folds) if f == fold]
-        for i, outcome in zip(test_at, judge([questions[i] for i in test_at], w, calibration)):
+        for i, outcome in zip(test_at, judge([questions[i] for i in test_at], w, calibration, weight)):
             outcomes[i] = outcome
-            picked += picked_right(questions[i], w, calibration)
+            picked += picked_right(questions[i], w, calibration, weight)
     return outcomes, picked
 
 
@@ -212,8 +213,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.confidence_weight != CONFIDENCE_WEIGHT and not args.dry_run:
         parser.error("--confidence-weight other than the product's needs --dry-run")
-    global choice_weight
-    choice_weight = args.confidence_weight
+    weight = args.confidence_weight
     embedder = make_embedder("minilm")
     questions = collect(Searcher(open_current(seed_index(embedder)), embedder), load_questions())
     if DEV2.exists():
@@ -224,11 +224,11 @@ def main() -> None:
 
     prior = np.array(PRIOR, dtype=float)
     prior_calibration = fit_calibration(questions, prior, args.label)
-    before = judge(questions, prior, prior_calibration)
-    cv, cv_picked = cross_validate(questions, args.rank_l2, args.label)
+    before = judge(questions, prior, prior_calibration, weight)
+    cv, cv_picked = cross_validate(questions, args.rank_l2, args.label, weight)
     w = fit_selection(questions, args.rank_l2)
     calibration = fit_calibration(questions, w, args.label)
-    fitted = judge(questions, w, calibration)
+    fitted = judge(questions, w, calibration, weight)
 
     def figures(outcomes: list[str], right: int) -> dict:
         return {
@@ -243,9 +243,9 @@ def main() -> None:
         "answer_in_top_passages": reachable,
         "selection": dict(zip(RANKING, (round(float(x), 3) for x in w))),
         "calibration": dict(zip(("bias", *CALIBRATING), (round(x, 3) for x in calibration))),
-        "prior_selection_in_sample": figures(before, sum(picked_right(q, prior, prior_calibration) for q in questions)),
-        "fitted_in_sample": figures(fitted, sum(picked_right(q, w, calibration) for q in questions)),
-        "confidence_weight": choice_weight,
+        "prior_selection_in_sample": figures(before, sum(picked_right(q, prior, prior_calibration, weight) for q in questions)),
+        "fitted_in_sample": figures(fitted, sum(picked_right(q, w, calibration, weight) for q in questions)),
+        "confidence_weight": weight,
         f"fitted_{FOLDS}_fold_cross_validated": figures(cv, cv_picked),
     }
     print(json.dumps(result, indent=2))

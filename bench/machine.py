@@ -11,6 +11,8 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
+from indexer.host import available_cores, cpu_flags
+
 # CPU flags (as /proc/cpuinfo names them) that change how fast the encoder runs.
 FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
 PACKAGES = ("torch", "onnxruntime", "faiss-cpu", "sentence-transformers", "numpy", "transformers", "tokenizers")
@@ -19,19 +21,18 @@ DEFAULT_ENCODER = {"kind": "minilm", "backend": "onnxruntime", "precision": "fp3
 
 
 def cpu() -> dict:
-    model, flags = platform.processor() or platform.machine(), set()
+    model = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             key, _, value = line.partition(":")
             if key.strip() == "model name" and value.strip():
                 model = value.strip()
-            elif key.strip() == "flags":
-                flags = set(value.split())
                 break
     except OSError:
         pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {"model": model, "flags": [f for f in FLAGS if f in flags], "cores_usable": usable,
+    # The flags as the product reads them to choose a precision (embedders.auto_kind).
+    flags = cpu_flags()
+    return {"model": model, "flags": [f for f in FLAGS if f in flags], "cores_usable": available_cores(),
             "cores_total": os.cpu_count(), "arch": platform.machine()}
 
 

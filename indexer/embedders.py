@@ -32,7 +32,7 @@ from .errors import ConfigError
 from .host import cpu_flags, model_cache_dir
 
 AUTO = "auto"
-# CPU flags under which torch's bf16 autocast runs on hardware (oneDNN on AMX or AVX512-BF16).
+# CPU flags under which torch runs bf16 matrix products on hardware (oneDNN on AMX or AVX512-BF16).
 BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
 
 

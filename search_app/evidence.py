@@ -9,6 +9,7 @@ import re
 import numpy as np
 
 from indexer.generation import Generation
+from indexer.pooling import unit_rows
 
 from .alignment import sentence_alignments
 from .encoder import QueryEncoder
@@ -79,9 +80,9 @@ class AnswerEvidence:
         vectors = [stored.get((base + a, base + b)) for a, b in spans]
         cut = [i for i, v in enumerate(vectors) if v is not None and not v.any()]
         if cut:
-            passage = self.generation.chunk_vectors(*key).mean(axis=0)
+            passage = unit_rows(self.generation.chunk_vectors(*key).mean(axis=0, keepdims=True))[0]
             for i in cut:
-                vectors[i] = passage / max(float(np.linalg.norm(passage)), 1e-12)
+                vectors[i] = passage
         missing = [i for i, v in enumerate(vectors) if v is None]
         if missing:
             texts = [hit.text[spans[i][0] : spans[i][1]] for i in missing]

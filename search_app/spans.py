@@ -393,6 +393,5 @@ def _clause(question: str, sentence: str) -> Span:
     return Span(rest[0].start(), end.start() if end else len(sentence.rstrip(". ")))
 
 
-
 _FINDERS = {"date": _date, "year": _year, "number": _number, "amount": _amount, "person": _person, "agent": _agent,
             "organisation": _organisation, "place": _place, "list": _list, "reason": _reason}
