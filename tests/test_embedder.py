@@ -64,22 +64,24 @@ def test_naming_a_kind_loads_nothing():
     assert ("onnxruntime" in sys.modules, "sentence_transformers" in sys.modules) == before
 
 
-def test_auto_chooses_bf16_only_where_the_cpu_runs_it_and_names_what_it_chose(tmp_path):
-    from indexer.embedders import BF16_MODEL_NAME, auto_kind, embedder_name
+def test_auto_chooses_int8_only_where_the_cpu_has_vnni_and_names_what_it_chose(tmp_path):
+    from indexer.embedders import INT8_MODEL_NAME, auto_kind, embedder_name
     from indexer.host import cpu_flags
     from indexer.settings import Settings
 
-    assert auto_kind(frozenset({"avx2", "avx512f", "amx_bf16", "amx_tile"})) == "minilm-bf16"
-    assert auto_kind(frozenset({"avx2", "avx512_bf16"})) == "minilm-bf16"
-    assert auto_kind(frozenset({"avx2", "fma", "avx512_vnni"})) == "minilm"  # int8 is never chosen for you
+    assert auto_kind(frozenset({"avx2", "avx512f", "avx512_vnni", "amx_bf16", "amx_int8"})) == "minilm-int8"
+    assert auto_kind(frozenset({"avx2", "avx_vnni"})) == "minilm-int8"
+    assert auto_kind(frozenset({"avx2", "fma", "amx_int8"})) == "minilm-int8"
+    assert auto_kind(frozenset({"avx2", "fma", "avx512f", "avx512_bf16"})) == "minilm"  # bf16 is never chosen for you
+    assert auto_kind(frozenset({"avx2", "fma"})) == "minilm"
     assert auto_kind(frozenset()) == "minilm"
     # The index records the kind chosen on this machine, never "auto".
-    expected = BF16_MODEL_NAME if auto_kind() == "minilm-bf16" else "sentence-transformers/all-MiniLM-L6-v2"
+    expected = INT8_MODEL_NAME if auto_kind() == "minilm-int8" else "sentence-transformers/all-MiniLM-L6-v2"
     assert embedder_name("auto") == make_embedder("auto").name == expected
     assert Settings.from_env({"STATEMENT_SEARCH_EMBEDDER": "auto"}).embedder == "auto"
     cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 amx_bf16\n\nprocessor\t: 1\nflags\t\t: fpu avx2 amx_bf16\n")
-    assert cpu_flags(cpuinfo) == {"fpu", "avx2", "amx_bf16"}
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 amx_int8\n\nprocessor\t: 1\nflags\t\t: fpu avx2 amx_int8\n")
+    assert cpu_flags(cpuinfo) == {"fpu", "avx2", "amx_int8"}
     assert cpu_flags(tmp_path / "missing") == frozenset()
 
 
