@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from indexer.errors import CorruptIndex, IndexerError
+from indexer.errors import CorruptIndex, IndexerError, ModelMismatch
 from indexer.generation import DocumentInfo, Generation
 from indexer.layout import IndexDir
 
@@ -26,6 +26,8 @@ log = logging.getLogger("search_app")
 
 BUILD_HINT = "build the index with: python -m indexer build"
 REBUILD_HINT = "rebuild it with: python -m indexer build --full"
+# Sound, but another model's vectors: a plain build with the server's embedder re-embeds anyway.
+MODEL_HINT = "build it with the server's embedder: python -m indexer build, with the server's STATEMENT_SEARCH_EMBEDDER"
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class LiveIndex:
             try:
                 generation = self._open(name)
             except IndexerError as exc:
-                self.problem = Problem(str(exc), REBUILD_HINT)
+                self.problem = Problem(str(exc), MODEL_HINT if isinstance(exc, ModelMismatch) else REBUILD_HINT)
                 if self.live is None:
                     # Nothing served yet (a start-up on a damaged index): an older generation
                     # still on disk is better than no answers; health keeps naming the problem.
