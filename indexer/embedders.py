@@ -13,8 +13,9 @@
     auto          chosen once per machine by its CPU: minilm-int8 where it has VNNI (AVX512-VNNI,
                   AVX-VNNI or AMX-INT8: int8 products in hardware), minilm elsewhere. On an AMX
                   Xeon int8 built SciFact in 0.46x plain encode's time (bf16 too) and encodes a
-                  query in 1.8 ms (fp32 3.3, bf16 6.6) with fp32's held-out answer figures and
-                  hybrid nDCG@10 (+0.0003; bench/results/quality-test-int8.json). bf16 is never
+                  query in 1.8 ms (fp32 3.3, bf16 6.6) with fp32's held-out answer accuracy and
+                  hybrid nDCG@10 (+0.0003), held-out hit@1 up to -0.033
+                  (bench/results/quality-test-int8.json). bf16 is never
                   chosen for you: no faster to build there, slower to query, and torch at start.
                   The index records the kind chosen, so moving it to another kind of CPU is refused
                   with a clear message rather than searched with other vectors
@@ -35,7 +36,7 @@ from .host import cpu_flags, model_cache_dir
 
 AUTO = "auto"
 # CPU flags under which ONNX Runtime runs int8 matrix products in hardware (VNNI dot products, AMX
-# tiles); without them int8 is only ~1.5x fp32's speed and its rounding differs (AVX2 saturates).
+# tiles); without them int8 was 1.4-1.5x fp32's speed and its rounding differs (AVX2 saturates).
 INT8_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
 
 

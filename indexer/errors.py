@@ -69,6 +69,7 @@ class ModelMismatch(CorruptIndex):
 
     def __init__(self, path: Path | str, built_with: str | None, expected: str):
         self.path = str(path)
+        self.built_with, self.expected = built_with, expected
         IndexerError.__init__(
             self,
             f"index generation {self.path} was built with model {built_with!r}, this server uses {expected!r}: "

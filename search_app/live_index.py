@@ -26,8 +26,13 @@ log = logging.getLogger("search_app")
 
 BUILD_HINT = "build the index with: python -m indexer build"
 REBUILD_HINT = "rebuild it with: python -m indexer build --full"
-# Sound, but another model's vectors: a plain build with the server's embedder re-embeds anyway.
-MODEL_HINT = "build it with the server's embedder: python -m indexer build, with the server's STATEMENT_SEARCH_EMBEDDER"
+
+
+def model_hint(exc: ModelMismatch) -> str:
+    """Sound, but another model's vectors: a plain build with the server's embedder re-embeds.
+    On this machine, since `auto` picks by the CPU (another CPU may pick another model)."""
+    return (f"build it again with the server's embedder (model {exc.expected!r}): python -m indexer build on this "
+            "machine, with the server's STATEMENT_SEARCH_EMBEDDER")
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,7 @@ class LiveIndex:
             try:
                 generation = self._open(name)
             except IndexerError as exc:
-                self.problem = Problem(str(exc), MODEL_HINT if isinstance(exc, ModelMismatch) else REBUILD_HINT)
+                self.problem = Problem(str(exc), model_hint(exc) if isinstance(exc, ModelMismatch) else REBUILD_HINT)
                 if self.live is None:
                     # Nothing served yet (a start-up on a damaged index): an older generation
                     # still on disk is better than no answers; health keeps naming the problem.

@@ -322,7 +322,7 @@ def test_a_damaged_index_at_start_up_says_what_and_how_to_rebuild(tiny_corpus, t
     spoil, words = DAMAGES[damage]
     spoil(index / "gen-000001", tiny_corpus)
     # Another model's index is sound: a plain build with the server's embedder re-embeds it.
-    rebuild = "python -m indexer build, with the server" if damage == "other-model" else REBUILD
+    rebuild = "python -m indexer build on this machine, with the server" if damage == "other-model" else REBUILD
     with app_client(tiny_corpus, index) as client:
         health = client.get("/api/health")
         assert health.status_code == 200

@@ -118,6 +118,7 @@ def test_a_generation_built_with_another_model_is_refused(tiny_corpus, tmp_path)
     assert "built with model" in live.problem.reason and "damaged" not in live.problem.reason
     # A plain build with the server's embedder re-embeds: no "--full" needed.
     assert "STATEMENT_SEARCH_EMBEDDER" in live.problem.hint and "--full" not in live.problem.hint
+    assert "some-other-model" in live.problem.hint  # the model to build with: `auto` differs by CPU
 
 
 def test_refresh_swaps_only_when_current_moves(tiny_corpus, tmp_path):
