@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.machine import write_results  # noqa: E402
+from bench.machine import encoder_info, write_results  # noqa: E402
 
 DEFAULT_SCIFACT = ROOT.parent / "shared" / "benchmarks" / "scifact"
 
@@ -169,9 +169,7 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    precision = "int8" if args.embedder.endswith("int8") else "fp32"
-    backend = "torch" if args.embedder.endswith("torch") else "onnxruntime"
-    write_results(args.out, results, encoder={"kind": args.embedder, "backend": backend, "precision": precision})
+    write_results(args.out, results, encoder=encoder_info(args.embedder))
     fb, lim = results["full_build"], results["encode_limit"]
     print()
     print(f"{'figure':44} value")

@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import DEFAULT_SCIFACT, REQUEST_TIMEOUT_S, Server, load_scifact, scifact_index  # noqa: E402
-from bench.machine import write_results  # noqa: E402
+from bench.machine import encoder_info, write_results  # noqa: E402
 from indexer.embedder import bundled_model_path  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
@@ -299,9 +299,7 @@ def main() -> None:
 
     suffix = "" if args.embedder == "minilm" else f"-{args.embedder}"
     out = args.out or ROOT / "bench" / "results" / f"http_speed{suffix}.json"
-    precision = "bf16" if args.embedder.endswith("bf16") else "int8" if args.embedder.endswith("int8") else "fp32"
-    backend = "onnxruntime" if args.embedder in ("minilm", "minilm-int8") else "torch"
-    write_results(out, results, encoder={"kind": args.embedder, "backend": backend, "precision": precision})
+    write_results(out, results, encoder=encoder_info(args.embedder))
 
     labels = {
         "limit": f"limit: ST encode([q]) + FAISS k={K}",

@@ -11,6 +11,7 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
+from indexer.embedders import auto_kind, embedder_name
 from indexer.host import available_cores, cpu_flags
 
 # CPU flags (as /proc/cpuinfo names them) that change how fast the encoder runs.
@@ -18,6 +19,19 @@ FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "avx51
 PACKAGES = ("torch", "onnxruntime", "faiss-cpu", "sentence-transformers", "numpy", "transformers", "tokenizers")
 # The encoder every benchmark uses unless it says otherwise (indexer/embedders.py's "minilm").
 DEFAULT_ENCODER = {"kind": "minilm", "backend": "onnxruntime", "precision": "fp32"}
+
+
+# Embedder kinds (indexer/embedders.py) that run on sentence-transformers rather than ONNX Runtime.
+TORCH_KINDS = ("minilm-torch", "minilm-bf16")
+
+
+def encoder_info(kind: str) -> dict:
+    """What a results file records of the embedder kind it measured: backend and precision
+    (the part after "+" in the model name the kind's indexes record, else fp32)."""
+    concrete = auto_kind() if kind == "auto" else kind
+    name = embedder_name(concrete)
+    return {"kind": concrete, "backend": "torch" if concrete in TORCH_KINDS else "none" if concrete == "fake" else "onnxruntime",
+            "precision": name.rpartition("+")[2] if "+" in name else "fp32"}
 
 
 def cpu() -> dict:

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import CACHE, DEFAULT_SCIFACT, load_scifact, scifact_index  # noqa: E402
-from bench.machine import write_results  # noqa: E402
+from bench.machine import encoder_info, write_results  # noqa: E402
 from indexer.build import build_index  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
@@ -313,9 +313,7 @@ def main() -> None:
 
     out = args.out or ROOT / "bench" / "results" / f"quality-{args.split}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    precision = "int8" if args.embedder.endswith("int8") else "fp32"
-    backend = "torch" if args.embedder.endswith("torch") else "onnxruntime"
-    write_results(out, results, encoder={"kind": args.embedder, "backend": backend, "precision": precision})
+    write_results(out, results, encoder=encoder_info(args.embedder))
 
     if "scifact" in results:
         print(f"\nSciFact ({args.split}, {len(queries)} queries)   nDCG@10   Recall@100   anchor nDCG@10")
