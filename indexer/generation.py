@@ -20,6 +20,7 @@ from .errors import CorruptIndex, ModelMismatch, NoIndex
 from .layout import FAISS, INDEX_FORMAT, KEYWORDS, MANIFEST, SQLITE, IndexDir
 from .models import ChunkFilter, ChunkSpan, Document, DocumentInfo, FileRecord, Paragraph, Section, StoredChunk
 from .paragraphs import split_paragraphs
+from .positions import ChunkPositions
 from .vectors import read_vector_index, search_vectors
 
 # SQLite allows 999 bound parameters in older builds; lookups by id go in parts of this size.
@@ -143,6 +144,8 @@ class Generation:
         self.keyword_index = keyword_index
         self._local = threading.local()
         self._tables: frozenset[str] | None = None  # read on first has_table()
+        self._positions: ChunkPositions | None = None  # read on first positions()
+        self._positions_lock = threading.Lock()
 
     @classmethod
     def open(cls, path: Path, expect_model: str | None = None, expect_dimension: int | None = None) -> "Generation":
@@ -251,9 +254,16 @@ class Generation:
             'SELECT id, doc_id, ordinal, start, "end", page, heading, text FROM chunks WHERE id IN ({})', ids)}
 
     def chunk_spans(self, ids) -> dict[int, ChunkSpan]:
-        """Where each chunk sits, by id, without reading texts."""
-        return {r[0]: ChunkSpan(*r) for r in self._by_ids(
-            'SELECT id, doc_id, ordinal, start, "end", page, heading FROM chunks WHERE id IN ({})', ids)}
+        """Where each chunk sits, by id, without reading texts (from memory: positions.py)."""
+        return self.positions().spans(ids)
+
+    def positions(self) -> ChunkPositions:
+        """Every chunk's place, read once (a server reads it before serving the generation)."""
+        if self._positions is None:
+            with self._positions_lock:
+                if self._positions is None:
+                    self._positions = ChunkPositions.read(self.db)
+        return self._positions
 
     def _by_ids(self, sql: str, ids) -> Iterator[tuple]:
         ids = [int(i) for i in ids]

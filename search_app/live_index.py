@@ -120,8 +120,10 @@ class LiveIndex:
 
     def _live(self, generation: Generation) -> Live:
         searcher = Searcher(generation, self.embedder, self.stages, executor=self.executor, encoder=self.encoder)
-        # Sorted here, before the swap, so no question waits for it (the unknown-word check reads it).
+        # Read here, before the swap, so no question waits for them: the terms sorted (the
+        # unknown-word check reads them) and every chunk's place (ranking reads it).
         searcher.stats.sorted_terms()
+        generation.positions()
         return Live(generation, searcher)
 
     def _open(self, name: str) -> Generation:

@@ -1,0 +1,59 @@
+"""Chunk positions held in memory (indexer/positions.py) say what the chunks table says."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.build import build_index
+from indexer.generation import open_current
+from indexer.models import ChunkSpan
+from indexer.positions import ChunkPositions
+from search_app.live_index import LiveIndex
+
+
+@pytest.fixture
+def generation(seed_corpus, tmp_path, fake_embedder):
+    build_index(seed_corpus, tmp_path / "index", fake_embedder)
+    return open_current(tmp_path / "index")
+
+
+def stored_spans(generation) -> dict[int, ChunkSpan]:
+    rows = generation.db.execute('SELECT id, doc_id, ordinal, start, "end", page, heading FROM chunks')
+    return {r[0]: ChunkSpan(*r) for r in rows}
+
+
+def test_every_chunk_is_where_the_table_says(generation):
+    stored = stored_spans(generation)
+    assert len(stored) > 20 and len({s.doc_id for s in stored.values()}) > 1
+    assert any(s.heading for s in stored.values()) and any(s.heading is None for s in stored.values())
+    assert generation.chunk_spans(list(stored)) == stored
+    assert len(generation.positions()) == len(stored)
+
+
+def test_a_few_ids_in_any_order_and_unknown_ids_left_out(generation):
+    stored = stored_spans(generation)
+    some = sorted(stored)[::7][::-1]
+    found = generation.chunk_spans([*some, max(stored) + 1, -5])
+    assert found == {i: stored[i] for i in some}
+    assert generation.chunk_spans([]) == {}
+
+
+def test_pages_and_headings_that_are_none_stay_none():
+    rows = [(3, "a", 0, 0, 10, None, None), (7, "a", 1, 8, 20, 2, "Intro"), (9, "b", 0, 0, 5, 1, "Intro")]
+    positions = ChunkPositions(iter(rows), 3)
+    assert positions.spans([9, 3, 7]) == {r[0]: ChunkSpan(*r) for r in rows}
+    assert positions.headings == ["Intro"]  # one copy of a heading many chunks share
+    assert ChunkPositions(iter([]), 0).spans([1]) == {}
+
+
+def test_rows_that_do_not_match_their_count_are_refused():
+    with pytest.raises(ValueError, match="1 chunk rows read, 2 counted"):
+        ChunkPositions(iter([(1, "a", 0, 0, 1, None, None)]), 2)
+    with pytest.raises(ValueError, match="more than the 1"):
+        ChunkPositions(iter([(1, "a", 0, 0, 1, None, None), (2, "a", 1, 1, 2, None, None)]), 1)
+
+
+def test_a_served_generation_has_its_positions_read_before_any_search(generation, fake_embedder):
+    live = LiveIndex(generation.path.parent, fake_embedder)
+    assert live.refresh()
+    assert live.current().generation._positions is not None
