@@ -2,6 +2,7 @@
 cold start of the server.
 
     .venv/bin/python bench/http_speed.py [--limit N] [--warmup 20] [--starts 3] [--index DIR] [--profile]
+                                         [--sparse 60] [--gap 0.5]
 
 All in one run on this machine; ratios to the limit matter more than milliseconds.
 
@@ -13,6 +14,10 @@ All in one run on this machine; ratios to the limit matter more than millisecond
 - HTTP: the real server (`python -m search_app`) in a child process on 127.0.0.1, one client with
   a persistent connection (httpx.Client), GET /api/search (hybrid and semantic, k=10) and
   /api/ask (hybrid, k=5). Latency is measured at the client, body fully read.
+- sparse: the first server then gets --sparse more hybrid searches (SciFact claims it has not
+  seen, outside the test queries), one every --gap seconds, as a reader searches: back-to-back
+  requests keep the encoder's threads awake and the CPU caches warm, which a real search box
+  does not, so this is closer to the latency a reader meets.
 - cold start: from spawning `python -m search_app` to /api/health saying ok, and to the first
   answered /api/search.
 
@@ -159,9 +164,10 @@ def profile_in_process(generation, embedder, warmup: list[str], queries: list[st
 # ------------------------------------------------------------------ over HTTP
 
 
-def measure_http(base: str, path: str, params: dict, warmup: list[str], queries: list[str]) -> dict:
+def measure_http(base: str, path: str, params: dict, warmup: list[str], queries: list[str], gap_s: float = 0.0) -> dict:
     """One client, one persistent connection; each query once. Client-side latency with the
-    body read; the server's own took_ms (time inside Searcher/answer) beside it."""
+    body read; the server's own took_ms (time inside Searcher/answer) beside it. With `gap_s`,
+    the client waits that long (untimed) before each request: a reader's pace, not a loop's."""
     import httpx
 
     errors = 0
@@ -174,6 +180,7 @@ def measure_http(base: str, path: str, params: dict, warmup: list[str], queries:
             one(q)
         times, stop_at = [], time.monotonic() + PHASE_DEADLINE_S
         for q in queries:
+            time.sleep(gap_s)
             started = time.perf_counter()
             try:
                 r = one(q)
@@ -212,6 +219,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20, help="warm-up queries per phase (never test queries)")
     parser.add_argument("--starts", type=int, default=3, help="cold starts to time (at least one per HTTP phase is made)")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of in-process hybrid search")
+    parser.add_argument("--sparse", type=int, default=60,
+                        help="then N more /api/search hybrid requests (non-test claims), one every --gap seconds (0: none)")
+    parser.add_argument("--gap", type=float, default=0.5, help="seconds between the sparse requests")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--embedder", default="minilm",
                         help="the product's embedder kind, in process and in the servers (minilm-bf16, ...); its "
@@ -223,7 +233,8 @@ def main() -> None:
     tests, _ = load_scifact(args.scifact, "test")
     others, _ = load_scifact(args.scifact, "dev")
     queries = list(tests.values())[: args.limit or None]
-    warmup = [q for q in others.values() if q not in tests.values()][: args.warmup]
+    unseen = [q for q in others.values() if q not in tests.values()]
+    warmup, sparse_queries = unseen[: args.warmup], unseen[args.warmup : args.warmup + args.sparse]
     index = args.index or scifact_index(args.scifact, make_embedder(args.embedder))
     generation = open_current(index)
     counts = generation.counts()
@@ -279,6 +290,12 @@ def main() -> None:
                     key, path, params, _ = HTTP_PHASES[number]
                     print(f"server {number + 1}: {path} {params} ...", file=sys.stderr)
                     rows[key] = measure_http(server.base, path, params, warmup, queries)
+                if number == 0 and args.sparse:
+                    # Claims this server has not seen (its query cache would answer the test
+                    # queries it was just asked), one every --gap seconds.
+                    print(f"server 1: /api/search hybrid, one query every {args.gap} s ...", file=sys.stderr)
+                    rows["http_search_hybrid_sparse"] = measure_http(
+                        server.base, "/api/search", {"k": K, "mode": "hybrid"}, [], sparse_queries, args.gap)
             finally:
                 server.stop()
 
@@ -309,6 +326,7 @@ def main() -> None:
         "inproc_search_semantic": f"in-process Searcher.search semantic k={K}",
         "inproc_ask_hybrid": f"in-process answer_question hybrid k={ASK_K}",
         **{key: label for key, _, _, label in HTTP_PHASES},
+        "http_search_hybrid_sparse": f"HTTP /api/search hybrid, 1 per {args.gap:g} s",
         "limit_end": "limit again (end of run)",
     }
     print()
