@@ -21,6 +21,10 @@ dynamic quantization of the same export): speed, agreement and retrieval quality
   --batch texts runs through the graph in runs of at most that many tokens (rows x padded
   width; indexer/onnx_model.py RUN_TOKENS), on the first --docs texts (default 400), longest first
   as a build sends them. Results: bench/results/run_tokens.json.
+- `--query-threads 0.2` (only this): one query's encode p50, fp32 and int8, on one thread and on
+  all cores, back to back and after a 0.2 s pause before each query (the pace of a reader, whose
+  queries find the encoder's threads asleep and its caches cold). It chose query_threads=1 for
+  int8 (indexer/embedders.py). Results: bench/results/query_threads.json.
 The machine (CPU flags: VNNI speeds int8 up; AVX2 alone less so; BF16/AMX speed bf16 up, without
 them it is emulated) is recorded with the results.
 Results: bench/results/precision.json.
@@ -57,8 +61,11 @@ class FileEmbedder(OnnxEmbedder):
         self._file = onnx_file
         super().__init__(**kwargs)
 
-    def _open_session(self, cache_dir, options, onnxruntime):
-        return onnxruntime.InferenceSession(str(self._file), options, providers=["CPUExecutionProvider"])
+    def _open_session(self, threads: int):
+        import onnxruntime
+
+        return onnxruntime.InferenceSession(str(self._file), self._session_options(threads),
+                                            providers=["CPUExecutionProvider"])
 
 
 def load_docs(scifact: Path, limit: int) -> tuple[list[str], list[str]]:
@@ -82,9 +89,11 @@ def encode(embedder, texts: list[str], batch: int) -> tuple[np.ndarray, float]:
     return vectors, len(texts) / best
 
 
-def query_p50(embedder, queries: list[str]) -> float:
+def query_p50(embedder, queries: list[str], gap_s: float = 0.0) -> float:
+    """One query's encode p50 over the first 200; with `gap_s`, a pause (untimed) before each."""
     times = []
     for q in queries[:200]:
+        time.sleep(gap_s)
         started = time.perf_counter()
         embedder.embed_query(q)
         times.append(1000 * (time.perf_counter() - started))
@@ -156,6 +165,25 @@ def measure_run_tokens(budgets: list[int], texts: list[str], batch: int, options
     return found
 
 
+def measure_query_threads(options: dict, int8_file: Path, queries: list[str], gap_s: float) -> dict:
+    """One query's encode p50 for each precision on one thread and on all, back to back (100
+    claims) and with a pause of `gap_s` before each (60 other claims), as a reader searches."""
+    from indexer.host import available_cores
+
+    found: dict = {"back_to_back_queries": 100, "paused_queries": 60, "gap_s": gap_s}
+    for name in ("fp32", "int8"):
+        for threads in sorted({1, available_cores()}):
+            embedder = (OnnxEmbedder(**options, threads=threads) if name == "fp32"
+                        else FileEmbedder(int8_file, **options, threads=threads))
+            embedder.embed_query("warm up the session")
+            row = {"back_to_back_p50_ms": query_p50(embedder, queries[:100]),
+                   "paused_p50_ms": query_p50(embedder, queries[100:160], gap_s)}
+            found[f"{name}_{threads}_threads"] = row
+            print(f"{name}, {threads} thread(s): query p50 {row['back_to_back_p50_ms']} ms back to back, "
+                  f"{row['paused_p50_ms']} ms after a {gap_s} s pause", flush=True)
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=0, help="documents to encode (0: all)")
@@ -164,6 +192,8 @@ def main() -> None:
     parser.add_argument("--variant-docs", type=int, default=128, help="texts the variants are timed on")
     parser.add_argument("--run-tokens", default="", metavar="N,N,...",
                         help="only: texts/s at each of these run budgets (tokens), fp32 and int8")
+    parser.add_argument("--query-threads", type=float, default=None, metavar="GAP",
+                        help="only: one query's p50 on 1 thread and on all, back to back and after GAP s pauses")
     args = parser.parse_args()
     cache = model_cache_dir({})
     options = dict(model_path=bundled_model_path(), cache_dir=cache, name=MODEL_NAME, batch_size=args.batch)
@@ -173,6 +203,14 @@ def main() -> None:
         budgets = [int(b) for b in args.run_tokens.split(",")]
         found = measure_run_tokens(budgets, load_docs(args.scifact, args.docs or 400)[1], args.batch, options, int8_file)
         out = RESULTS.with_name("run_tokens.json")
+        write_results(out, found, encoder={"kind": "minilm, minilm-int8", "backend": "onnxruntime",
+                                           "precision": "fp32, int8"})
+        print(f"written to {out.relative_to(ROOT)}")
+        return
+    if args.query_threads is not None:
+        queries = list(load_scifact(args.scifact, "test")[0].values())
+        found = measure_query_threads(options, int8_file, queries, args.query_threads)
+        out = RESULTS.with_name("query_threads.json")
         write_results(out, found, encoder={"kind": "minilm, minilm-int8", "backend": "onnxruntime",
                                            "precision": "fp32, int8"})
         print(f"written to {out.relative_to(ROOT)}")

@@ -86,8 +86,11 @@ def _onnx_int8(options: EmbedderOptions) -> Embedder:
     from .onnx_model import OnnxEmbedder
 
     cache = options.model_cache or model_cache_dir({})
+    # A query on one thread: as fast as on two back to back, twice as fast after a pause
+    # (OnnxEmbedder.embed_query; bench/precision.py's query table). fp32 keeps all threads for
+    # queries too: one thread there costs ~2 ms a query.
     return OnnxEmbedder(bundled_model_path(), cache, INT8_MODEL_NAME, batch_size=options.batch_size,
-                        threads=options.threads, precision="int8")
+                        threads=options.threads, precision="int8", query_threads=1)
 
 
 BF16_MODEL_NAME = MODEL_NAME + "+bf16"

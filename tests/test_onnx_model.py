@@ -165,3 +165,28 @@ def test_runs_of_any_size_give_the_same_vectors_in_the_same_order(onnx, cache):
     for text, ours, theirs in zip(texts, sentences, alone_sentences):
         assert ours.shape == theirs.shape == (1 if text else 0, onnx.dimension)
         np.testing.assert_allclose(theirs, ours, atol=1e-5)
+
+
+def test_a_query_on_its_own_one_thread_session_gets_the_same_vector(onnx, cache):
+    # minilm-int8 encodes a query on a session of its own with one thread (embedders.py):
+    # the vector must be the one the batch session gives, and that session is opened once.
+    single = OnnxEmbedder(bundled_model_path(), cache, MODEL_NAME, threads=2, query_threads=1)
+    assert single.query_threads == 1 and single._query_session is None
+    for text in TEXTS:
+        np.testing.assert_allclose(single.embed_query(text), onnx.embed_query(text), atol=1e-5)
+    opened = single._query_session
+    assert opened is not None and opened is not single.session
+    single.embed_query(TEXTS[0])
+    assert single._query_session is opened
+    # Asking for as many threads as the batches have needs no second session.
+    assert OnnxEmbedder(bundled_model_path(), cache, MODEL_NAME, threads=1, query_threads=1).query_threads is None
+
+
+def test_the_int8_kind_encodes_queries_on_one_thread(tmp_path):
+    from indexer.embedders import make_embedder
+
+    int8 = make_embedder("minilm-int8", model_cache=tmp_path, threads=2)
+    vector = int8.embed_query(TEXTS[0])
+    inner = int8._get()
+    assert inner.query_threads == 1 and inner._query_session is not None
+    np.testing.assert_allclose(inner.encode_batch([TEXTS[0]], None)[0][0], vector, atol=1e-5)
