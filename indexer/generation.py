@@ -254,15 +254,22 @@ class Generation:
             'SELECT id, doc_id, ordinal, start, "end", page, heading, text FROM chunks WHERE id IN ({})', ids)}
 
     def chunk_spans(self, ids) -> dict[int, ChunkSpan]:
-        """Where each chunk sits, by id, without reading texts (from memory: positions.py)."""
-        return self.positions().spans(ids)
+        """Where each chunk sits, by id, without reading texts: from memory once positions()
+        has read them (a server does, before serving), else from SQLite (a one-off search)."""
+        if self._positions is not None:
+            return self._positions.spans(ids)
+        return {r[0]: ChunkSpan(*r) for r in self._by_ids(
+            'SELECT id, doc_id, ordinal, start, "end", page, heading FROM chunks WHERE id IN ({})', ids)}
 
     def positions(self) -> ChunkPositions:
-        """Every chunk's place, read once (a server reads it before serving the generation)."""
+        """Every chunk's place, read once; CorruptIndex when the chunks table cannot give them."""
         if self._positions is None:
             with self._positions_lock:
                 if self._positions is None:
-                    self._positions = ChunkPositions.read(self.db)
+                    try:
+                        self._positions = ChunkPositions.read(self.db)
+                    except (sqlite3.DatabaseError, ValueError) as exc:
+                        raise CorruptIndex(self.path, f"chunk positions cannot be read ({exc})") from None
         return self._positions
 
     def _by_ids(self, sql: str, ids) -> Iterator[tuple]:

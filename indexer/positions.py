@@ -1,12 +1,14 @@
 """Where every chunk of a generation sits (its document, ordinal, offsets, page and heading),
 held in memory as arrays. Every search asks where its ~200 candidates sit (trim_overlaps, the
-DocumentMatch reranker): SQLite answered that in ~0.7 ms a search, these arrays in ~0.1
-(bench/http_speed.py). About 40 bytes a chunk (40 MB at a million chunks), read once per
-generation, before it is served: a generation never changes."""
+DocumentMatch reranker), which SQLite answered with a query and a ChunkSpan built per row:
+in-process hybrid search on SciFact p50 9.08 -> 8.59 ms with the arrays (fp32, one process);
+at 1M chunks semantic 2.84 -> 2.64 ms, hybrid 10.90 -> 10.45. The cost: ~65 MB at 1M chunks
+(40 bytes of arrays a chunk, plus the document ids and headings) and one scan of the chunks
+table, 3.3 s at 1M, which a server pays before it serves the generation (LiveIndex._open)."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -19,45 +21,49 @@ READ_ROWS = 20_000
 class ChunkPositions:
     """Chunk id -> ChunkSpan, for a read-only generation's chunks table."""
 
-    def __init__(self, rows: Iterable[tuple], count: int):
-        """`rows`: (id, doc_id, ordinal, start, end, page, heading) ordered by id; `count` of them."""
+    def __init__(self, batches: Iterable[Sequence[tuple]], count: int):
+        """`batches` of rows (id, doc_id, ordinal, start, end, page, heading), ids increasing;
+        `count` rows in all."""
         self.ids = np.empty(count, np.int64)
         # doc, ordinal, start, end, page (-1: none), heading (-1: none); offsets may pass 2**31.
         columns = [np.empty(count, dtype) for dtype in (np.int32, np.int32, np.int64, np.int64, np.int32, np.int32)]
         self.doc_ids: list[str] = []
         self.headings: list[str] = []
         doc_index: dict[str, int] = {}
-        heading_index: dict[str, int] = {}
+        heading_index: dict[str | None, int] = {None: -1}
         n = 0
-        for chunk_id, doc_id, ordinal, start, end, page, heading in rows:
-            if n == count:
+        for batch in batches:
+            if not batch:
+                continue
+            if n + len(batch) > count:
                 raise ValueError(f"more than the {count} chunk rows counted")
-            self.ids[n] = chunk_id
-            doc = doc_index.get(doc_id)
-            if doc is None:
-                doc = doc_index[doc_id] = len(self.doc_ids)
-                self.doc_ids.append(doc_id)
-            head = -1 if heading is None else heading_index.get(heading)
-            if head is None:
-                head = heading_index[heading] = len(self.headings)
-                self.headings.append(heading)
-            for column, value in zip(columns, (doc, ordinal, start, end, -1 if page is None else page, head)):
-                column[n] = value
-            n += 1
+            ids, docs, ordinals, starts, ends, pages, headings = zip(*batch)
+            for doc in docs:
+                if doc not in doc_index:
+                    doc_index[doc] = len(self.doc_ids)
+                    self.doc_ids.append(doc)
+            for heading in headings:
+                if heading not in heading_index:
+                    heading_index[heading] = len(self.headings)
+                    self.headings.append(heading)
+            part = slice(n, n + len(batch))
+            self.ids[part] = ids
+            for column, values in zip(columns, ([doc_index[d] for d in docs], ordinals, starts, ends,
+                                                [-1 if p is None else p for p in pages],
+                                                [heading_index[h] for h in headings])):
+                column[part] = values
+            n += len(batch)
         if n != count:
             raise ValueError(f"{n} chunk rows read, {count} counted")
+        if count > 1 and not bool(np.all(np.diff(self.ids) > 0)):
+            raise ValueError("chunk ids are not in increasing order")
         self.docs, self.ordinals, self.starts, self.ends, self.pages, self.heading_at = columns
 
     @classmethod
     def read(cls, db) -> "ChunkPositions":
         count = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
         cursor = db.execute('SELECT id, doc_id, ordinal, start, "end", page, heading FROM chunks ORDER BY id')
-
-        def rows():
-            while batch := cursor.fetchmany(READ_ROWS):
-                yield from batch
-
-        return cls(rows(), count)
+        return cls(iter(lambda: cursor.fetchmany(READ_ROWS), []), count)
 
     def __len__(self) -> int:
         return len(self.ids)

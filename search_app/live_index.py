@@ -120,17 +120,19 @@ class LiveIndex:
 
     def _live(self, generation: Generation) -> Live:
         searcher = Searcher(generation, self.embedder, self.stages, executor=self.executor, encoder=self.encoder)
-        # Read here, before the swap, so no question waits for them: the terms sorted (the
-        # unknown-word check reads them) and every chunk's place (ranking reads it).
+        # Sorted here, before the swap, so no question waits for it (the unknown-word check reads it).
         searcher.stats.sorted_terms()
-        generation.positions()
         return Live(generation, searcher)
 
     def _open(self, name: str) -> Generation:
         path = self.index_dir.path / name
         if not path.is_dir():
             raise CorruptIndex(path, "CURRENT names it, but the folder does not exist")
-        return Generation.open(path, expect_model=self.embedder.name, expect_dimension=self._embedder_dimension())
+        generation = Generation.open(path, expect_model=self.embedder.name, expect_dimension=self._embedder_dimension())
+        # Every chunk's place in memory (ranking reads it on every search), read before the
+        # swap so that no question waits for it; a table that cannot give it is damage.
+        generation.positions()
+        return generation
 
     def _open_older(self, name: str) -> Generation | None:
         """The newest generation older than `name` that opens and verifies, if any."""

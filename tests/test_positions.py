@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from indexer.build import build_index
+from indexer.errors import CorruptIndex
 from indexer.generation import open_current
 from indexer.models import ChunkSpan
 from indexer.positions import ChunkPositions
@@ -26,13 +29,16 @@ def test_every_chunk_is_where_the_table_says(generation):
     stored = stored_spans(generation)
     assert len(stored) > 20 and len({s.doc_id for s in stored.values()}) > 1
     assert any(s.heading for s in stored.values()) and any(s.heading is None for s in stored.values())
-    assert generation.chunk_spans(list(stored)) == stored
+    assert generation.chunk_spans(list(stored)) == stored  # from SQLite: positions not read yet
+    assert generation._positions is None
     assert len(generation.positions()) == len(stored)
+    assert generation.chunk_spans(list(stored)) == stored  # from memory
 
 
 def test_a_few_ids_in_any_order_and_unknown_ids_left_out(generation):
     stored = stored_spans(generation)
     some = sorted(stored)[::7][::-1]
+    generation.positions()
     found = generation.chunk_spans([*some, max(stored) + 1, -5])
     assert found == {i: stored[i] for i in some}
     assert generation.chunk_spans([]) == {}
@@ -40,20 +46,35 @@ def test_a_few_ids_in_any_order_and_unknown_ids_left_out(generation):
 
 def test_pages_and_headings_that_are_none_stay_none():
     rows = [(3, "a", 0, 0, 10, None, None), (7, "a", 1, 8, 20, 2, "Intro"), (9, "b", 0, 0, 5, 1, "Intro")]
-    positions = ChunkPositions(iter(rows), 3)
+    positions = ChunkPositions([rows[:2], [], rows[2:]], 3)  # read in batches, an empty one too
     assert positions.spans([9, 3, 7]) == {r[0]: ChunkSpan(*r) for r in rows}
     assert positions.headings == ["Intro"]  # one copy of a heading many chunks share
-    assert ChunkPositions(iter([]), 0).spans([1]) == {}
+    assert ChunkPositions([], 0).spans([1]) == {}
 
 
-def test_rows_that_do_not_match_their_count_are_refused():
+def test_rows_that_do_not_match_their_count_or_order_are_refused():
+    one, two = (1, "a", 0, 0, 1, None, None), (2, "a", 1, 1, 2, None, None)
     with pytest.raises(ValueError, match="1 chunk rows read, 2 counted"):
-        ChunkPositions(iter([(1, "a", 0, 0, 1, None, None)]), 2)
+        ChunkPositions([[one]], 2)
     with pytest.raises(ValueError, match="more than the 1"):
-        ChunkPositions(iter([(1, "a", 0, 0, 1, None, None), (2, "a", 1, 1, 2, None, None)]), 1)
+        ChunkPositions([[one, two]], 1)
+    with pytest.raises(ValueError, match="increasing order"):
+        ChunkPositions([[two, one]], 2)
 
 
 def test_a_served_generation_has_its_positions_read_before_any_search(generation, fake_embedder):
     live = LiveIndex(generation.path.parent, fake_embedder)
     assert live.refresh()
     assert live.current().generation._positions is not None
+
+
+def test_positions_that_cannot_be_read_are_damage_and_not_served(generation, fake_embedder, monkeypatch):
+    def broken(db):
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(ChunkPositions, "read", broken)
+    with pytest.raises(CorruptIndex, match="chunk positions cannot be read"):
+        generation.positions()
+    live = LiveIndex(generation.path.parent, fake_embedder)
+    assert not live.refresh()
+    assert "chunk positions cannot be read" in str(live.problem)
