@@ -184,6 +184,13 @@ def measure_query_threads(options: dict, int8_file: Path, queries: list[str], ga
     return found
 
 
+def write_both(name: str, found: dict) -> None:
+    """A results file of figures measured on both ONNX precisions."""
+    out = RESULTS.with_name(name)
+    write_results(out, found, encoder={"kind": "minilm, minilm-int8", "backend": "onnxruntime", "precision": "fp32, int8"})
+    print(f"written to {out.relative_to(ROOT)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=0, help="documents to encode (0: all)")
@@ -202,18 +209,11 @@ def main() -> None:
     if args.run_tokens:
         budgets = [int(b) for b in args.run_tokens.split(",")]
         found = measure_run_tokens(budgets, load_docs(args.scifact, args.docs or 400)[1], args.batch, options, int8_file)
-        out = RESULTS.with_name("run_tokens.json")
-        write_results(out, found, encoder={"kind": "minilm, minilm-int8", "backend": "onnxruntime",
-                                           "precision": "fp32, int8"})
-        print(f"written to {out.relative_to(ROOT)}")
+        write_both("run_tokens.json", found)
         return
     if args.query_threads is not None:
         queries = list(load_scifact(args.scifact, "test")[0].values())
-        found = measure_query_threads(options, int8_file, queries, args.query_threads)
-        out = RESULTS.with_name("query_threads.json")
-        write_results(out, found, encoder={"kind": "minilm, minilm-int8", "backend": "onnxruntime",
-                                           "precision": "fp32, int8"})
-        print(f"written to {out.relative_to(ROOT)}")
+        write_both("query_threads.json", measure_query_threads(options, int8_file, queries, args.query_threads))
         return
     int8 = FileEmbedder(int8_file, **options)
     ids, texts = load_docs(args.scifact, args.docs)

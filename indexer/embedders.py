@@ -7,13 +7,13 @@
                   same name, so an index built by one is searched by the other
     minilm-bf16   sentence-transformers with bf16 weights: on CPUs with AMX or AVX512-BF16 a
                   SciFact build in 0.46x plain encode's time with fp32's search quality, but a
-                  query encoded in 6.6 ms against minilm's 3.3 and a 5 s cold start (torch);
+                  query encoded in 6.6 ms against minilm's 3.2 and a 5 s cold start (torch);
                   emulated, ~7x slower, elsewhere. Its own model name, as for int8
     fake          deterministic hashing, no model (tests and demos)
     auto          chosen once per machine by its CPU: minilm-int8 where it has VNNI (AVX512-VNNI,
                   AVX-VNNI or AMX-INT8: int8 products in hardware), minilm elsewhere. On an AMX
                   Xeon int8 built SciFact in 0.46x plain encode's time (bf16 too) and encodes a
-                  query in 1.8 ms (fp32 3.3, bf16 6.6) with fp32's held-out answer accuracy and
+                  query in 1.9 ms (fp32 3.2, bf16 6.6) with fp32's held-out answer accuracy and
                   hybrid nDCG@10 (+0.0003), held-out hit@1 up to -0.033
                   (bench/results/quality-test-int8.json). bf16 is never
                   chosen for you: no faster to build there, slower to query, and torch at start.
@@ -86,9 +86,11 @@ def _onnx_int8(options: EmbedderOptions) -> Embedder:
     from .onnx_model import OnnxEmbedder
 
     cache = options.model_cache or model_cache_dir({})
-    # A query on one thread: as fast as on two back to back, twice as fast after a pause
-    # (OnnxEmbedder.embed_query; bench/precision.py's query table). fp32 keeps all threads for
-    # queries too: one thread there costs ~2 ms a query.
+    # A query on one thread: about as fast as on two back to back, twice as fast after a pause
+    # (OnnxEmbedder.embed_query; bench/results/query_threads.json). fp32 keeps all threads for
+    # queries: one thread there is 2.7 ms slower back to back (5.88 against 3.15 ms) though 3.4
+    # ms faster after a 0.2 s pause (7.86 against 11.27), and over HTTP the paused gain shrank
+    # to ~1 ms while the back-to-back loss stayed.
     return OnnxEmbedder(bundled_model_path(), cache, INT8_MODEL_NAME, batch_size=options.batch_size,
                         threads=options.threads, precision="int8", query_threads=1)
 

@@ -168,30 +168,40 @@ class OnnxEmbedder(BatchEmbedder):
         import onnxruntime
 
         options = self._session_options(threads)
-        target = cached_model_file(self.model_path, self.cache_dir)
-        if not target.exists():
-            log.info("exporting %s to ONNX at %s (once)", self.model_path.name, target)
-            export_onnx(self.model_path, target)
-        if self.precision == "int8":
-            target = int8_model_file(target)
+        target = self._model_file()
         try:
             return onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a damaged cache file: export again rather than fail for good
             log.warning("cached ONNX model %s unusable (%s); exporting again", target, exc)
-            export_onnx(self.model_path, target)
-            return onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
+            return onnxruntime.InferenceSession(str(self._model_file(again=True)), options,
+                                                providers=["CPUExecutionProvider"])
+
+    def _model_file(self, again: bool = False) -> Path:
+        """The cached export of this precision, made on first use (`again`: made anew, the
+        fp32 export and, for int8, the quantized file derived from it)."""
+        fp32 = cached_model_file(self.model_path, self.cache_dir)
+        if again or not fp32.exists():
+            log.info("exporting %s to ONNX at %s", self.model_path.name, fp32)
+            export_onnx(self.model_path, fp32)
+        if self.precision != "int8":
+            return fp32
+        if again:
+            int8_model_file(fp32).unlink(missing_ok=True)
+        return int8_model_file(fp32)
 
     def embed_query(self, text: str) -> np.ndarray:
         """One query's vector. With `query_threads`, on its own session of that many threads:
         a query of ~20 tokens keeps int8's matrix products so short that a second thread adds
         only its wake-up, which a searcher waiting between queries pays in full (int8 on an AMX
-        Xeon: 1.81 ms a query on one thread against 1.74 on two back to back, 3.6 against 7.4
-        at one query every 0.2 s), and the other core stays free for the search's keyword half."""
+        Xeon: 1.94 ms a query on one thread against 1.82 on two back to back, 3.69 against 7.59
+        after a 0.2 s pause: bench/results/query_threads.json), and the other core stays free
+        for the search's keyword half."""
         session = self.session
         if self.query_threads:
-            with self._query_lock:
-                if self._query_session is None:
-                    self._query_session = self._open_session(self.query_threads)
+            if self._query_session is None:
+                with self._query_lock:
+                    if self._query_session is None:
+                        self._query_session = self._open_session(self.query_threads)
             session = self._query_session
         return self.encode_batch([text], None, session)[0][0]
 

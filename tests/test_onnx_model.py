@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from indexer.embedder import MODEL_NAME, bundled_model_path
-from indexer.onnx_model import OnnxEmbedder, cached_model_file
+from indexer.onnx_model import OnnxEmbedder, cached_model_file, int8_model_file
 from indexer.torch_model import SentenceTransformerEmbedder
 
 pytestmark = pytest.mark.model
@@ -182,11 +182,23 @@ def test_a_query_on_its_own_one_thread_session_gets_the_same_vector(onnx, cache)
     assert OnnxEmbedder(bundled_model_path(), cache, MODEL_NAME, threads=1, query_threads=1).query_threads is None
 
 
-def test_the_int8_kind_encodes_queries_on_one_thread(tmp_path):
+def test_the_int8_kind_encodes_queries_on_one_thread(cache):
     from indexer.embedders import make_embedder
 
-    int8 = make_embedder("minilm-int8", model_cache=tmp_path, threads=2)
+    int8 = make_embedder("minilm-int8", model_cache=cache, threads=2)
     vector = int8.embed_query(TEXTS[0])
     inner = int8._get()
     assert inner.query_threads == 1 and inner._query_session is not None
     np.testing.assert_allclose(inner.encode_batch([TEXTS[0]], None)[0][0], vector, atol=1e-5)
+
+
+def test_a_damaged_int8_file_is_made_again_with_int8_weights(onnx, cache):
+    # Writing the fp32 export under the int8 file's name would serve fp32 vectors under the
+    # int8 model name: the damaged file must be quantized again.
+    int8_file = int8_model_file(cached_model_file(bundled_model_path(), cache))
+    expected = OnnxEmbedder(bundled_model_path(), cache, MODEL_NAME, precision="int8").embed_query(TEXTS[0])
+    assert not np.allclose(expected, onnx.embed_query(TEXTS[0]), atol=1e-4)  # int8 differs from fp32
+    int8_file.write_bytes(b"not an onnx graph")
+    again = OnnxEmbedder(bundled_model_path(), cache, MODEL_NAME, precision="int8")
+    np.testing.assert_allclose(again.embed_query(TEXTS[0]), expected, atol=1e-6)
+    assert int8_file.stat().st_size < cached_model_file(bundled_model_path(), cache).stat().st_size / 2
