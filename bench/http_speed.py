@@ -237,7 +237,7 @@ def main() -> None:
     warmup, sparse_queries = unseen[: args.warmup], unseen[args.warmup : args.warmup + args.sparse]
     index = args.index or scifact_index(args.scifact, make_embedder(args.embedder))
     generation = open_current(index)
-    generation.positions()  # as the server reads them before serving (LiveIndex._open)
+    generation.positions()  # as the server reads them once it serves (live_index.read_positions_later)
     counts = generation.counts()
     print(f"index {index}: {counts.get('documents')} documents, {counts.get('chunks')} chunks, "
           f"vectors {generation.manifest.get('vector_index', {}).get('kind')}; "

@@ -29,7 +29,7 @@ Measured, each phase bounded by a deadline, progress on stderr:
   @100 of the generation's FAISS index against exact search = numpy brute force over the vectors
   stored in index.sqlite, read in blocks.
 - search, in a fresh child process: VmRSS/VmHWM (/proc/self/status) after imports, after
-  Generation.open and reading its chunk positions (as a server does before serving), after the model loads, after 100 warm-up queries (non-test SciFact claims,
+  Generation.open and reading its chunk positions (as a server does once it serves), after the model loads, after 100 warm-up queries (non-test SciFact claims,
   hybrid) and after the test queries; then one pass over the 300 test queries per figure: the
   query embedding, Searcher.search k=10 in semantic, keyword and hybrid mode (the query vector is
   then in the Searcher's cache, so these are search without embedding; a query comes back only
@@ -497,7 +497,7 @@ def child_main(job_path: Path) -> None:
     generation = Generation.open(Path(job["generation"]))
     out["open_ms"] = round(1000 * (time.perf_counter() - t0), 1)
     t0 = time.perf_counter()
-    generation.positions()  # as a server reads them before serving (LiveIndex._open)
+    generation.positions()  # as a server reads them once it serves (live_index.read_positions_later)
     out["positions_ms"] = round(1000 * (time.perf_counter() - t0), 1)
     out["keyword_engine"] = "FTS5" if generation.keyword_index is None else "impact index"
     out["memory_mb"]["after_open"] = memory_mb()

@@ -255,7 +255,7 @@ class Generation:
 
     def chunk_spans(self, ids) -> dict[int, ChunkSpan]:
         """Where each chunk sits, by id, without reading texts: from memory once positions()
-        has read them (a server does, before serving), else from SQLite (a one-off search)."""
+        has read them (a server does, in the background), else from SQLite (a one-off search)."""
         if self._positions is not None:
             return self._positions.spans(ids)
         return {r[0]: ChunkSpan(*r) for r in self._by_ids(

@@ -4,7 +4,8 @@ DocumentMatch reranker), which SQLite answered with a query and a ChunkSpan buil
 in-process hybrid search on SciFact p50 9.08 -> 8.59 ms with the arrays (fp32, one process);
 at 1M chunks semantic 2.84 -> 2.64 ms, hybrid 10.90 -> 10.45. The cost: ~65 MB at 1M chunks
 (40 bytes of arrays a chunk, plus the document ids and headings) and one scan of the chunks
-table, 3.3 s at 1M, which a server pays before it serves the generation (LiveIndex._open)."""
+table, 3.3 s at 1M with the table in the page cache (9 s from disk), which a server does in the
+background once it serves the generation (live_index.read_positions_later)."""
 
 from __future__ import annotations
 

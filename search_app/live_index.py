@@ -59,6 +59,21 @@ class Problem:
         return f"{self.reason}; {self.hint}"
 
 
+def read_positions_later(generation: Generation) -> threading.Thread:
+    """Every chunk's place into memory (ranking reads it on every search), in the background:
+    at a million chunks it is a 3-9 s scan of the chunks table, which neither a start-up nor a
+    swap should wait for; until it is done, and if it fails, searches read them from SQLite."""
+    def read() -> None:
+        try:
+            generation.positions()
+        except IndexerError as exc:
+            log.error("%s; searches keep reading chunk positions from SQLite", exc)
+
+    thread = threading.Thread(target=read, name=f"positions-{generation.name}", daemon=True)
+    thread.start()
+    return thread
+
+
 class LiveIndex:
     """Holds the live pair; `refresh()` looks at index/CURRENT and swaps when it moved."""
 
@@ -122,17 +137,14 @@ class LiveIndex:
         searcher = Searcher(generation, self.embedder, self.stages, executor=self.executor, encoder=self.encoder)
         # Sorted here, before the swap, so no question waits for it (the unknown-word check reads it).
         searcher.stats.sorted_terms()
+        read_positions_later(generation)
         return Live(generation, searcher)
 
     def _open(self, name: str) -> Generation:
         path = self.index_dir.path / name
         if not path.is_dir():
             raise CorruptIndex(path, "CURRENT names it, but the folder does not exist")
-        generation = Generation.open(path, expect_model=self.embedder.name, expect_dimension=self._embedder_dimension())
-        # Every chunk's place in memory (ranking reads it on every search), read before the
-        # swap so that no question waits for it; a table that cannot give it is damage.
-        generation.positions()
-        return generation
+        return Generation.open(path, expect_model=self.embedder.name, expect_dimension=self._embedder_dimension())
 
     def _open_older(self, name: str) -> Generation | None:
         """The newest generation older than `name` that opens and verifies, if any."""

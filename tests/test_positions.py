@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 import pytest
 
@@ -11,7 +12,7 @@ from indexer.errors import CorruptIndex
 from indexer.generation import open_current
 from indexer.models import ChunkSpan
 from indexer.positions import ChunkPositions
-from search_app.live_index import LiveIndex
+from search_app.live_index import LiveIndex, read_positions_later
 
 
 @pytest.fixture
@@ -62,19 +63,24 @@ def test_rows_that_do_not_match_their_count_or_order_are_refused():
         ChunkPositions([[two, one]], 2)
 
 
-def test_a_served_generation_has_its_positions_read_before_any_search(generation, fake_embedder):
+def test_a_served_generation_reads_its_positions_in_the_background(generation, fake_embedder):
     live = LiveIndex(generation.path.parent, fake_embedder)
     assert live.refresh()
-    assert live.current().generation._positions is not None
+    served = live.current().generation
+    for thread in threading.enumerate():
+        if thread.name == f"positions-{served.name}":
+            thread.join(timeout=30)
+    assert served._positions is not None and len(served._positions) == len(stored_spans(served))
 
 
-def test_positions_that_cannot_be_read_are_damage_and_not_served(generation, fake_embedder, monkeypatch):
+def test_positions_that_cannot_be_read_are_named_and_searches_go_on(generation, fake_embedder, monkeypatch, caplog):
     def broken(db):
         raise sqlite3.DatabaseError("database disk image is malformed")
 
     monkeypatch.setattr(ChunkPositions, "read", broken)
     with pytest.raises(CorruptIndex, match="chunk positions cannot be read"):
         generation.positions()
-    live = LiveIndex(generation.path.parent, fake_embedder)
-    assert not live.refresh()
-    assert "chunk positions cannot be read" in str(live.problem)
+    read_positions_later(generation).join(timeout=30)
+    assert "chunk positions cannot be read" in caplog.text and "from SQLite" in caplog.text
+    stored = stored_spans(generation)
+    assert generation._positions is None and generation.chunk_spans(list(stored)) == stored
