@@ -22,7 +22,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCIFACT = ROOT.parent / "shared" / "benchmarks" / "scifact"
-CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "statement-search" / "bench"
+# A blank XDG_CACHE_HOME counts as unset, as for the model cache (indexer/host.py): Path("")
+# would put the bench indexes in the working directory.
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache") / "statement-search" / "bench"
 # Bounds for the server helpers: no request may hang a run, no start may wait for ever.
 REQUEST_TIMEOUT_S = 30.0
 START_DEADLINE_S = 180.0
