@@ -21,7 +21,7 @@ alone allows on this machine.
   query the server embeds afresh (a query comes back only after 1104 others). `--queries test`
   uses the 300 test claims: the cached path, for comparison.
 - limit: queries/s that the query embedding alone allows, in this process with the same
-  embedder the server uses (indexer.embedder.make_embedder("minilm"), embed_query), over the
+  embedder the server uses (make_embedder(--embedder), "minilm" unless given; embed_query), over the
   same claims: one thread, and two threads in parallel (the encoder releases the GIL), each
   for a bounded time, before the server starts and again after it stopped. The ratio
   load requests/s / embedding-only queries/s (the better of one or two threads, mean of the
@@ -62,7 +62,7 @@ from bench.common import (  # noqa: E402
     scifact_index,
     tree_rss_mb,
 )
-from bench.machine import write_results  # noqa: E402
+from bench.machine import encoder_info, write_results  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 
 ENDPOINTS = {
@@ -270,6 +270,9 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2",
                         help="comma-separated server process counts to load in turn (default 1,2)")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--embedder", default="minilm",
+                        help="the servers' and the limit's embedder kind (minilm-int8, ...), with its own XDG_CACHE_HOME "
+                             "as for bench/quality.py; results go to load-<kind>.json")
     args = parser.parse_args()
 
     connections = [int(c) for c in args.connections.split(",") if c.strip()]
@@ -287,7 +290,7 @@ def main() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
     queries = scifact_claims(args.scifact) if args.queries == "all" else list(load_scifact(args.scifact, "test")[0].values())
-    index = args.index or scifact_index(args.scifact, make_embedder("minilm"))
+    index = args.index or scifact_index(args.scifact, make_embedder(args.embedder))
     endpoints = ["search", "ask"] if args.ask else ["search"]
     print(f"index {index}; {len(queries)} distinct queries ({args.queries}); connections {connections}, "
           f"{args.duration} s each; endpoints {endpoints}", file=sys.stderr)
@@ -295,8 +298,8 @@ def main() -> None:
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
-    embedder = make_embedder("minilm")
-    single_core_embedder = make_embedder("minilm", threads=1)
+    embedder = make_embedder(args.embedder)
+    single_core_embedder = make_embedder(args.embedder, threads=1)
     for q in queries[-20:]:  # load the model and warm up (claims the limit measures last, if at all)
         embedder.embed_query(q)
         single_core_embedder.embed_query(q)
@@ -320,7 +323,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ss-bench-load-") as tmp:
         tmp_path = Path(tmp)
         for workers in worker_counts:
-            server = Server(index, tmp_path, workers, WORKERS=str(workers))
+            server = Server(index, tmp_path, workers, WORKERS=str(workers), EMBEDDER=args.embedder)
             try:
                 print(f"server ({workers} worker(s)): starting on port {server.port} ...", file=sys.stderr)
                 results.setdefault("cold_start", {})[f"workers_{workers}"] = server.start(queries[0])
@@ -367,8 +370,9 @@ def main() -> None:
     results["server_rss"] = rss_log
     results["all_clean"] = all(r["non_200"] == 0 and r["socket_errors_total"] == 0 for r in runs)
 
-    out = args.out or ROOT / "bench" / "results" / "load.json"
-    write_results(out, results)
+    suffix = "" if args.embedder == "minilm" else f"-{args.embedder}"
+    out = args.out or ROOT / "bench" / "results" / f"load{suffix}.json"
+    write_results(out, results, encoder=encoder_info(args.embedder))
 
     print()
     print(f"SciFact, {len(queries)} distinct claims ({args.queries}), wrk -t1, {args.duration} s per row; "
