@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.machine import encoder_info, write_results  # noqa: E402
+from bench.machine import encoder_info, results_file, write_results  # noqa: E402
 
 DEFAULT_SCIFACT = ROOT.parent / "shared" / "benchmarks" / "scifact"
 
@@ -105,8 +105,7 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="instead: print a cProfile of building the first N documents")
     args = parser.parse_args()
-    suffix = "" if args.embedder == "minilm" else f"-{args.embedder}"
-    args.out = args.out or ROOT / "bench" / "results" / f"build_speed{suffix}.json"
+    args.out = args.out or results_file("build_speed", args.embedder)
     if args.profile:
         profile_build(args.scifact, args.profile)
         return

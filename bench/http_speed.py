@@ -59,7 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import DEFAULT_SCIFACT, REQUEST_TIMEOUT_S, Server, load_scifact, scifact_index  # noqa: E402
-from bench.machine import encoder_info, write_results  # noqa: E402
+from bench.machine import encoder_info, results_file, write_results  # noqa: E402
 from indexer.embedder import bundled_model_path  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
@@ -357,8 +357,7 @@ def main() -> None:
         "first_answer_median_s": round(float(np.median([c["first_answer_s"] for c in cold])), 3) if cold else None,
     }
 
-    suffix = "" if args.embedder == "minilm" else f"-{args.embedder}"
-    out = args.out or ROOT / "bench" / "results" / f"http_speed{suffix}.json"
+    out = args.out or results_file("http_speed", args.embedder)
     write_results(out, results, encoder=encoder_info(args.embedder))
 
     labels = {

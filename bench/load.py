@@ -62,7 +62,7 @@ from bench.common import (  # noqa: E402
     scifact_index,
     tree_rss_mb,
 )
-from bench.machine import encoder_info, write_results  # noqa: E402
+from bench.machine import encoder_info, results_file, write_results  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 
 ENDPOINTS = {
@@ -370,8 +370,7 @@ def main() -> None:
     results["server_rss"] = rss_log
     results["all_clean"] = all(r["non_200"] == 0 and r["socket_errors_total"] == 0 for r in runs)
 
-    suffix = "" if args.embedder == "minilm" else f"-{args.embedder}"
-    out = args.out or ROOT / "bench" / "results" / f"load{suffix}.json"
+    out = args.out or results_file("load", args.embedder)
     write_results(out, results, encoder=encoder_info(args.embedder))
 
     print()

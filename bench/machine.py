@@ -34,6 +34,11 @@ def encoder_info(kind: str) -> dict:
             "precision": name.rpartition("+")[2] if "+" in name else "fp32"}
 
 
+def results_file(stem: str, kind: str) -> Path:
+    """bench/results/<stem>.json for the default embedder, <stem>-<kind>.json for another."""
+    return Path(__file__).resolve().parent / "results" / (f"{stem}.json" if kind == "minilm" else f"{stem}-{kind}.json")
+
+
 def cpu() -> dict:
     model = platform.processor() or platform.machine()
     try:

@@ -267,7 +267,7 @@ class Generation:
             with self._positions_lock:
                 if self._positions is None:
                     try:
-                        self._positions = ChunkPositions.read(self.db)
+                        self._positions = ChunkPositions.read(self.db, self.chunk_count)
                     except (sqlite3.DatabaseError, ValueError) as exc:
                         raise CorruptIndex(self.path, f"chunk positions cannot be read ({exc})") from None
         return self._positions

@@ -153,8 +153,7 @@ class OnnxEmbedder(BatchEmbedder):
         self._query_session = None
         self._query_lock = threading.Lock()
 
-    @staticmethod
-    def _session_options(threads: int):
+    def _open_session(self, threads: int):
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
@@ -162,12 +161,6 @@ class OnnxEmbedder(BatchEmbedder):
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # warnings about unused initialisers are noise
-        return options
-
-    def _open_session(self, threads: int):
-        import onnxruntime
-
-        options = self._session_options(threads)
         target = self._model_file()
         try:
             return onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])

@@ -61,8 +61,8 @@ class ChunkPositions:
         self.docs, self.ordinals, self.starts, self.ends, self.pages, self.heading_at = columns
 
     @classmethod
-    def read(cls, db) -> "ChunkPositions":
-        count = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    def read(cls, db, count: int) -> "ChunkPositions":
+        """The `count` rows of the chunks table (a Generation knows it: open() checked it)."""
         cursor = db.execute('SELECT id, doc_id, ordinal, start, "end", page, heading FROM chunks ORDER BY id')
         return cls(iter(lambda: cursor.fetchmany(READ_ROWS), []), count)
 

@@ -74,7 +74,7 @@ def test_a_served_generation_reads_its_positions_in_the_background(generation, f
 
 
 def test_positions_that_cannot_be_read_are_named_and_searches_go_on(generation, fake_embedder, monkeypatch, caplog):
-    def broken(db):
+    def broken(db, count):
         raise sqlite3.DatabaseError("database disk image is malformed")
 
     monkeypatch.setattr(ChunkPositions, "read", broken)
