@@ -163,10 +163,29 @@ def answer_question(searcher, request: SearchRequest, model: AnswerModel) -> Ask
     started = time.perf_counter()
     result = searcher.search(request)
     answer = extract_answer(searcher.evidence, request.query, result.hits, model)
-    if answer is not None:  # the sentence's own paragraph, not its passage's first
+    passages = result.hits
+    if answer is not None:
+        passages = lead_with_answer(passages, answer)
+        # the sentence's own paragraph, not its passage's first
         answer = replace(answer, citation=searcher.documents.locate(answer.citation))
     took = (time.perf_counter() - started) * 1000
-    return AskResult(result.query, round(took, 2), answer, result.hits, result.generation, result.total, result.facets)
+    return AskResult(result.query, round(took, 2), answer, passages, result.generation, result.total, result.facets)
+
+
+def lead_with_answer(hits: list[Hit], answer: Answer) -> list[Hit]:
+    """The passages with the one the answer is quoted from first, ranks renumbered, scores kept.
+    The reader sees the answer's passage where the card says the answer is; and having read
+    the passages for a sentence that holds what was asked, the answer's passage is more often
+    the right one than the fused ranking's first (dev: hit@1 own 0.800 -> 0.883, dev2 0.754 ->
+    0.857, no question's right first passage lost). Only when answering: a declined question's
+    best sentence is no evidence (always leading with it lost 3 right first passages on dev2)."""
+    c = answer.citation
+    at = next((i for i, h in enumerate(hits) if h.citation.doc_id == c.doc_id
+               and h.citation.start <= c.start < h.citation.end), None)
+    if not at:  # already first, or (never expected) not among the passages
+        return hits
+    order = [hits[at], *hits[:at], *hits[at + 1:]]
+    return [replace(hit, rank=rank) for hit, rank in zip(order, sorted(h.rank for h in hits))]
 
 
 def extract_answer(evidence: AnswerEvidence, question: str, hits: list[Hit], model: AnswerModel) -> Answer | None:

@@ -170,7 +170,8 @@ class AskOut(BaseModel):
     query: str
     took_ms: float
     answer: AnswerOut | None = Field(description="null when nothing in the statements answers: no guessing.")
-    passages: list[ResultOut]
+    passages: list[ResultOut] = Field(description="Ranked as /api/search ranks them, except that the passage the "
+                                                   "answer is quoted from comes first (ranks renumbered, its score kept).")
 
 
 class DifferenceOut(BaseModel):

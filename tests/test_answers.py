@@ -249,3 +249,50 @@ def test_an_acronym_is_mentioned_where_the_words_it_abbreviates_are():
     assert {"som", "vsom", "wg", "tip", "tp"} <= found
     assert "cs" in found and "xyz" not in found
     assert initialisms("no capitals here") == set()
+
+
+def _hit(rank: int, doc_id: str, start: int, end: int):
+    from search_app.results import Citation, Hit
+
+    citation = Citation(doc_id, "t", None, "s", None, None, start, end, "/u")
+    return Hit(rank, 1.0 / rank, f"{doc_id}:{rank}", "x" * (end - start), citation)
+
+
+def test_the_passage_the_answer_is_quoted_from_leads_with_its_score_kept():
+    from dataclasses import replace
+
+    from search_app.answers import Answer, lead_with_answer
+
+    hits = [_hit(11, "a", 0, 100), _hit(12, "b", 0, 100), _hit(13, "a", 100, 200), _hit(14, "c", 0, 50)]
+    answer = Answer("sentence", 0.9, replace(hits[2].citation, start=150, end=170))
+    led = lead_with_answer(hits, answer)
+    assert [h.chunk_id for h in led] == ["a:13", "a:11", "b:12", "c:14"]
+    assert [h.rank for h in led] == [11, 12, 13, 14]  # a later page's ranks stay its own
+    assert [h.score for h in led] == [hits[2].score, hits[0].score, hits[1].score, hits[3].score]
+    # Already first, or (never expected) quoted from no passage: the order stands.
+    assert lead_with_answer(hits, replace(answer, citation=replace(answer.citation, start=5))) == hits
+    assert lead_with_answer(hits, replace(answer, citation=replace(answer.citation, doc_id="z"))) == hits
+
+
+def test_an_answered_question_lists_the_answers_passage_first(built, monkeypatch):
+    from dataclasses import replace
+
+    question = "When did the Working Group meet in Bangkok?"
+    search = built.search
+    # The fused ranking's first two swapped: the answering passage comes second.
+    monkeypatch.setattr(built, "search", lambda request: replace(
+        result := search(request), hits=[*result.hits[1::-1], *result.hits[2:]]))
+    swapped = built.search(SearchRequest(question, k=5)).hits
+    # The fake embedder's vectors leave the confidence low: answer whatever it is.
+    model = replace(default_answer_model(), min_confidence=0.0)
+    result = answer_question(built, SearchRequest(question, k=5), model)
+    assert result.answer is not None and result.answer.span.text == "7 November 2023"
+
+    def holds_answer(hit) -> bool:
+        c = hit.citation
+        return c.doc_id == result.answer.citation.doc_id and c.start <= result.answer.citation.start < c.end
+
+    assert not holds_answer(swapped[0]) and holds_answer(result.passages[0])
+    assert [h.rank for h in result.passages] == sorted(h.rank for h in swapped)
+    rest = [h.chunk_id for h in swapped if h.chunk_id != result.passages[0].chunk_id]
+    assert [h.chunk_id for h in result.passages[1:]] == rest  # the others in their order
