@@ -1,6 +1,7 @@
 """What sort of thing a question asks for: a date, a year, an amount, a number, a list, a
-place, an organisation, a person, who did it ("agent"), a reason, an acronym's long form, or
-nothing in particular (None: a "what" question answered by a clause, or a bare keyword query).
+place, the name of a document, plan or law ("title"), how often ("frequency"), an
+organisation, a person, who did it ("agent"), a reason, an acronym's long form, or nothing in
+particular (None: a "what" question answered by a clause, or a bare keyword query).
 The span finders (spans.py) and the answer picker read it."""
 
 from __future__ import annotations
@@ -13,6 +14,13 @@ import re
 DEFINITION_CUE = re.compile(r"\b(stands? for|abbreviat\w*|acronym|full (name|form)|short for|meaning|means?)\b", re.I)
 # "which (two / tech / civil society) ...", but not "what did members ...": no verb in between.
 _ADJ = r"(?:(?!(?:did|do|does|is|was|were|are|has|have|had|will|would|can|could|should)\b)[\w'’-]+\s+){0,3}"
+
+
+# What a named document, plan or law is asked for by: "which strategy", "what law", "which two
+# policy guides" (the answer is its name: "Adelaide Strategy for Cooperation").
+TITLE_NOUNS = (r"strateg(?:y|ies)|guides?|plans?|declarations?|frameworks?|acts?|laws?|conventions?|protocols?|"
+               r"reports?|toolkits?|checklists?|initiatives?|forums?|taskforces?|projects?|campaigns?|"
+               r"guidelines|handbooks?|manuals?|roadmaps?|agendas?|publications?|titles?|topic")
 
 
 def answer_kind(question: str) -> str | None:
@@ -29,6 +37,7 @@ def answer_kind(question: str) -> str | None:
         ("amount", r"\bhow much (money|funding|fund\w*)\b|\b(what|which) (amount|sum|budget|funding)\b|\bbudget\b"
                    r"|\bcontribution\b|\bhow much (did|was|were|has|have|will)\b.*\b(pledge\w*|fund\w*|budget\w*|cost\w*|"
                    r"allocat\w*|provid\w*|contribut\w*|commit\w*|spen[dt])\b"),
+        ("frequency", r"\bhow (often|frequently)\b|\b(what|which|at what) (frequency|intervals?)\b"),
         ("number", r"\bhow (many|much|long|old)\b|\b(what|which) (number|percentage|share|proportion)\b"
                    r"|^\s*(number|count|total) of\b"),
         ("list", rf"\b(which|what|name the|list the|in which) {_ADJ}(countries|states|nations|members|organi[sz]ations|"
@@ -39,6 +48,7 @@ def answer_kind(question: str) -> str | None:
         ("organisation", rf"\b(which|what) {_ADJ}(organi[sz]ation|agency|body|institution|ministry|office|department|"
                          r"group|entity|partner|foundation|company|programme|program|platform|mechanism|fund)\b"
                          r"|\bwhich un\b|\bwhat is (?:it|the [\w\s-]+) called\b"),
+        ("title", rf"\b(which|what) {_ADJ}({TITLE_NOUNS})\b|\brenamed\b|\b(en)?titled\b"),
         ("person", rf"\b(which|what) {_ADJ}(minister|ambassador|official|secretary|director|person|chair|co-chair|"
                    r"officer|head|speaker|representative|co-manager|manager|author|president|judge)\b"
                    r"|\bname of the (minister|ambassador|director|official|chair)\b|^\s*name the\b"),

@@ -27,6 +27,7 @@ from .closeness import (
     not_in_question,
     shares_stem,
 )
+from .what_spans import frequency_span, title_span
 from .span_patterns import (
     ACRONYM,
     AMOUNT,
@@ -383,6 +384,8 @@ def _clause(question: str, sentence: str) -> Span:
         return whole
     rest = words[last + 1 :]
     while rest and rest[0].group(0).lower() in STOPWORDS | {"to", "that", "as"}:
+        if len(rest) > 1 and rest[0].group(0).lower() == "at" and rest[1].group(0).lower() in ("least", "most"):
+            break  # "at least 50,000 Taka": the bound is part of the answer
         rest = rest[1:]
     if len(rest) < 2:
         return whole
@@ -394,4 +397,7 @@ def _clause(question: str, sentence: str) -> Span:
 
 
 _FINDERS = {"date": _date, "year": _year, "number": _number, "amount": _amount, "person": _person, "agent": _agent,
-            "organisation": _organisation, "place": _place, "list": _list, "reason": _reason}
+            "organisation": _organisation, "place": _place, "list": _list, "reason": _reason,
+            # A name where the sentence gives one, else the clause: never a reason to decline.
+            "title": lambda question, sentence: title_span(question, sentence) or _clause(question, sentence),
+            "frequency": lambda question, sentence: frequency_span(question, sentence) or _clause(question, sentence)}

@@ -28,6 +28,12 @@ from search_app.spans import find_span
     ("Why did members set up the task force?", "reason"),
     ("What did the ministers agree on returns?", None),
     ("JCLEC", None),
+    ("Which strategy did ministers adopt in 2023?", "title"),
+    ("Which two handbooks did the office publish?", "title"),
+    ("What was the toolkit renamed?", "title"),
+    ("Which UN convention did members ratify?", "organisation"),
+    ("How often do ministers meet?", "frequency"),
+    ("How frequently are reports published?", "frequency"),
 ])
 def test_the_kind_a_question_asks_for(question, kind):
     assert answer_kind(question) == kind
@@ -152,3 +158,33 @@ def test_what_the_question_names_is_not_the_answer():
 def test_a_what_question_gets_the_clause_after_its_own_words():
     sentence = "Members asked the RSO to review national legislation on migrant smuggling."
     assert span_of("What did members ask the RSO to do?", sentence) == "review national legislation on migrant smuggling"
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    # The name, less what the question already says.
+    ("Which 2018 Bali Process plan guides the work on returns?",
+     "Members endorsed the 2018 Bali Process Regional Plan of Action on Returns, prepared by the RSO.",
+     "Regional Plan of Action on Returns"),
+    # A plural head then "on": several named by their topics.
+    ("Which two handbooks did the office publish?",
+     "The office published the Handbooks on Victim Screening and Border Data Sharing in May.",
+     "Victim Screening and Border Data Sharing"),
+    # Named by the words before it, whatever its head.
+    ("What was the toolkit renamed in 2024?", "In 2024 the toolkit was renamed the Regional Guide on Screening Migrants.",
+     "Regional Guide on Screening Migrants"),
+    ("How often does the forum meet?", "The forum meets twice a year, alternating between Bangkok and Jakarta.",
+     "twice a year"),
+    ("How frequently are reports published?", "Reports are published annually by the office.", "annually"),
+    ("What fine does the offence carry?", "The offence carries a fine of at least 20,000 pesos.", "at least 20,000 pesos"),
+])
+def test_a_name_a_frequency_or_a_bound_is_the_short_answer(question, sentence, expected):
+    assert span_of(question, sentence) == expected
+
+
+@pytest.mark.parametrize("question, sentence", [
+    ("Which plan did members discuss?", "Members discussed a plan to share data between border agencies."),
+    ("How often does the forum meet?", "The forum met in Bangkok to review its work."),
+])
+def test_a_name_or_frequency_the_sentence_lacks_leaves_the_clause_never_a_decline(question, sentence):
+    # Such questions were answered by a clause before they had kinds: no new reason to decline.
+    assert span_of(question, sentence) is not None
