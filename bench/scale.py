@@ -832,7 +832,8 @@ def main() -> None:
 
     from indexer.bm25 import keyword_index_current
     from indexer.embedders import make_embedder
-    from indexer.generation import open_current, read_manifest
+    from indexer.generation import open_current
+    from indexer.generation_files import read_manifest
     from indexer.layout import IndexDir
 
     embedder = make_embedder("minilm")

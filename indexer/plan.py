@@ -24,7 +24,7 @@ from .chunking import ChunkingParams, chunk_document, embedding_text, split_sent
 from .documents import load_metadata, read_documents, reader_labels
 from .metadata import METADATA_FILE
 from .errors import CorruptIndex, UnreadableDocument
-from .generation import cached_vectors, read_file_records, read_manifest
+from .generation_files import cached_vectors, read_file_records, read_manifest
 from .layout import INDEX_FORMAT
 from .models import Chunk, Document, FileRecord
 from .report import BuildReport

@@ -14,7 +14,7 @@ import numpy as np
 
 from .bm25 import KeywordRow
 from .errors import IndexWriteFailed, describe_write_error, writing
-from .generation import read_all_vectors, read_keyword_rows
+from .generation_files import read_all_vectors, read_keyword_rows
 from .layout import FAISS, KEYWORDS, MANIFEST, SCHEMA, SQLITE
 from .models import Document, FileRecord
 from .facets import FacetFinder
