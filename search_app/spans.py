@@ -21,28 +21,25 @@ from .closeness import (
     Span,
     asked_names,
     asked_stems,
-    closeness,
     closest,
     coordinated,
     not_in_question,
     shares_stem,
 )
+from .count_spans import number_span
 from .what_spans import frequency_span, title_span
 from .span_patterns import (
     ACRONYM,
     AMOUNT,
     CAP,
     CLAUSE_END,
-    COUNT_NOUNS,
     DATES,
-    DURATION,
     JOIN,
     LIST_HEAD,
     MONTHS,
     NAME,
     NOT_PERSON,
     NOT_PLACES,
-    NUMBER,
     ORG_WORDS,
     PLACE,
     PLACE_PREPOSITION,
@@ -89,97 +86,7 @@ def _year(question: str, sentence: str) -> Span | None:
 
 def _amount(question: str, sentence: str) -> Span | None:
     found = not_in_question(question, [Span(m.start(), m.end()) for m in AMOUNT.finditer(sentence)], sentence)
-    return closest(question, sentence, found) or _number(question, sentence)
-
-
-def _number(question: str, sentence: str) -> Span | None:
-    """The number counting what the question counts, with the counted noun when it follows
-    ("how many members" -> "48 members"); years are dates, not counts."""
-    if re.search(r"\bhow long\b", question, re.I):
-        durations = [Span(m.start(), m.end()) for m in DURATION.finditer(sentence)]
-        if chosen := closest(question, sentence, not_in_question(question, durations, sentence)):
-            return chosen
-    # "3" of "3-4 December 2015" and "22" of "22 March 2016" are days, not counts.
-    dates = [m.span() for m in DATES.finditer(sentence) if not YEARS.fullmatch(m.group(0))]
-    candidates = [Span(m.start(), m.end()) for m in NUMBER.finditer(sentence)
-                  if not (YEARS.fullmatch(m.group(0)) and not re.search(r"\byears?\b", question, re.I))
-                  and not any(a <= m.start() < b for a, b in dates)]
-    candidates = [c for c in not_in_question(question, candidates, sentence) if sentence[c.start:c.end].strip()]
-    if not candidates:
-        return None
-    counted = _counted_nouns(question)
-
-    def counted_after(span: Span) -> Span:
-        end = span.end
-        for m in re.finditer(r"\s+([\w'’-]+)", sentence[span.end : span.end + 60]):
-            word = m.group(1)
-            if m.start() != end - span.end or (light_stem(word) not in counted and word.lower() not in COUNT_NOUNS):
-                break
-            end = span.end + m.end()
-        return Span(span.start, end)
-
-    def stems_of(span: Span) -> set[str]:
-        return {light_stem(w) for w in WORDS.findall(sentence[span.start : span.end])}
-
-    def counts_what_is_asked(span: Span) -> int:
-        """How many of the question's counted words the span holds ("member states": 2)."""
-        return len(stems_of(span) & counted)
-
-    extended = [counted_after(c) for c in candidates]
-    # "How many staff..." is not answered by "seven additional members": a count of something
-    # else. Where the question says what it counts, a number must count that (or its kin:
-    # countries, states and members; delegates, participants and officials), within a few words.
-    if counted and re.search(r"\bhow many\b", question, re.I):
-        kin = _kin(counted)
-        extended = [s for s in extended if _counts_within(sentence, s, kin)]
-        if not extended:
-            return None
-    chosen = max(extended, key=lambda s: (counts_what_is_asked(s), closeness(question, sentence, s), -s.start))
-    # "How many members and observers": "44 members and 16 observers" (a count of something else
-    # the question asks for; "45 member states and 4 member organisations" answer "how many
-    # member states" with the first alone).
-    def counts_more(span: Span) -> bool:
-        return bool(stems_of(span) & counted - stems_of(chosen))
-
-    return coordinated(sentence, chosen, extended, keep=counts_more) if counts_what_is_asked(chosen) else chosen
-
-
-# Words one count may be given in: "how many countries" is answered by "45 Member States".
-_COUNT_KIN = ({"countri", "state", "nation", "member", "government", "economi", "jurisdiction"},
-              {"delegat", "participant", "official", "representativ", "attende", "people", "person", "staff",
-               "expert", "practitioner"},
-              {"case", "conviction", "convict", "prosecution", "investigation", "trafficker", "offender", "perpetrator"})
-COUNT_REACH = 4  # words after a number that may name what it counts ("15 Bali Process members")
-
-
-def _kin(counted: set[str]) -> set[str]:
-    stems = {c[:-1] if c.endswith(("y", "e")) else c for c in counted if len(c) >= 4}
-    out = set(stems)
-    for group in _COUNT_KIN:
-        if any(any(c.startswith(g) or g.startswith(c) for g in group) for c in stems):
-            out |= group
-    return out
-
-
-def _counts_within(sentence: str, span: Span, kin: set[str]) -> bool:
-    words = [w.lower() for w in WORDS.findall(sentence[span.start : span.end + 60])][: COUNT_REACH + 1]
-    return any(any(w.startswith(k) or (len(w) >= max(4, len(k) - 2) and k.startswith(w)) for k in kin)
-               for w in words[1:] or words)
-
-
-def _counted_nouns(question: str) -> set[str]:
-    m = re.search(r"\bhow (?:many|much)\s+((?:[\w'’-]+\s+){0,4})", question, re.I) or \
-        re.search(r"\b(?:number|count|total|percentage|share) of\s+((?:[\w'’-]+\s+){0,4})", question, re.I)
-    words = []
-    for word in WORDS.findall(m.group(1)) if m else []:
-        if word.lower() in _VERBS or (words and word.lower().endswith("ed")):
-            break  # "how many members and observers took part": the counted words end at the verb
-        words.append(word)
-    return {light_stem(w) for w in words if w.lower() not in STOPWORDS}
-
-
-_VERBS = {"did", "do", "does", "is", "was", "were", "are", "has", "have", "had", "will", "would", "can", "could",
-          "took", "take", "takes", "went", "came", "met", "gave", "held", "sent", "made", "got", "saw"}
+    return closest(question, sentence, found) or number_span(question, sentence)
 
 
 def _proper_runs(sentence: str, pattern: re.Pattern = PROPER) -> list[Span]:
@@ -396,7 +303,7 @@ def _clause(question: str, sentence: str) -> Span:
     return Span(rest[0].start(), end.start() if end else len(sentence.rstrip(". ")))
 
 
-_FINDERS = {"date": _date, "year": _year, "number": _number, "amount": _amount, "person": _person, "agent": _agent,
+_FINDERS = {"date": _date, "year": _year, "number": number_span, "amount": _amount, "person": _person, "agent": _agent,
             "organisation": _organisation, "place": _place, "list": _list, "reason": _reason,
             # A name where the sentence gives one, else the clause: never a reason to decline.
             "title": lambda question, sentence: title_span(question, sentence) or _clause(question, sentence),
