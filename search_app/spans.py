@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from indexer.abbreviations import defined_acronyms
 from indexer.terms import STOPWORDS, light_stem, light_stems
 
 from .closeness import (
@@ -190,7 +191,46 @@ def _agent(question: str, sentence: str) -> Span | None:
 
 
 def _organisation(question: str, sentence: str) -> Span | None:
-    return closest(question, sentence, _organisations(question, sentence))
+    found = [_without_post(sentence, s) for s in _organisations(question, sentence)]
+    # "The TEG-RR has been renamed the Working Group on ...": a body is now called what follows.
+    renamed = [s for s in found if _RENAMED.search(sentence[: s.start])]
+    chosen = closest(question, sentence, renamed or found)
+    return with_initials(sentence, chosen) if chosen else None
+
+
+_ROLE_LEAD = re.compile(r"(?:[A-Z][\w-]*\s+){0,2}?(?:Secretary(?:-General)?|Director(?:-General)?|Minister|Head|"
+                        r"Chair(?:person)?|Chief|President|Ambassador|Commissioner|(?:Co-)?Manager|Representative)"
+                        r"\s+(?:of|for|to)\s+(?:the\s+)?")
+_RENAMED = re.compile(r"\b(?:renamed|now called|now known as)\s+(?:as\s+|to\s+)?(?:the\s+)?$", re.I)
+_BRACKETED = re.compile(r"\s*\(([^()]{2,15})\)")
+# "the Ad Hoc Group (AHG) of Senior Officials": the name goes on after its initials.
+_NAME_GOES_ON = re.compile(r"\s+(?:of|for|on)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+(?:and\s+)?[A-Z][\w'’-]*)*")
+
+
+def _without_post(sentence: str, span: Span) -> Span:
+    """"Deputy Secretary-General of the Ministry of Home Affairs" asked as a body: the ministry,
+    not the post ("who" keeps the post: a person's office answers it)."""
+    role = _ROLE_LEAD.match(sentence[span.start : span.end])
+    return Span(span.start + role.end(), span.end) if role and role.end() < span.end - span.start else span
+
+
+def with_initials(sentence: str, span: Span) -> Span:
+    """A body's name with the initials the sentence gives it in brackets ("ASEAN-Australia
+    Counter-Trafficking (ASEAN-ACT)"), whether the name or the initials were chosen: the
+    statement's own way of naming it."""
+    defined = defined_acronyms(sentence)
+    text = sentence[span.start : span.end]
+    after = _BRACKETED.match(sentence, span.end)
+    if after and after.group(1) in defined and text.lower().endswith(defined[after.group(1)].lower()):
+        end = after.end()
+        goes_on = _NAME_GOES_ON.match(sentence, end)
+        return Span(span.start, goes_on.end() if goes_on else end)
+    if text in defined and sentence[span.start - 1 : span.start] == "(" and sentence[span.end : span.end + 1] == ")":
+        long_form = defined[text]
+        at = sentence.lower().rfind(long_form.lower(), 0, span.start)
+        if at >= 0 and not sentence[at + len(long_form) : span.start - 1].strip():
+            return with_initials(sentence, Span(at, at + len(long_form)))
+    return span
 
 
 def _organisations(question: str, sentence: str) -> list[Span]:

@@ -188,3 +188,41 @@ def test_a_name_a_frequency_or_a_bound_is_the_short_answer(question, sentence, e
 def test_a_name_or_frequency_the_sentence_lacks_leaves_the_clause_never_a_decline(question, sentence):
     # Such questions were answered by a clause before they had kinds: no new reason to decline.
     assert span_of(question, sentence) is not None
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    # A body's name with the initials the statement gives it, whichever of the two stood out.
+    ("Which programme ran the border training?",
+     "The Mekong Border Partnership (MBP) ran the border training for customs officers.",
+     "Mekong Border Partnership (MBP)"),
+    ("Which agency hosted the workshop on data?",
+     "The workshop on data was hosted by the Regional Statistics Office (RSTO).",
+     "Regional Statistics Office (RSTO)"),
+    # ... and where the name goes on after them.
+    ("To which body does the taskforce report?",
+     "The taskforce reports to the Steering Group (SG) of Senior Officials every year.",
+     "Steering Group (SG) of Senior Officials"),
+    # A body renamed is called what follows "renamed".
+    ("What is the data expert group called now?",
+     "The Data Experts Group (DEG) has been renamed the Working Group on Migration Data (WG-MD).",
+     "Working Group on Migration Data (WG-MD)"),
+    # Asked as a body: the ministry, not the official's post.
+    ("Which ministry co-chaired the meeting?",
+     "The meeting was co-chaired by the Deputy Secretary-General of the Ministry of Home Affairs of Malaysia.",
+     "Ministry of Home Affairs of Malaysia"),
+])
+def test_a_body_is_named_as_the_statement_names_it(question, sentence, expected):
+    assert answer_kind(question) == "organisation"
+    assert span_of(question, sentence) == expected
+
+
+def test_initials_chosen_alone_are_given_with_the_name_they_stand_for():
+    from search_app.closeness import Span
+    from search_app.spans import with_initials
+
+    sentence = "It was hosted by the Regional Statistics Office (RSTO) and UNODC (the UN Office on Drugs)."
+    at = sentence.index("RSTO")
+    got = with_initials(sentence, Span(at, at + 4))
+    assert sentence[got.start : got.end] == "Regional Statistics Office (RSTO)"
+    unodc = sentence.index("UNODC")  # not defined by the words before it: left as it is
+    assert with_initials(sentence, Span(unodc, unodc + 5)) == Span(unodc, unodc + 5)
