@@ -77,9 +77,18 @@ REGIONS = {"asia", "pacific", "europe", "africa", "america", "americas", "oceani
             "mekong", "andaman", "indian", "ocean", "gulf", "region"}
 PLACE_PREPOSITION = re.compile(r"\b(?:in|at|to|from|near|venue)\s+(?:the\s+)?$", re.I)
 REASON = re.compile(r"\b(?:because(?: of)?|due to|owing to|as a result of|in order to|so that|given that|"
+                     r"(?:largely |partly |mainly |in part )?attributed to|driven by|thanks to|stemming from|caused by|"
+                     r"(?:we |they |members |ministers )?recognis(?:e|ed|ing) that|"
                      r"to address|to help|to ensure|to support|to strengthen|to improve|to respond to|to enable|"
                      r"to develop|to dismantle|to prevent|to protect|to combat|to reduce)\b", re.I)
 CLAUSE_END = re.compile(r"[;:.]|,\s+(?:and|but|which|while|who)\b")
+# Where one purpose ends and the next begins: "to develop contingency plans, to run exercises".
+PURPOSE_END = re.compile(rf"{CLAUSE_END.pattern}|,\s+to\s")
+# What a thing leads to: "..., which can result in less-severe penalties" answers "why is it a problem".
+CONSEQUENCE = re.compile(r"(?:,\s*)?(?:which\s+(?:can|could|may|might|will|would|often)\s+)?"
+                         r"\b(?:result(?:s|ed|ing)?\s+in|lead(?:s|ing)?\s+to|leading\s+to)\s+", re.I)
+# A concern and what it is at: "expressed shared concern at the scale of these enterprises, ...".
+CONCERN = re.compile(r"\b(?:concern(?:ed)?|worr(?:y|ied)|alarm(?:ed)?)\s+(?:at|over|about|regarding|by)\s+", re.I)
 # Where the thing a "what" question asks for ends: a clause's end, or what it is for.
 WHAT_END = re.compile(rf"{CLAUSE_END.pattern}|\s+(?:in order to|to be|to|which|that|so that)\s")
 # "the Governments of Australia & Indonesia": the list is what the plural head names.

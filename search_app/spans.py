@@ -34,6 +34,8 @@ from .span_patterns import (
     AMOUNT,
     CAP,
     CLAUSE_END,
+    CONCERN,
+    CONSEQUENCE,
     DATES,
     JOIN,
     LIST_HEAD,
@@ -45,6 +47,7 @@ from .span_patterns import (
     PLACE,
     PLACE_PREPOSITION,
     PROPER,
+    PURPOSE_END,
     REASON,
     REGIONS,
     ROMAN,
@@ -310,14 +313,37 @@ def _definition(question: str, sentence: str, long_forms: tuple[str, ...] = ()) 
 
 
 def _reason(question: str, sentence: str) -> Span | None:
-    """The reason after "because", "due to"... (without the cue), or the purpose "to ..." (with it)."""
+    """The reason after "because", "due to", "attributed to"... (without the cue), or the purpose
+    "to ..." (with it, up to the next purpose); for "why is it a problem", what a thing leads to
+    (", which can result in ..."); else what a concern is at; else the clause."""
+    consequence = CONSEQUENCE.search(sentence)
+    if consequence and _ASKS_WHY_IT_MATTERS.search(question) and not _echoes(question, sentence[consequence.end():]):
+        return _up_to(sentence, consequence.end(), CLAUSE_END)
     m = REASON.search(sentence)
     if m is None:
-        return _clause(question, sentence)
-    start = m.start() if m.group(0).lower().startswith(("to ", "in order to", "so that")) else m.end()
+        concern = CONCERN.search(sentence)
+        # A concern's objects run on past ", and": "at the scale of ..., strong links to ..., and grave harm".
+        return _up_to(sentence, concern.end(), re.compile(r"[;.]")) if concern else _clause(question, sentence)
+    purpose = m.group(0).lower().startswith(("to ", "in order to", "so that"))
+    start = m.start() if purpose else m.end()
     start += len(sentence[start:]) - len(sentence[start:].lstrip())
-    end = CLAUSE_END.search(sentence, m.end())
+    return _up_to(sentence, start, PURPOSE_END if purpose else CLAUSE_END, m.end())
+
+
+_ASKS_WHY_IT_MATTERS = re.compile(r"\bwhy\b.*\b(?:problem\w*|concern\w*|matters?|important|significant|risk\w*|harm\w*|"
+                                  r"danger\w*|issue)\b", re.I)
+
+
+def _up_to(sentence: str, start: int, end_pattern: re.Pattern, search_from: int | None = None) -> Span:
+    end = end_pattern.search(sentence, start if search_from is None else search_from)
     return Span(start, end.start() if end else len(sentence.rstrip(". ")))
+
+
+def _echoes(question: str, text: str) -> bool:
+    """Whether the question already says most of `text` ("Why can it lead to less severe
+    penalties?" against "resulting in less severe penalties"): then that is no answer to it."""
+    words = light_stems(" ".join(w for w in WORDS.findall(text[:120]) if w.lower() not in STOPWORDS))
+    return bool(words) and len(words & asked_stems(question)) >= len(words) / 2
 
 
 def _clause(question: str, sentence: str) -> Span:

@@ -226,3 +226,31 @@ def test_initials_chosen_alone_are_given_with_the_name_they_stand_for():
     assert sentence[got.start : got.end] == "Regional Statistics Office (RSTO)"
     unodc = sentence.index("UNODC")  # not defined by the words before it: left as it is
     assert with_initials(sentence, Span(unodc, unodc + 5)) == Span(unodc, unodc + 5)
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("Why did convictions rise?", "Convictions rose sharply, largely attributed to the new specialist courts set up in 2021.",
+     "the new specialist courts set up in 2021"),
+    # The purpose up to the next one.
+    ("Why did the office set up the taskforce?",
+     "The office set up the taskforce to develop contingency plans, to run exercises and to report to ministers.",
+     "to develop contingency plans"),
+    # Why something is a problem: what it leads to.
+    ("Why is it a problem when cases are tried as fraud?",
+     "Some cases are tried as fraud rather than trafficking, which can result in lighter sentences.", "lighter sentences"),
+    # A concern: what it is at, all of it.
+    ("Why were ministers concerned about online scams?",
+     "Ministers expressed concern at the growth of scam compounds, their links to organised crime, and the harm to victims.",
+     "the growth of scam compounds, their links to organised crime, and the harm to victims"),
+    ("Why did ministers launch the forum?",
+     "We recognise that businesses have a role in ending forced labour, and we agree to launch the forum.",
+     "businesses have a role in ending forced labour"),
+])
+def test_the_reason_is_what_the_sentence_gives_as_one(question, sentence, expected):
+    assert answer_kind(question) == "reason"
+    assert span_of(question, sentence) == expected
+
+
+def test_what_the_question_already_says_is_no_reason_for_it():
+    question = "Why can trying cases as fraud lead to lighter sentences?"
+    assert span_of(question, "Some cases are tried as fraud, resulting in lighter sentences.") != "lighter sentences"
