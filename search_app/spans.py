@@ -300,7 +300,29 @@ def _list(question: str, sentence: str) -> Span | None:
             start = m.start() + (head.end() if head else 0)
             found.append(Span(start, m.start() + len(text)))
     found = not_in_question(question, found, sentence)
+    if not found and _COMMON_ITEMS.search(question):
+        found = not_in_question(question, _lower_case_lists(sentence), sentence)
     return max(found, key=lambda s: s.end - s.start, default=None) or _organisation(question, sentence)
+
+
+# Things listed in lower case: "which sectors" -> "cyber-scam centres, agriculture, fisheries, and
+# the hospitality sector"; names are listed in capitals (above).
+_COMMON_ITEMS = re.compile(r"\b(?:topics|themes|areas|priorities|issues|sectors|industries|challenges|factors|forms|"
+                           r"types|kinds|activities|crimes)\b", re.I)
+_LOWER_ITEM = r"(?:the\s+)?[a-z][\w'’-]*(?:\s+[a-z][\w'’-]*){0,2}"
+_LOWER_LIST = re.compile(rf"{_LOWER_ITEM}(?:\s*,\s*{_LOWER_ITEM})+\s*,?\s+(?:and|or)\s+{_LOWER_ITEM}")
+# "across sectors, including fishing, ...": the list starts after what introduces it.
+_LIST_LEAD = re.compile(r"\b(?:including|such as|like|namely|notably|especially|particularly)\s+", re.I)
+
+
+def _lower_case_lists(sentence: str) -> list[Span]:
+    out = []
+    for m in _LOWER_LIST.finditer(sentence):
+        leads = list(_LIST_LEAD.finditer(m.group(0)))
+        start = m.start() + (leads[-1].end() if leads else 0)
+        if "," in sentence[start : m.end()] or len(leads) == 0:
+            out.append(Span(start, m.end()))
+    return out
 
 
 def _definition(question: str, sentence: str, long_forms: tuple[str, ...] = ()) -> Span | None:

@@ -254,3 +254,14 @@ def test_the_reason_is_what_the_sentence_gives_as_one(question, sentence, expect
 def test_what_the_question_already_says_is_no_reason_for_it():
     question = "Why can trying cases as fraud lead to lighter sentences?"
     assert span_of(question, "Some cases are tried as fraud, resulting in lighter sentences.") != "lighter sentences"
+
+
+def test_things_listed_in_lower_case_answer_which_sectors():
+    question = "Which sectors did members discuss?"
+    sentence = "Members discussed trafficking across sectors, including fishing, domestic work, and the construction industry."
+    assert answer_kind(question) == "list"
+    assert span_of(question, sentence) == "fishing, domestic work, and the construction industry"
+    # Names are still listed in capitals first; a question about names never takes lower-case words.
+    assert span_of("Which countries attended?", "Thailand, Malaysia and Indonesia attended, along with cats, dogs and mice.") == \
+        "Thailand, Malaysia and Indonesia"
+    assert span_of("Which countries attended?", "Delegates discussed fishing, farming and mining.") is None
