@@ -39,7 +39,7 @@ from .sentence_reading import (
     question_identifiers,
     weighted_coverage,
 )
-from .spans import find_span
+from .spans import find_span, kinds_to_try
 
 # Passages whose sentences compete for the answer: six, not three, since the right passage is
 # often fourth or fifth (dev: answer accuracy own 0.850->0.867, dev2 0.691->0.706, near-miss
@@ -256,9 +256,11 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
     if kind is None and expansions and asks_for_definition(question):
         kind = "definition"  # a bare acronym ("JCLEC") asks what it stands for
     long_forms = expansions if kind == "definition" else ()
-    # "Who ...?" is a person where any sentence names one, a body or a country only otherwise.
-    for wanted in ("person", "organisation") if kind == "agent" else (kind,):
-        found = [(c, span) for c in candidates if (span := find_span(question, wanted, c.text, long_forms)) is not None]
+    # "Who ...?" is a person where any sentence names one, a body or a country only otherwise;
+    # "how often" is answered by the sentences that say how often, where any does.
+    for wanted in kinds_to_try(kind):
+        found = [(c, span) for c in candidates
+                 if (span := find_span(question, wanted, c.text, long_forms, fallback=False)) is not None]
         if found:
             return found
     return []

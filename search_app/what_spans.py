@@ -21,12 +21,24 @@ from .question_kinds import TITLE_NOUNS
 from .span_patterns import JOIN, MONTHS, PROPER
 
 _ASKED_NOUN = re.compile(rf"\b(?:which|what)\s+(?:[\w'’-]+\s+){{0,3}}?({TITLE_NOUNS})\b", re.I)
-# Head words that make a capitalised run a name of a document, plan or law.
-_HEADS = {light_stem(w) for w in (
-    "strategy strategies guide guides plan plans declaration declarations framework frameworks act acts law laws "
-    "convention conventions protocol protocols report reports toolkit toolkits checklist checklists initiative "
-    "initiatives forum forums taskforce taskforces project projects campaign campaigns guidelines handbook "
-    "manual roadmap agenda principles programme program statement charter action").split()}
+# Head words that make a capitalised run a name of a document, plan or law, in kinds: "which
+# law" is answered by an Act, "which plan" by a Strategy, "which toolkit" by a Guide, but "which
+# toolkit" not by the "Co-Chairs' Statement" a page is headed with.
+_HEAD_KINDS = tuple({light_stem(w) for w in words.split()} for words in (
+    "act acts law laws convention conventions protocol protocols bill code decree regulation",
+    "strategy strategies plan plans framework frameworks roadmap agenda programme program action initiative "
+    "initiatives project projects campaign campaigns",
+    "guide guides guidelines handbook handbooks manual manuals toolkit toolkits checklist checklists principles",
+    "report reports statement statements declaration declarations publication publications communique charter",
+    "forum forums taskforce taskforces",
+))
+_HEADS = set().union(*_HEAD_KINDS)
+
+
+def _heads_for(noun: str | None) -> set[str]:
+    """The head words a name of the asked kind may have (any, for "topic" or "title")."""
+    stem = light_stem(noun) if noun else None
+    return next((kind for kind in _HEAD_KINDS if stem in kind), _HEADS)
 # Words that introduce a name: "renamed the ...", "entitled ...", "known as ...".
 _NAMING = re.compile(r"\b(?:renamed|(?:en)?titled|called|named|known as)\s+(?:as\s+|to\s+)?(?:the\s+)?[*_\"“‘']?$", re.I)
 _SMALL = re.compile(rf"^(?:{JOIN})$", re.I)
@@ -36,7 +48,7 @@ _TOPIC = re.compile(r"^(?:on|about)$", re.I)
 def title_span(question: str, sentence: str) -> Span | None:
     asked_noun = _ASKED_NOUN.search(question)
     noun = asked_noun.group(1).lower() if asked_noun else None
-    asked = asked_stems(question)
+    asked, heads = asked_stems(question), _heads_for(noun)
     found: list[tuple[int, Span]] = []
     for m in PROPER.finditer(sentence):
         words = [(w.start() + m.start(), w.end() + m.start(), w.group(0)) for w in re.finditer(r"\S+", m.group(0))]
@@ -44,7 +56,7 @@ def title_span(question: str, sentence: str) -> Span | None:
         months = [i for i, (_, _, w) in enumerate(words) if w.strip(".,;:'’*").lower() in MONTHS]
         words = words[: months[0]] if months else words
         stems = [light_stem(w.strip(".,;:'’*")) for _, _, w in words]
-        headed = any(s in _HEADS or (noun and s == light_stem(noun)) for s in stems)
+        headed = any(s in heads or (noun and s == light_stem(noun)) for s in stems)
         named = _NAMING.search(sentence[: m.start()]) is not None
         # "the Policy Guides on Criminalizing Migrant Smuggling and Criminalizing Trafficking in
         # Persons" answers "which two policy guides": a plural head then "on" names several by topic.

@@ -296,3 +296,19 @@ def test_an_answered_question_lists_the_answers_passage_first(built, monkeypatch
     assert [h.rank for h in result.passages] == sorted(h.rank for h in swapped)
     rest = [h.chunk_id for h in swapped if h.chunk_id != result.passages[0].chunk_id]
     assert [h.chunk_id for h in result.passages[1:]] == rest  # the others in their order
+
+
+def test_a_question_for_a_name_is_answered_by_the_sentences_that_give_one(built):
+    from search_app.answers import grounded_candidates
+
+    question = "Which toolkit did the Regional Support Office share with members?"
+    hits = built.search(SearchRequest(question, k=5)).hits
+    candidates = answer_candidates(built.evidence, question, hits)
+    grounded = grounded_candidates(built.evidence, question, candidates)
+    assert len(candidates) > len(grounded) >= 1
+    assert {c.text[s.start : s.end] for c, s in grounded} == {"Screening and Referral Toolkit"}
+    # Where no sentence gives a name, every sentence competes with its clause, as before.
+    question = "Which action plan did members agree on returns?"
+    hits = built.search(SearchRequest(question, k=5)).hits
+    candidates = answer_candidates(built.evidence, question, hits)
+    assert len(grounded_candidates(built.evidence, question, candidates)) == len(candidates)
