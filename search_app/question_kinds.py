@@ -18,9 +18,17 @@ _ADJ = r"(?:(?!(?:did|do|does|is|was|were|are|has|have|had|will|would|can|could|
 
 # What a named document, plan or law is asked for by: "which strategy", "what law", "which two
 # policy guides" (the answer is its name: "Adelaide Strategy for Cooperation").
+# Not projects, initiatives or topics: those are as often described in plain words as named.
 TITLE_NOUNS = (r"strateg(?:y|ies)|guides?|plans?|declarations?|frameworks?|acts?|laws?|conventions?|protocols?|"
-               r"reports?|toolkits?|checklists?|initiatives?|forums?|taskforces?|projects?|campaigns?|"
-               r"guidelines|handbooks?|manuals?|roadmaps?|agendas?|publications?|titles?|topic")
+               r"reports?|toolkits?|checklists?|guidelines|handbooks?|manuals?|roadmaps?|publications?")
+# Up to three words between "which" and the noun, none a verb or a preposition ("what changes to
+# the law" asks about changes), and the noun not followed by what makes it a verb or a part
+# ("what guides the work", "what acts of exploitation").
+_TITLE = (rf"\b(?:which|what) (?:(?!(?:did|do|does|is|was|were|are|has|have|had|will|would|can|could|should|"
+          rf"to|of|on|in|for|under|about|with|by|from|at|into)\b)[\w'’-]+\s+){{0,3}}(?:{TITLE_NOUNS})\b"
+          rf"(?!\s+(?:the|a|an|its|their|our|of)\b)"
+          # "What was the checklist renamed?": what something is called now.
+          rf"|^\s*(?:what|which)\b.*\b(?:renamed|retitled)\b")
 
 
 def answer_kind(question: str) -> str | None:
@@ -48,7 +56,7 @@ def answer_kind(question: str) -> str | None:
         ("organisation", rf"\b(which|what) {_ADJ}(organi[sz]ation|agency|body|institution|ministry|office|department|"
                          r"group|entity|partner|foundation|company|programme|program|platform|mechanism|fund)\b"
                          r"|\bwhich un\b|\bwhat is (?:it|the [\w\s-]+) called\b"),
-        ("title", rf"\b(which|what) {_ADJ}({TITLE_NOUNS})\b|\brenamed\b|\b(en)?titled\b"),
+        ("title", _TITLE),
         ("person", rf"\b(which|what) {_ADJ}(minister|ambassador|official|secretary|director|person|chair|co-chair|"
                    r"officer|head|speaker|representative|co-manager|manager|author|president|judge)\b"
                    r"|\bname of the (minister|ambassador|director|official|chair)\b|^\s*name the\b"),

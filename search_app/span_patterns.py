@@ -78,10 +78,11 @@ REGIONS = {"asia", "pacific", "europe", "africa", "america", "americas", "oceani
 PLACE_PREPOSITION = re.compile(r"\b(?:in|at|to|from|near|venue)\s+(?:the\s+)?$", re.I)
 REASON = re.compile(r"\b(?:because(?: of)?|due to|owing to|as a result of|in order to|so that|given that|"
                      r"(?:largely |partly |mainly |in part )?attributed to|driven by|thanks to|stemming from|caused by|"
-                     r"(?:we |they |members |ministers )?recognis(?:e|ed|ing) that|"
+                     r"recogni[sz](?:e|ed|es|ing) that|"
                      r"to address|to help|to ensure|to support|to strengthen|to improve|to respond to|to enable|"
                      r"to develop|to dismantle|to prevent|to protect|to combat|to reduce)\b", re.I)
-CLAUSE_END = re.compile(r"[;:.]|,\s+(?:and|but|which|while|who)\b")
+# (A point inside "1.5 million" or "U.N." ends nothing.)
+CLAUSE_END = re.compile(r"[;:.](?=\s|$)|,\s+(?:and|but|which|while|who)\b")
 # Where one purpose ends and the next begins: "to develop contingency plans, to run exercises".
 PURPOSE_END = re.compile(rf"{CLAUSE_END.pattern}|,\s+to\s")
 # What a thing leads to: "..., which can result in less-severe penalties" answers "why is it a problem".

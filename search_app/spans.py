@@ -7,12 +7,16 @@ or the clause for "why" and "what"), as offsets into the sentence.
 
 A question that asks for a kind of thing the sentence does not hold gets no span; the answer
 picker then says there is no answer rather than quote a sentence that only shares the topic.
+Names of documents and frequencies (what_spans.py) and reasons (reason_spans.py) are the
+exceptions: where a sentence has none, the clause stands in, as for any "what" question; the
+picker first prefers sentences that have a name or a frequency (FALLBACKS).
 Rules, not a model: no extractive reader with bundled weights exists on the registries.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from indexer.abbreviations import defined_acronyms
 from indexer.terms import STOPWORDS, light_stem, light_stems
@@ -28,14 +32,12 @@ from .closeness import (
     shares_stem,
 )
 from .count_spans import number_span
+from .reason_spans import reason_span
 from .what_spans import frequency_span, title_span
 from .span_patterns import (
     ACRONYM,
     AMOUNT,
     CAP,
-    CLAUSE_END,
-    CONCERN,
-    CONSEQUENCE,
     DATES,
     JOIN,
     LIST_HEAD,
@@ -47,8 +49,6 @@ from .span_patterns import (
     PLACE,
     PLACE_PREPOSITION,
     PROPER,
-    PURPOSE_END,
-    REASON,
     REGIONS,
     ROMAN,
     TITLES,
@@ -213,7 +213,9 @@ _ROLE_LEAD = re.compile(r"(?:[A-Z][\w-]*\s+){0,2}?(?:Secretary(?:-General)?|Dire
 _RENAMED = re.compile(r"\b(?:renamed|now called|now known as)\s+(?:as\s+|to\s+)?(?:the\s+)?$", re.I)
 _BRACKETED = re.compile(r"\s*\(([^()]{2,15})\)")
 # "the Ad Hoc Group (AHG) of Senior Officials": the name goes on after its initials.
-_NAME_GOES_ON = re.compile(r"\s+(?:of|for|on)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+(?:and\s+)?[A-Z][\w'’-]*)*")
+_NAME_GOES_ON = re.compile(r"\s+of\s+(?:the\s+)?(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+                           r"January|February|March|April|May|June|July|August|September|October|November|December)\b)"
+                           r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
 
 
 def _without_post(sentence: str, span: Span) -> Span:
@@ -315,19 +317,30 @@ def _list(question: str, sentence: str) -> Span | None:
 # the hospitality sector"; names are listed in capitals (above).
 _COMMON_ITEMS = re.compile(r"\b(?:topics|themes|areas|priorities|issues|sectors|industries|challenges|factors|forms|"
                            r"types|kinds|activities|crimes)\b", re.I)
-_LOWER_ITEM = r"(?:the\s+)?[a-z][\w'’-]*(?:\s+[a-z][\w'’-]*){0,2}"
-_LOWER_LIST = re.compile(rf"{_LOWER_ITEM}(?:\s*,\s*{_LOWER_ITEM})+\s*,?\s+(?:and|or)\s+{_LOWER_ITEM}")
-# "across sectors, including fishing, ...": the list starts after what introduces it.
-_LIST_LEAD = re.compile(r"\b(?:including|such as|like|namely|notably|especially|particularly)\s+", re.I)
+# Items of lower-case words, none "and" or "or", each taken whole (atomic: one way to read a
+# list, so a long one without "and" fails in linear time).
+_LOWER_WORD = r"(?!(?:and|or)\b)[a-z][\w'’-]*"
+_LOWER_LIST = re.compile(rf"(?>{_LOWER_WORD}(?:\s+{_LOWER_WORD}){{0,3}})(?:\s*,\s*(?>{_LOWER_WORD}(?:\s+{_LOWER_WORD}){{0,3}}))+"
+                         rf"\s*,?\s+(?:and|or)\s+(?>{_LOWER_WORD}(?:\s+{_LOWER_WORD}){{0,2}})")
+# "across sectors, including fishing, ...": such a list is read only after what introduces it
+# (without one, "discussed the issues, noting progress, and agreed" would be a list too).
+_LIST_LEAD = re.compile(r"\b(?:including|such as|namely|notably|especially|particularly|like)\s+|[:—–]\s*", re.I)
+
+
+_MAX_LEADS = 8  # lists read per sentence: each is a scan to the sentence's end
 
 
 def _lower_case_lists(sentence: str) -> list[Span]:
     out = []
-    for m in _LOWER_LIST.finditer(sentence):
-        leads = list(_LIST_LEAD.finditer(m.group(0)))
-        start = m.start() + (leads[-1].end() if leads else 0)
-        if "," in sentence[start : m.end()] or len(leads) == 0:
-            out.append(Span(start, m.end()))
+    for lead in islice(_LIST_LEAD.finditer(sentence), _MAX_LEADS):
+        m = _LOWER_LIST.match(sentence, lead.end())
+        if m is None or _LIST_LEAD.match(sentence, lead.end()):  # "—including ...": read after "including"
+            continue
+        # The last item ends at its last word that is not a small one: "construction in the" is "construction".
+        words = list(WORDS.finditer(sentence, m.start(), m.end()))
+        while len(words) > 1 and words[-1].group(0).lower() in STOPWORDS:
+            words.pop()
+        out.append(Span(m.start(), words[-1].end()))
     return out
 
 
@@ -338,43 +351,6 @@ def _definition(question: str, sentence: str, long_forms: tuple[str, ...] = ()) 
         if at >= 0:
             return Span(at, at + len(form))
     return None
-
-
-def _reason(question: str, sentence: str) -> Span | None:
-    """The reason after "because", "due to", "attributed to"... (without the cue), or the purpose
-    "to ..." (with it, up to the next purpose); for "why is it a problem", what a thing leads to
-    (", which can result in ..."); else what a concern is at; else the clause. (Preferring the
-    sentences that give a reason by a cue, as for names and frequencies, was measured and not
-    kept: on the dev sets 3 fewer wrong answers and 1 more near-miss declined, but 3 more
-    answerable questions declined, 2 of them our own questions' right answers.)"""
-    consequence = CONSEQUENCE.search(sentence)
-    if consequence and _ASKS_WHY_IT_MATTERS.search(question) and not _echoes(question, sentence[consequence.end():]):
-        return _up_to(sentence, consequence.end(), CLAUSE_END)
-    m = REASON.search(sentence)
-    if m is None:
-        concern = CONCERN.search(sentence)
-        # A concern's objects run on past ", and": "at the scale of ..., strong links to ..., and grave harm".
-        return _up_to(sentence, concern.end(), re.compile(r"[;.]")) if concern else _clause(question, sentence)
-    purpose = m.group(0).lower().startswith(("to ", "in order to", "so that"))
-    start = m.start() if purpose else m.end()
-    start += len(sentence[start:]) - len(sentence[start:].lstrip())
-    return _up_to(sentence, start, PURPOSE_END if purpose else CLAUSE_END, m.end())
-
-
-_ASKS_WHY_IT_MATTERS = re.compile(r"\bwhy\b.*\b(?:problem\w*|concern\w*|matters?|important|significant|risk\w*|harm\w*|"
-                                  r"danger\w*|issue)\b", re.I)
-
-
-def _up_to(sentence: str, start: int, end_pattern: re.Pattern, search_from: int | None = None) -> Span:
-    end = end_pattern.search(sentence, start if search_from is None else search_from)
-    return Span(start, end.start() if end else len(sentence.rstrip(". ")))
-
-
-def _echoes(question: str, text: str) -> bool:
-    """Whether the question already says most of `text` ("Why can it lead to less severe
-    penalties?" against "resulting in less severe penalties"): then that is no answer to it."""
-    words = light_stems(" ".join(w for w in WORDS.findall(text[:120]) if w.lower() not in STOPWORDS))
-    return bool(words) and len(words & asked_stems(question)) >= len(words) / 2
 
 
 def _clause(question: str, sentence: str) -> Span:
@@ -401,7 +377,8 @@ def _clause(question: str, sentence: str) -> Span:
 
 
 _FINDERS = {"date": _date, "year": _year, "number": number_span, "amount": _amount, "person": _person, "agent": _agent,
-            "organisation": _organisation, "place": _place, "list": _list, "reason": _reason,
+            "organisation": _organisation, "place": _place, "list": _list,
+            "reason": lambda question, sentence: reason_span(question, sentence) or _clause(question, sentence),
             # A name where the sentence gives one, else the clause: never a reason to decline.
             "title": title_span, "frequency": frequency_span}
 

@@ -26,21 +26,23 @@ _ASKED_NOUN = re.compile(rf"\b(?:which|what)\s+(?:[\w'’-]+\s+){{0,3}}?({TITLE_
 # toolkit" not by the "Co-Chairs' Statement" a page is headed with.
 _HEAD_KINDS = tuple({light_stem(w) for w in words.split()} for words in (
     "act acts law laws convention conventions protocol protocols bill code decree regulation",
-    "strategy strategies plan plans framework frameworks roadmap agenda programme program action initiative "
-    "initiatives project projects campaign campaigns",
+    "strategy strategies plan plans framework frameworks roadmap agenda",
     "guide guides guidelines handbook handbooks manual manuals toolkit toolkits checklist checklists principles",
     "report reports statement statements declaration declarations publication publications communique charter",
-    "forum forums taskforce taskforces",
 ))
 _HEADS = set().union(*_HEAD_KINDS)
 
 
 def _heads_for(noun: str | None) -> set[str]:
-    """The head words a name of the asked kind may have (any, for "topic" or "title")."""
+    """The head words a name of the asked kind may have (any, when the question names no kind:
+    "What was the checklist renamed?")."""
     stem = light_stem(noun) if noun else None
     return next((kind for kind in _HEAD_KINDS if stem in kind), _HEADS)
-# Words that introduce a name: "renamed the ...", "entitled ...", "known as ...".
-_NAMING = re.compile(r"\b(?:renamed|(?:en)?titled|called|named|known as)\s+(?:as\s+|to\s+)?(?:the\s+)?[*_\"“‘']?$", re.I)
+
+
+# Words that introduce a name: "renamed the ...", "entitled ...", "known as ..." ("named" and
+# "called" are too often plain verbs: "Ministers named Indonesia and Australia as Co-Chairs").
+_NAMING = re.compile(r"\b(?:renamed|retitled|entitled|known as)\s+(?:as\s+|to\s+)?(?:the\s+)?[*_\"“‘']?$", re.I)
 _SMALL = re.compile(rf"^(?:{JOIN})$", re.I)
 _TOPIC = re.compile(r"^(?:on|about)$", re.I)
 
@@ -73,7 +75,8 @@ def title_span(question: str, sentence: str) -> Span | None:
             words = words[:-1]
         if not words:
             continue
-        if named or (headed and len(words) >= 2) or (noun in ("topic", "title", "titles") and len(words) >= 3):
+        words = _headed_part(words, heads) if topics is None else words
+        if named or (headed and len(words) >= 2):
             last = words[-1]
             found.append((2 if named else 1, Span(words[0][0], last[0] + len(last[2].rstrip(".,;:'’*\"”)")))))
     if not found:
@@ -82,12 +85,31 @@ def title_span(question: str, sentence: str) -> Span | None:
     return best[1]
 
 
+def _headed_part(words: list[tuple[int, int, str]], heads: set[str]) -> list[tuple[int, int, str]]:
+    """Of names joined by "and the" in one capitalised run ("the Co-Chairs' Statement and the
+    Screening Toolkit"), the one with a head of the asked kind, when only one has one. A bare
+    "and" stays inside a name: "Screening and Referral Toolkit"."""
+    parts, part = [], []
+    for i, word in enumerate(words):
+        if word[2].lower() == "and" and part and i + 1 < len(words) and words[i + 1][2].lower() == "the":
+            parts.append(part)
+            part = []
+        elif not (word[2].lower() == "the" and not part):
+            part.append(word)
+    parts.append(part)
+    headed = [p for p in parts if p and any(light_stem(w.strip(".,;:'’*")) in heads for _, _, w in p)]
+    return headed[0] if len(parts) > 1 and len(headed) == 1 else words
+
+
 FREQUENCY = re.compile(
     r"\b(?:(?:every|each)\s+(?:other\s+|[\w-]+\s+)?(?:years?|months?|weeks?|days?|quarters?)"
     r"|(?:once|twice|thrice|[\w-]+\s+times)\s+(?:a|per|each|every)\s+(?:year|month|week|day|quarter)"
-    r"|annually|biennially|biannually|quarterly|monthly|weekly|yearly|daily)\b", re.I)
+    r"|annually|biennially|biannually)\b", re.I)
+# "meets monthly" says how often; "the daily lives of migrants" does not: an adverb, not before a noun.
+ADVERB_FREQUENCY = re.compile(r"\b(?:quarterly|monthly|weekly|yearly|daily)\b(?!\s+[a-z])", re.I)
 
 
 def frequency_span(question: str, sentence: str) -> Span | None:
-    found = [Span(m.start(), m.end()) for m in FREQUENCY.finditer(sentence)]
+    found = [Span(m.start(), m.end()) for m in FREQUENCY.finditer(sentence)] or \
+        [Span(m.start(), m.end()) for m in ADVERB_FREQUENCY.finditer(sentence)]
     return max(found, key=lambda s: (closeness(question, sentence, s), -s.start), default=None)
