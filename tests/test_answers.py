@@ -312,3 +312,27 @@ def test_a_question_for_a_name_is_answered_by_the_sentences_that_give_one(built)
     hits = built.search(SearchRequest(question, k=5)).hits
     candidates = answer_candidates(built.evidence, question, hits)
     assert len(grounded_candidates(built.evidence, question, candidates)) == len(candidates)
+
+
+@pytest.mark.parametrize("question, english", [
+    ("When did the Working Group meet in Bangkok?", True),
+    ("working group bangkok meeting date", True),  # a keyword query: its words are the statements'
+    ("Where did Mr José Ramos-Horta speak about the São Paulo meeting?", True),  # names with accents
+    ("คณะทำงานประชุมที่กรุงเทพฯ เมื่อใด", False),  # Thai
+    ("Nhóm công tác đã họp ở Bangkok khi nào?", False),  # Vietnamese
+    ("Kapan kelompok kerja bertemu di Bangkok?", False),  # Indonesian: words the statements never use
+])
+def test_the_answer_reader_reads_english_questions_only(built, question, english):
+    from search_app.answers import reads_as_english
+
+    assert reads_as_english(built.evidence, question) is english
+
+
+def test_a_question_in_another_language_gets_passages_and_no_answer(built):
+    from dataclasses import replace
+
+    model = replace(default_answer_model(), min_confidence=0.0)  # would answer anything it read
+    english = answer_question(built, SearchRequest("When did the Working Group meet in Bangkok?", k=5), model)
+    thai = answer_question(built, SearchRequest("คณะทำงานประชุมที่กรุงเทพฯ เมื่อใด 2023", k=5), model)
+    assert english.answer is not None
+    assert thai.answer is None and thai.passages
