@@ -96,6 +96,8 @@ class AskResult:
     generation: str = ""
     total: int = 0
     facets: dict[str, dict[str, int]] = field(default_factory=dict)  # as SearchResult's
+    # Why there is no answer when it is not the statements: "language" (the reader reads English).
+    declined: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,8 +170,10 @@ def answer_question(searcher, request: SearchRequest, model: AnswerModel) -> Ask
         passages = lead_with_answer(passages, answer)
         # the sentence's own paragraph, not its passage's first
         answer = replace(answer, citation=searcher.documents.locate(answer.citation))
+    declined = None if answer is not None or reads_as_english(searcher.evidence, request.query) else "language"
     took = (time.perf_counter() - started) * 1000
-    return AskResult(result.query, round(took, 2), answer, passages, result.generation, result.total, result.facets)
+    return AskResult(result.query, round(took, 2), answer, passages, result.generation, result.total, result.facets,
+                     declined)
 
 
 def lead_with_answer(hits: list[Hit], answer: Answer) -> list[Hit]:

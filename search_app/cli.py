@@ -105,7 +105,8 @@ def _ask(searcher, args):
 
     result = answer_question(searcher, _request(args, DEFAULT_ASK_K), default_answer_model())
     if result.answer is None:
-        text = "No answer in the statements. The closest passages:"
+        text = ("Answers are read from questions in English. The closest passages:" if result.declined == "language"
+                else "No answer in the statements. The closest passages:")
     else:
         a = result.answer
         short = f"{a.span.text}\n\n" if a.span and a.span.text != a.text else ""

@@ -38,7 +38,8 @@ DESCRIPTIONS = {
               "Filters: doc (document ids), date_from/date_to (YYYY-MM-DD), country, org." + CITE_ADVICE,
     "ask": "Answer a question from the statements: the sentence that answers (answer.text), the words that "
            "answer (answer.span) and its citation, or answer null when the statements hold no answer (say so; "
-           "do not guess)." + CITE_ADVICE,
+           "do not guess). Ask in English: a question in another language gets passages only "
+           "(declined: \"language\")." + CITE_ADVICE,
     "timeline": "Every statement that addresses a topic, oldest first, with its best passages, a count by year "
                 "and the first and latest mention. A period in q ('since 2020', 'in 2016') filters the dates."
                 + CITE_ADVICE,

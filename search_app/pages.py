@@ -59,7 +59,7 @@ def search_context(request: Request, action: str) -> dict:
     context = {
         "q": q, "filters": filters, "action": action, "documents": documents,
         "select_documents": len(documents) <= MAX_SELECT_DOCUMENTS,
-        "searched": False, "answer": None, "hits": [], "offset": 0,
+        "searched": False, "answer": None, "declined": None, "hits": [], "offset": 0,
         "prev_url": None, "next_url": None, "json_url": None, "csv_url": None,
         "facets": {}, "timeline_url": None, "feed_url": None,
     }
@@ -70,11 +70,11 @@ def search_context(request: Request, action: str) -> dict:
         date_from=filters["date_from"], date_to=filters["date_to"], mode=filters["mode"],
         country=filters["country"], org=filters["org"],
     )
-    hits, answer, facets = run_page_search(live, search_request, request.app.state.answer_model)
+    hits, answer, declined, facets = run_page_search(live, search_request, request.app.state.answer_model)
     offset = search_request.offset
     query = filter_query(q, filters)
     context.update(
-        searched=True, answer=answer, hits=hits[:PAGE_SIZE], offset=offset,
+        searched=True, answer=answer, declined=declined, hits=hits[:PAGE_SIZE], offset=offset,
         # One extra hit was asked for: its presence says there is a next page.
         next_url=page_url(action, query, offset + PAGE_SIZE) if len(hits) > PAGE_SIZE else None,
         prev_url=page_url(action, query, max(0, offset - PAGE_SIZE)) if offset > 0 else None,
@@ -106,13 +106,13 @@ def filter_query(q: str, filters: dict) -> dict:
 
 
 def run_page_search(live: Live, search_request: SearchRequest, answer_model):
-    """The passages, and on the first page the answer: the same functions /api/search and
-    /api/ask call."""
+    """The passages, and on the first page the answer (or why there is none, when it is not the
+    statements): the same functions /api/search and /api/ask call."""
     if search_request.offset == 0:
         ask = answer_question(live.searcher, search_request, answer_model)
-        return ask.passages, ask.answer, ask.facets
+        return ask.passages, ask.answer, ask.declined, ask.facets
     result = live.searcher.search(search_request)
-    return result.hits, None, result.facets
+    return result.hits, None, None, result.facets
 
 
 def page_url(action: str, query: dict, offset: int) -> str:

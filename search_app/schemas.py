@@ -172,6 +172,9 @@ class AskOut(BaseModel):
     answer: AnswerOut | None = Field(description="null when nothing in the statements answers: no guessing.")
     passages: list[ResultOut] = Field(description="Ranked as /api/search ranks them, except that the passage the "
                                                    "answer is quoted from comes first (ranks renumbered, its score kept).")
+    declined: str | None = Field(None, description="Why `answer` is null when the reason is not the statements: "
+                                                   "\"language\" (answers are read from questions in English; the "
+                                                   "passages are still found). null otherwise.")
 
 
 class DifferenceOut(BaseModel):

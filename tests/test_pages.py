@@ -92,6 +92,13 @@ def test_results_page_structure(site):
 def test_no_answer_note_and_no_results_state(site):
     response = site.get("/", params={"q": "How do I bake sourdough bread?"})
     assert "No answer in the statements" in response.text
+    # Asked in another language: passages, and the reason there is no answer.
+    thai = site.get("/", params={"q": "คณะทำงานประชุมที่กรุงเทพฯ เมื่อใด"})
+    assert "Answers are read from questions in English" in thai.text and "No answer in the statements" not in thai.text
+    assert 'class="hits"' in thai.text
+    api = site.get("/api/ask", params={"q": "คณะทำงานประชุมที่กรุงเทพฯ เมื่อใด"}).json()
+    assert api["answer"] is None and api["declined"] == "language" and api["passages"]
+    assert site.get("/api/ask", params={"q": "How do I bake sourdough bread?"}).json()["declined"] is None
     none = site.get("/", params={"q": "trafficking", "date_from": "2031-01-01"})
     assert none.status_code == 200
     assert 'class="no-results"' in none.text and 'class="hits"' not in none.text
