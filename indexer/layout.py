@@ -34,6 +34,8 @@ MANIFEST = "manifest.json"
 SQLITE = "index.sqlite"
 FAISS = "vectors.faiss"
 KEYWORDS = "keywords"
+# Optional (indexer/multilingual.py): every chunk's vector from a multilingual model.
+MULTILINGUAL = "multilingual.npz"
 # Older generations kept after a publish: a server may still be answering from one.
 KEEP_GENERATIONS = 3
 

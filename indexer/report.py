@@ -23,6 +23,8 @@ class BuildReport:
     full: bool = False
     note: str | None = None
     cluster: dict | None = None  # what a Ray cluster did in the embed step (cluster.ClusterStats)
+    # Chunk texts embedded by the multilingual model (indexer/multilingual.py); None: not asked for.
+    multilingual_embedded: int | None = None
 
     @property
     def published(self) -> bool:

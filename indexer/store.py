@@ -15,7 +15,7 @@ import numpy as np
 from .bm25 import KeywordRow
 from .errors import IndexWriteFailed, describe_write_error, writing
 from .generation_files import read_all_vectors, read_keyword_rows
-from .layout import FAISS, KEYWORDS, MANIFEST, SCHEMA, SQLITE
+from .layout import FAISS, KEYWORDS, MANIFEST, MULTILINGUAL, SCHEMA, SQLITE
 from .models import Document, FileRecord
 from .facets import FacetFinder
 from .paragraphs import split_paragraphs
@@ -142,6 +142,11 @@ class GenerationWriter:
         return read_keyword_rows(self.db)
 
     @_writes
+    def chunk_rows(self) -> list[tuple[int, str, str]]:
+        """(id, embedding-input hash, text) of every chunk, by id."""
+        return self.db.execute("SELECT id, embed_hash, text FROM chunks ORDER BY id").fetchall()
+
+    @_writes
     def counts(self) -> dict[str, int]:
         return {
             "documents": self.db.execute("SELECT count(*) FROM documents").fetchone()[0],
@@ -164,5 +169,6 @@ def write_manifest(workdir: Path, manifest: dict) -> None:
     manifest = dict(manifest)
     with writing(workdir.parent):
         names = [SQLITE, FAISS] + sorted(p.relative_to(workdir).as_posix() for p in (workdir / KEYWORDS).glob("*"))
+        names += [MULTILINGUAL] if (workdir / MULTILINGUAL).exists() else []
         manifest["files"] = {name: (workdir / name).stat().st_size for name in names}
         (workdir / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")

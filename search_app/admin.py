@@ -54,8 +54,9 @@ REINDEX_BODY = {
 class Admin:
     """The token check and this server's builds (queued: one at a time within the server)."""
 
-    def __init__(self, settings, embedder, live_index):
+    def __init__(self, settings, embedder, live_index, multilingual=None):
         self.settings, self.embedder, self.live_index = settings, embedder, live_index
+        self.multilingual = multilingual  # builds write multilingual vectors with it, when given
         self.expected = settings.admin_token.encode("utf-8")
         self.build_lock = threading.Lock()
 
@@ -70,7 +71,8 @@ class Admin:
     def run_build(self, full: bool) -> BuildReport:
         with self.build_lock:
             try:
-                report = build_index(self.settings.corpus, self.settings.index, self.embedder, full=full)
+                report = build_index(self.settings.corpus, self.settings.index, self.embedder, full=full,
+                                     multilingual=self.multilingual)
             except BuildLocked as exc:
                 raise BuildBusy(str(exc)) from None
             except NothingToIndex as exc:
@@ -105,9 +107,9 @@ async def receive_upload(request: Request, settings) -> tuple[Path, bool, str]:
     return path, is_new, name
 
 
-def make_admin_router(settings, embedder, live_index) -> APIRouter:
+def make_admin_router(settings, embedder, live_index, multilingual=None) -> APIRouter:
     router = APIRouter(prefix="/api/admin", tags=["admin"])
-    admin = Admin(settings, embedder, live_index)
+    admin = Admin(settings, embedder, live_index, multilingual)
 
     @router.post("/documents", response_model=UploadOut, openapi_extra=UPLOAD_BODY,
                  responses=error_responses(400, 401, 409, 413, 415, 422, 500, 507),

@@ -19,10 +19,11 @@ import time
 from dataclasses import dataclass, field, replace
 
 from indexer.chunking import split_sentences
-from indexer.terms import STOPWORDS, light_stem, light_stems, query_words
+from indexer.terms import light_stem, light_stems, query_words
 
 from .answer_model import AnswerModel, load_answer_model
 from .evidence import AnswerEvidence
+from .language import reads_as_english
 from .naming import initialisms, long_date
 from .requests import SearchRequest
 from .results import Citation, Hit
@@ -170,7 +171,7 @@ def answer_question(searcher, request: SearchRequest, model: AnswerModel) -> Ask
         passages = lead_with_answer(passages, answer)
         # the sentence's own paragraph, not its passage's first
         answer = replace(answer, citation=searcher.documents.locate(answer.citation))
-    declined = None if answer is not None or reads_as_english(searcher.evidence, request.query) else "language"
+    declined = None if answer is not None or reads_as_english(searcher.evidence.unknown, request.query) else "language"
     took = (time.perf_counter() - started) * 1000
     return AskResult(result.query, round(took, 2), answer, passages, result.generation, result.total, result.facets,
                      declined)
@@ -195,7 +196,8 @@ def lead_with_answer(hits: list[Hit], answer: Answer) -> list[Hit]:
 def extract_answer(evidence: AnswerEvidence, question: str, hits: list[Hit], model: AnswerModel) -> Answer | None:
     """The best sentence that holds what the question asks for, with the words that answer;
     None when no sentence does, or the calibrated confidence is too low."""
-    if not reads_as_english(evidence, question):
+    # The reader's kinds, spans and word features are English (language.py).
+    if not reads_as_english(evidence.unknown, question):
         return None
     found = grounded_candidate(evidence, question, hits, model.selection_weights(RANKING))
     if found is None:
@@ -209,27 +211,6 @@ def extract_answer(evidence: AnswerEvidence, question: str, hits: list[Hit], mod
     citation = replace(c, start=start, end=c.start + candidate.end)
     short = AnswerSpan(candidate.text[span.start:span.end], start + span.start, start + span.end)
     return Answer(candidate.text, round(confidence, 3), citation, short)
-
-
-# Above this share of letters outside ASCII (Thai, or Vietnamese with its diacritics), a question
-# is not read as English. Names with accents in an English question stay far below it.
-FOREIGN_LETTERS = 0.25
-
-
-def reads_as_english(evidence: AnswerEvidence, question: str) -> bool:
-    """Whether the answer reader (English question kinds, spans and word features) can read the
-    question: not in another script, and not in words the statements never use with none of
-    English's small words ("berapa jumlah pengamat Proses Bali pada tahun 2013"). Others get
-    the passages the search finds, and no answer: on 48 translated development questions
-    (bench/crosslingual.py) the reader answered 23 of the Thai and Vietnamese ones, 19 of them
-    wrongly, at confidence 0.55-0.90; now none, one right Vietnamese answer lost, English as before."""
-    letters = [c for c in question if c.isalpha()]
-    if letters and sum(not c.isascii() for c in letters) / len(letters) >= FOREIGN_LETTERS:
-        return False
-    words = [w for w in _WORD.findall(question) if w.isalpha() and len(w) > 2]
-    if any(w.lower() in STOPWORDS for w in _WORD.findall(question)) or not words:
-        return True
-    return sum(evidence.unknown(w) for w in words) * 2 <= len(words)
 
 
 def grounded_candidate(evidence: AnswerEvidence, question: str, hits: list[Hit],

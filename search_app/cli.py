@@ -15,7 +15,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from indexer.errors import ConfigError, CorruptIndex, NoIndex
+from indexer.errors import ConfigError, CorruptIndex, MissingDependency, NoIndex
 from indexer.generation import open_current
 from indexer.settings import Settings
 
@@ -64,9 +64,9 @@ def run(argv: list[str], out=sys.stdout, err=sys.stderr) -> int:
         embedder = settings.make_embedder()
         from .searcher import Searcher
 
-        searcher = Searcher(generation, embedder)
+        searcher = Searcher(generation, embedder, multilingual=settings.make_multilingual())
         result, found = _COMMANDS[args.command](searcher, args)
-    except (ConfigError, NoIndex, CorruptIndex) as exc:
+    except (ConfigError, NoIndex, CorruptIndex, MissingDependency) as exc:
         print(f"error: {exc}", file=err)
         return BAD_INPUT
     except SearchError as exc:

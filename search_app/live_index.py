@@ -78,7 +78,7 @@ class LiveIndex:
     """Holds the live pair; `refresh()` looks at index/CURRENT and swaps when it moved."""
 
     def __init__(self, index_path: Path, embedder, interval: float = 0.5, executor=None,
-                 stages: Stages = Stages(), encoder=None):
+                 stages: Stages = Stages(), encoder=None, multilingual=None):
         self.index_dir = IndexDir(Path(index_path))
         self.embedder = embedder
         # Handed to each generation's Searcher: the pool for the keyword half of hybrid search,
@@ -86,6 +86,7 @@ class LiveIndex:
         self.executor = executor
         self.stages = stages
         self.encoder = encoder
+        self.multilingual = multilingual  # the multilingual encoder, when the server has one
         self.interval = interval
         self.live: Live | None = None
         # Why nothing is served (no live pair), or why the newest generation was refused.
@@ -134,7 +135,8 @@ class LiveIndex:
             return True
 
     def _live(self, generation: Generation) -> Live:
-        searcher = Searcher(generation, self.embedder, self.stages, executor=self.executor, encoder=self.encoder)
+        searcher = Searcher(generation, self.embedder, self.stages, executor=self.executor, encoder=self.encoder,
+                            multilingual=self.multilingual)
         # Sorted here, before the swap, so no question waits for it (the unknown-word check reads it).
         searcher.stats.sorted_terms()
         read_positions_later(generation)
