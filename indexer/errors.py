@@ -60,9 +60,9 @@ class NoIndex(IndexerError):
 class MissingDependency(IndexerError):
     """An optional package a setting asks for is not installed."""
 
-    def __init__(self, package: str, purpose: str):
+    def __init__(self, package: str, purpose: str, how: str):
         self.package = package
-        super().__init__(f"{purpose} need the package {package!r}, which is not installed")
+        super().__init__(f"{purpose} need the package {package!r}, which is not installed ({how})")
 
 
 class CorruptIndex(IndexerError):

@@ -55,6 +55,7 @@ class Generation:
         self._positions: ChunkPositions | None = None  # read on first positions()
         self._positions_lock = threading.Lock()
         self._multilingual: tuple[np.ndarray, np.ndarray] | None = None  # read on first search_multilingual()
+        self._multilingual_lock = threading.Lock()  # not the positions' (read for seconds at a large index)
 
     @classmethod
     def open(cls, path: Path, expect_model: str | None = None, expect_dimension: int | None = None) -> "Generation":
@@ -190,7 +191,7 @@ class Generation:
         """Chunk id -> cosine of the n chunks whose multilingual vectors are nearest `vector`
         (exact: a product with every row), among `allowed` ids when given."""
         if self._multilingual is None:
-            with self._positions_lock:
+            with self._multilingual_lock:
                 if self._multilingual is None:
                     ids, _, vectors = read_multilingual(self.path, self.manifest.get("multilingual", {}))
                     self._multilingual = (ids, vectors)
@@ -198,7 +199,11 @@ class Generation:
         scores = vectors @ vector
         if allowed is not None:
             scores = np.where(np.isin(ids, allowed), scores, -np.inf)
-        top = np.argsort(-scores)[:n]
+        if n < len(scores):
+            top = np.argpartition(-scores, n)[:n]
+            top = top[np.argsort(-scores[top])]
+        else:
+            top = np.argsort(-scores)
         return {int(ids[k]): float(scores[k]) for k in top if np.isfinite(scores[k])}
 
     def _by_ids(self, sql: str, ids) -> Iterator[tuple]:

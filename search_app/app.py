@@ -23,6 +23,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Match
 
 from indexer import __version__
+from indexer.errors import MissingDependency
 from indexer.settings import Settings
 
 from . import api, history_api, history_pages, pages
@@ -74,7 +75,7 @@ def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES
     if embedder is None:
         embedder = settings.make_embedder()
     if multilingual is None:
-        multilingual = settings.make_multilingual()
+        multilingual = multilingual_encoder(settings)
     # Checked before serving: a fitted-parameter file that does not fit the code stops start-up.
     answer_model = default_answer_model()
     # Hybrid searches run their keyword half here, beside the query encoding (bench/http_speed.py).
@@ -105,7 +106,7 @@ def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES
     app.include_router(api.router)
     app.include_router(history_api.router)
     if settings.admin_token:
-        app.include_router(make_admin_router(settings, embedder, live_index, multilingual))
+        app.include_router(make_admin_router(settings, embedder, live_index))
     app.include_router(pages.router)
     app.include_router(history_pages.router)
     app.router.routes.extend(mcp_routes)
@@ -126,6 +127,16 @@ def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES
                            allow_headers=["Content-Type"], max_age=600)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so it sees every response
     return app
+
+
+def multilingual_encoder(settings: Settings):
+    """The configured multilingual encoder, or None (also when its package is missing: the server
+    then serves without it, and says why)."""
+    try:
+        return settings.make_multilingual()
+    except MissingDependency as exc:
+        log.error("multilingual search is off: %s", exc)
+        return None
 
 
 def public_base_url(settings: Settings) -> str:

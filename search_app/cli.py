@@ -64,9 +64,14 @@ def run(argv: list[str], out=sys.stdout, err=sys.stderr) -> int:
         embedder = settings.make_embedder()
         from .searcher import Searcher
 
-        searcher = Searcher(generation, embedder, multilingual=settings.make_multilingual())
+        try:
+            multilingual = settings.make_multilingual()
+        except MissingDependency as exc:  # search without it, as the server does
+            print(f"warning: multilingual search is off: {exc}", file=err)
+            multilingual = None
+        searcher = Searcher(generation, embedder, multilingual=multilingual)
         result, found = _COMMANDS[args.command](searcher, args)
-    except (ConfigError, NoIndex, CorruptIndex, MissingDependency) as exc:
+    except (ConfigError, NoIndex, CorruptIndex) as exc:
         print(f"error: {exc}", file=err)
         return BAD_INPUT
     except SearchError as exc:

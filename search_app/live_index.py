@@ -137,6 +137,9 @@ class LiveIndex:
     def _live(self, generation: Generation) -> Live:
         searcher = Searcher(generation, self.embedder, self.stages, executor=self.executor, encoder=self.encoder,
                             multilingual=self.multilingual)
+        if self.multilingual is not None and searcher.multilingual is None:
+            log.warning("generation %s has no multilingual vectors from %s (build with --multilingual): questions in "
+                        "other languages are searched without them", generation.name, self.multilingual.name)
         # Sorted here, before the swap, so no question waits for it (the unknown-word check reads it).
         searcher.stats.sorted_terms()
         read_positions_later(generation)

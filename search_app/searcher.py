@@ -139,7 +139,7 @@ class Searcher:
             keyword = self.keyword.retrieve(query, n, scope) if mode in ("hybrid", "keyword") else {}
         # One list alone keeps its retriever's own scores.
         fused = dense if mode == "semantic" else keyword if mode == "keyword" else self.stages.fusion.fuse(dense, keyword)
-        if mode != "keyword" and self.multilingual is not None and not reads_as_english(self.evidence.unknown, query.text):
+        if mode != "keyword" and self.multilingual is not None and not reads_as_english(query.text):
             fused = fuse_convex(self.multilingual.retrieve(query, n, scope), fused, MULTILINGUAL_WEIGHT)
         ordered = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
         return [Candidate(cid, score, dense.get(cid), keyword.get(cid)) for cid, score in ordered]

@@ -320,12 +320,22 @@ def test_a_question_for_a_name_is_answered_by_the_sentences_that_give_one(built)
     ("Where did Mr José Ramos-Horta speak about the São Paulo meeting?", True),  # names with accents
     ("คณะทำงานประชุมที่กรุงเทพฯ เมื่อใด", False),  # Thai
     ("Nhóm công tác đã họp ở Bangkok khi nào?", False),  # Vietnamese
-    ("Kapan kelompok kerja bertemu di Bangkok?", False),  # Indonesian: words the statements never use
+    ("Kapan kelompok kerja bertemu di Bangkok?", False),  # Indonesian
+    ("Kapan Proses Bali didirikan?", False),  # Indonesian, naming what the statements name
+    ("Saan ginanap ang pulong ng Working Group?", False),  # Tagalog
+    # Names and keyword queries are English, whatever words the statements hold.
+    ("Dan Tehan Bali Process", True),
+    ("Ng Eng Hen trafficking", True),
+    ("Sino-Australian cooperation trafficking", True),
+    ("ransomware", True),
+    ("Kuala Lumpur declaration", True),
+    ("Most vulnerable groups?", True),
+    ("COVID-19 vaccine rollout", True),
 ])
-def test_the_answer_reader_reads_english_questions_only(built, question, english):
+def test_the_answer_reader_reads_english_questions_only(question, english):
     from search_app.language import reads_as_english
 
-    assert reads_as_english(built.evidence.unknown, question) is english
+    assert reads_as_english(question) is english
 
 
 def test_a_question_in_another_language_gets_passages_and_no_answer(built):
@@ -336,3 +346,17 @@ def test_a_question_in_another_language_gets_passages_and_no_answer(built):
     thai = answer_question(built, SearchRequest("คณะทำงานประชุมที่กรุงเทพฯ เมื่อใด 2023", k=5), model)
     assert english.answer is not None
     assert thai.answer is None and thai.passages
+
+
+def test_a_question_mostly_in_words_the_statements_never_use_gets_no_answer(built):
+    from dataclasses import replace
+
+    from search_app.language import mostly_unknown
+
+    unknown = built.evidence.unknown
+    assert mostly_unknown(unknown, "zorbly quaxen flimbo Bangkok")  # no English small word, mostly unknown
+    assert not mostly_unknown(unknown, "working group bangkok meeting")  # the statements' own words
+    assert not mostly_unknown(unknown, "Which zebra crossed the quokka?")  # English: the picker decides
+    model = replace(default_answer_model(), min_confidence=0.0)
+    result = answer_question(built, SearchRequest("zorbly quaxen flimbo Bangkok", k=5), model)
+    assert result.answer is None and result.declined is None and result.passages  # no language named

