@@ -187,15 +187,19 @@ class Generation:
         """The model of the generation's multilingual vectors, None when it has none."""
         return self.manifest.get("multilingual", {}).get("model")
 
-    def search_multilingual(self, vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> dict[int, float]:
-        """Chunk id -> cosine of the n chunks whose multilingual vectors are nearest `vector`
-        (exact: a product with every row), among `allowed` ids when given."""
+    def multilingual_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk ids, vectors) of the multilingual file, read once; CorruptIndex if it is damaged."""
         if self._multilingual is None:
             with self._multilingual_lock:
                 if self._multilingual is None:
                     ids, _, vectors = read_multilingual(self.path, self.manifest.get("multilingual", {}))
                     self._multilingual = (ids, vectors)
-        ids, vectors = self._multilingual
+        return self._multilingual
+
+    def search_multilingual(self, vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> dict[int, float]:
+        """Chunk id -> cosine of the n chunks whose multilingual vectors are nearest `vector`
+        (exact: a product with every row), among `allowed` ids when given."""
+        ids, vectors = self.multilingual_vectors()
         scores = vectors @ vector
         if allowed is not None:
             scores = np.where(np.isin(ids, allowed), scores, -np.inf)

@@ -59,15 +59,22 @@ class Problem:
         return f"{self.reason}; {self.hint}"
 
 
-def read_positions_later(generation: Generation) -> threading.Thread:
+def read_positions_later(generation: Generation, multilingual: bool = False) -> threading.Thread:
     """Every chunk's place into memory (ranking reads it on every search), in the background:
     at a million chunks it is a 3-9 s scan of the chunks table, which neither a start-up nor a
-    swap should wait for; until it is done, and if it fails, searches read them from SQLite."""
+    swap should wait for; until it is done, and if it fails, searches read them from SQLite.
+    With `multilingual`, the multilingual vectors too, so the first foreign question does not
+    wait for them."""
     def read() -> None:
         try:
             generation.positions()
         except IndexerError as exc:
             log.error("%s; searches keep reading chunk positions from SQLite", exc)
+        if multilingual:
+            try:
+                generation.multilingual_vectors()
+            except IndexerError as exc:  # the first foreign question will say so too
+                log.error("%s", exc)
 
     thread = threading.Thread(target=read, name=f"positions-{generation.name}", daemon=True)
     thread.start()
@@ -142,7 +149,7 @@ class LiveIndex:
                         "other languages are searched without them", generation.name, self.multilingual.name)
         # Sorted here, before the swap, so no question waits for it (the unknown-word check reads it).
         searcher.stats.sorted_terms()
-        read_positions_later(generation)
+        read_positions_later(generation, multilingual=searcher.multilingual is not None)
         return Live(generation, searcher)
 
     def _open(self, name: str) -> Generation:

@@ -190,3 +190,20 @@ def test_the_cli_build_flag_asks_for_them(tiny_corpus, tmp_path, monkeypatch):
     (tiny_corpus / "2024-01-01-note.txt").write_text("A changed note on returns.\n", encoding="utf-8")
     assert cli.main(["build", "--corpus", str(tiny_corpus), "--index", str(index), "--quiet", "--no-multilingual"]) == 0
     assert open_current(index).multilingual_model is None
+
+
+def test_a_server_reads_the_vectors_when_it_serves_the_generation(built, fake_embedder, tmp_path, caplog):
+    import threading
+
+    from search_app.live_index import LiveIndex
+
+    live = LiveIndex(tmp_path / "index", fake_embedder, multilingual=FakeMultilingual())
+    assert live.refresh()
+    served = live.current().generation
+    for thread in threading.enumerate():
+        if thread.name == f"positions-{served.name}":
+            thread.join(timeout=30)
+    assert served._multilingual is not None  # before any question in another language
+    # A server whose encoder is another model's says the vectors go unused.
+    other = LiveIndex(tmp_path / "index", fake_embedder, multilingual=FakeMultilingual(name="another-model"))
+    assert other.refresh() and "has no multilingual vectors from another-model" in caplog.text
