@@ -57,6 +57,7 @@ from indexer.embedders import make_embedder  # noqa: E402
 from indexer.multilingual import E5Encoder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
 from search_app.answers import answer_question, default_answer_model  # noqa: E402
+from search_app.fusion import MIN_CANDIDATES, fuse_convex  # noqa: E402
 from search_app.query import Scope  # noqa: E402
 from search_app.requests import SearchRequest  # noqa: E402
 from search_app.searcher import SERVER_STAGES, Searcher  # noqa: E402
@@ -70,7 +71,7 @@ SETS = {
                  "crosslingual-holdout3.json"),
 }
 LANGUAGES = ("en", "id", "th", "vi")
-DEPTH = 100  # chunks each system ranks
+DEPTH = MIN_CANDIDATES  # chunks each system ranks: as many as the fusion normalises over
 
 
 @dataclass(frozen=True)
@@ -97,15 +98,6 @@ def load_translated(path: Path) -> dict[str, dict[str, str]]:
             row = json.loads(line)
             out.setdefault(row["id"], {})[row["lang"]] = row["question"]
     return out
-
-
-def convex(a: dict[int, float], b: dict[int, float], weight_b: float = 0.5) -> dict[int, float]:
-    def norm(s: dict[int, float]) -> dict[int, float]:
-        lo, hi = min(s.values(), default=0.0), max(s.values(), default=1.0)
-        return {k: (v - lo) / (hi - lo) if hi > lo else 1.0 for k, v in s.items()}
-
-    na, nb = norm(a), norm(b)
-    return {k: (1 - weight_b) * na.get(k, 0.0) + weight_b * nb.get(k, 0.0) for k in set(na) | set(nb)}
 
 
 def ranked(searcher: Searcher, text: str, mode: str) -> dict[int, float]:
@@ -170,8 +162,10 @@ def rankings(corpus: Corpus, e5, text: str, query_times: list[float], product: S
     query_times.append(time.perf_counter() - started)
     e5_ranking = {int(corpus.ids[k]): float(scores[k]) for k in np.argsort(-scores)[:DEPTH]}
     return {"our hybrid": hybrid, "our semantic": semantic, "e5": e5_ranking,
-            "our hybrid + e5": convex(hybrid, e5_ranking), "our hybrid + e5 x0.8": convex(hybrid, e5_ranking, 0.8),
-            "our keyword + e5": convex(keyword, e5_ranking),
+            # (search_app.fusion's convex sum, e5 as its first list: each list is at most DEPTH long,
+            # so normalising over the best MIN_CANDIDATES is over all of it.)
+            "our hybrid + e5": fuse_convex(e5_ranking, hybrid, 0.5), "our hybrid + e5 x0.8": fuse_convex(e5_ranking, hybrid, 0.8),
+            "our keyword + e5": fuse_convex(e5_ranking, keyword, 0.5),
             "product, multilingual": ranked(product, text, "hybrid")}
 
 

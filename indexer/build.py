@@ -148,7 +148,7 @@ def write_generation(workdir: Path, plan: BuildPlan, embedded: Embedded, model_n
                                               removed_ids, added_ids, added_vectors)
     with writing(workdir.parent):
         keyword_info = write_impact_index(writer.keyword_rows(), workdir / KEYWORDS)
-    chunk_rows = writer.chunk_rows() if multilingual is not None else []
+    chunk_rows = writer.chunk_rows() if multilingual is not None else []  # before commit closes the writer
     writer.commit()
     extra = {}
     if multilingual is not None:

@@ -156,11 +156,20 @@ class Settings:
         """The configured embedder, not yet loaded, with this process's share of the cores."""
         return make_embedder(self.embedder, model_cache=self.model_cache, threads=self.encoder_threads)
 
-    def make_multilingual(self):
-        """The multilingual encoder when the setting asks for one (loaded on first use), else None."""
+    def make_multilingual(self, when_missing: Callable[[Exception], None] | None = None):
+        """The multilingual encoder when the setting asks for one (loaded on first use), else None.
+        Its package missing raises MissingDependency, or, given `when_missing` (servers and
+        searches, which go on without it), is handed to it and gives None."""
+        from .errors import MissingDependency
         from .multilingual import E5Encoder
 
-        return E5Encoder(threads=self.encoder_threads) if self.multilingual else None
+        try:
+            return E5Encoder(threads=self.encoder_threads) if self.multilingual else None
+        except MissingDependency as exc:
+            if when_missing is None:
+                raise
+            when_missing(exc)
+            return None
 
     @property
     def encoder_threads(self) -> int:

@@ -23,7 +23,6 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Match
 
 from indexer import __version__
-from indexer.errors import MissingDependency
 from indexer.settings import Settings
 
 from . import api, history_api, history_pages, pages
@@ -75,7 +74,8 @@ def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES
     if embedder is None:
         embedder = settings.make_embedder()
     if multilingual is None:
-        multilingual = multilingual_encoder(settings)
+        multilingual = settings.make_multilingual(
+            when_missing=lambda exc: log.error("multilingual search is off: %s", exc))
     # Checked before serving: a fitted-parameter file that does not fit the code stops start-up.
     answer_model = default_answer_model()
     # Hybrid searches run their keyword half here, beside the query encoding (bench/http_speed.py).
@@ -127,16 +127,6 @@ def create_app(settings: Settings, embedder=None, stages: Stages = SERVER_STAGES
                            allow_headers=["Content-Type"], max_age=600)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so it sees every response
     return app
-
-
-def multilingual_encoder(settings: Settings):
-    """The configured multilingual encoder, or None (also when its package is missing: the server
-    then serves without it, and says why)."""
-    try:
-        return settings.make_multilingual()
-    except MissingDependency as exc:
-        log.error("multilingual search is off: %s", exc)
-        return None
 
 
 def public_base_url(settings: Settings) -> str:

@@ -15,7 +15,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from indexer.errors import ConfigError, CorruptIndex, MissingDependency, NoIndex
+from indexer.errors import ConfigError, CorruptIndex, NoIndex
 from indexer.generation import open_current
 from indexer.settings import Settings
 
@@ -64,11 +64,8 @@ def run(argv: list[str], out=sys.stdout, err=sys.stderr) -> int:
         embedder = settings.make_embedder()
         from .searcher import Searcher
 
-        try:
-            multilingual = settings.make_multilingual()
-        except MissingDependency as exc:  # search without it, as the server does
-            print(f"warning: multilingual search is off: {exc}", file=err)
-            multilingual = None
+        multilingual = settings.make_multilingual(  # as the server: search without it, and say why
+            when_missing=lambda exc: print(f"warning: multilingual search is off: {exc}", file=err))
         searcher = Searcher(generation, embedder, multilingual=multilingual)
         result, found = _COMMANDS[args.command](searcher, args)
     except (ConfigError, NoIndex, CorruptIndex) as exc:

@@ -378,8 +378,9 @@ def _clause(question: str, sentence: str) -> Span:
 
 _FINDERS = {"date": _date, "year": _year, "number": number_span, "amount": _amount, "person": _person, "agent": _agent,
             "organisation": _organisation, "place": _place, "list": _list,
+            # A reason given by a cue, else the clause, in every sentence alike (preferring the
+            # sentences with a cue, as FALLBACKS does for names, was measured: reason_spans.py).
             "reason": lambda question, sentence: reason_span(question, sentence) or _clause(question, sentence),
-            # A name where the sentence gives one, else the clause: never a reason to decline.
             "title": title_span, "frequency": frequency_span}
 
 # Where no sentence holds the kind asked for, the next kind that may answer: "who" is a person,

