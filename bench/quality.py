@@ -197,6 +197,7 @@ def evaluate_questions(searcher: Searcher, questions: list[dict], mode: str = "h
     hit1 = hit5 = rr = correct = wrongly_abstained = span_exact = 0
     f1s: list[float] = []
     misses = []
+    kinds: dict[str, dict[str, int]] = {}
     for q in answerable:
         result = answer_question(searcher, SearchRequest(q["question"], k=10, mode=mode), model)
         ranks = [i for i, h in enumerate(result.passages, start=1) if is_hit(h, q, documents)]
@@ -219,6 +220,7 @@ def evaluate_questions(searcher: Searcher, questions: list[dict], mode: str = "h
                 misses.append((q["id"], f"answered {answer.text[:80]!r}", q["question"]))
         if first != 1:
             misses.append((q["id"], f"first relevant passage at {first}", q["question"]))
+        _count_kind(kinds, q, first == 1, answer)
     declined: dict[str, list[int]] = {}
     for q in unanswerable:
         result = answer_question(searcher, SearchRequest(q["question"], k=10, mode=mode), model)
@@ -243,8 +245,25 @@ def evaluate_questions(searcher: Searcher, questions: list[dict], mode: str = "h
                                                 + sum(c[1] - c[0] for c in declined.values())), 4),
         "unanswerable_abstained": sum(c[0] for c in declined.values()),
         "declined_by_type": {t: f"{c[0]}/{c[1]}" for t, c in sorted(declined.items())},
+        "by_kind": {k: kinds[k] for k in sorted(kinds)},
         "misses": misses,
     }
+
+
+def _count_kind(kinds: dict[str, dict[str, int]], q: dict, first: bool, answer) -> None:
+    """Per type of question (date, number, why...; and "multi": several statements answer it
+    differently): how many, right first passages, answers holding the answer, exact spans,
+    declined. Aggregates, so a held-out set tells which kinds are weak without its questions
+    being read one by one."""
+    span = (answer.span.text if answer.span else answer.text) if answer else None
+    for kind in (q.get("type", "other"), *(("multi",) if q.get("multi") else ())):
+        row = kinds.setdefault(kind, {"n": 0, "hit@1": 0, "right": 0, "exact": 0, "declined": 0})
+        row["n"] += 1
+        row["hit@1"] += first
+        row["declined"] += answer is None
+        if answer is not None:
+            row["right"] += contains_answer(answer.text, q["answer"])
+            row["exact"] += span_matches(span, q["answer"])
 
 
 # ------------------------------------------------------------------ main
@@ -268,6 +287,15 @@ def print_questions(results: dict) -> None:
                   f"{declined:21}{by_type}")
 
 
+def print_kinds(results: dict) -> None:
+    """Per set, per type of answerable question: n, hit@1, right answers, exact spans, declined."""
+    for key, label in QUESTION_SETS:
+        for mode, r in results.get(key, {}).items():
+            print(f"\n{label} ({mode}): type  n  hit@1  right  exact  declined")
+            for kind, c in r["by_kind"].items():
+                print(f"  {kind:14} {c['n']:4}  {c['hit@1']:4}  {c['right']:5}  {c['exact']:5}  {c['declined']:5}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Search quality benchmark")
     parser.add_argument("--scifact", type=Path, default=DEFAULT_SCIFACT)
@@ -278,6 +306,7 @@ def main() -> None:
                         help="question sets to run (tune with own,dev2 only: the held-out sets are for reporting)")
     parser.add_argument("--limit", type=int, default=0, help="first N queries only (quick looks)")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--by-kind", action="store_true", help="also print each set's figures per type of question")
     parser.add_argument("--embedder", default="minilm", help="embedder kind (minilm, minilm-int8, ...); give "
                         "another kind its own XDG_CACHE_HOME, or the cached indexes are rebuilt for it each time")
     args = parser.parse_args()
@@ -321,6 +350,8 @@ def main() -> None:
             name, value = ANCHORS[mode]
             print(f"  {mode:10}                    {r['ndcg@10']:.3f}     {r['recall@100']:.3f}       {value:.3f} {name}")
     print_questions(results)
+    if args.by_kind:
+        print_kinds(results)
     print(f"\nwritten to {out}")
 
 
