@@ -171,10 +171,12 @@ def health(request: Request):
     reason, hint = (problem.reason, problem.hint) if problem else (None, None)
     if live is None:
         return {"status": "unavailable", "generation": None, "built_at": None, "counts": None,
-                "model": live_index.embedder.name, "reason": reason, "hint": hint}
+                "model": live_index.embedder.name, "multilingual": None, "reason": reason, "hint": hint}
     manifest = live.generation.manifest
+    searched = live.searcher.multilingual  # only when the generation holds this server's model's vectors
     return {
         "status": "ok", "generation": live.generation.name, "built_at": manifest.get("built_at"),
         "counts": live.generation.counts(), "model": manifest.get("model", {}).get("name", ""),
+        "multilingual": live.generation.multilingual_model if searched is not None else None,
         "reason": reason, "hint": hint,
     }

@@ -263,6 +263,9 @@ class HealthOut(BaseModel):
     built_at: str | None
     counts: dict[str, int] | None
     model: str
+    multilingual: str | None = Field(
+        default=None, description="The multilingual model that also searches questions not in English, when the server "
+        "has it and the live generation holds its vectors (built with --multilingual); null otherwise.")
     reason: str | None = Field(description="Why the index is unavailable, or why a newer generation was refused.")
     hint: str | None = Field(description="What to do about it.")
 

