@@ -49,6 +49,10 @@ HOLDOUT3 = ROOT / "bench" / "questions-holdout3.jsonl"
 HOLDOUT3_CORPUS = (HOLDOUT2_CORPUS, ROOT / "bench" / "holdout3-corpus")
 # Development questions we tune on, over the seed corpus and four further (fictional) statements.
 DEV2 = ROOT / "bench" / "questions-dev2.jsonl"
+# A third development set, over the seed corpus and eight more fictional statements (2009-2026)
+# by a helper that saw neither the other sets nor the held-out corpora.
+DEV3 = ROOT / "bench" / "questions-dev3.jsonl"
+DEV3_CORPUS = ROOT / "bench" / "dev3-corpus"
 DEV2_CORPUS = ROOT / "bench" / "dev-corpus"
 MODES = ("semantic", "keyword", "hybrid")
 ANCHORS = {"semantic": ("all-MiniLM-L6-v2 dense (MTEB)", 0.645), "keyword": ("BM25 (BEIR paper)", 0.665),
@@ -270,6 +274,7 @@ def _count_kind(kinds: dict[str, dict[str, int]], q: dict, first: bool, answer) 
 
 
 QUESTION_SETS = (("own_questions", "Own questions (dev)"), ("dev2_questions", "Dev set 2 (tuned on)"),
+                 ("dev3_questions", "Dev set 3 (tuned on)"),
                  ("holdout_questions", "Held-out questions"), ("holdout2_questions", "Held-out set 2"),
                  ("holdout3_questions", "Held-out set 3"))
 
@@ -302,8 +307,8 @@ def main() -> None:
     parser.add_argument("--split", choices=("test", "dev"), default="test")
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--skip-scifact", action="store_true")
-    parser.add_argument("--sets", default="own,dev2,holdout,holdout2,holdout3",
-                        help="question sets to run (tune with own,dev2 only: the held-out sets are for reporting)")
+    parser.add_argument("--sets", default="own,dev2,dev3,holdout,holdout2,holdout3",
+                        help="question sets to run (tune with own,dev2,dev3 only: the held-out sets are for reporting)")
     parser.add_argument("--limit", type=int, default=0, help="first N queries only (quick looks)")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--by-kind", action="store_true", help="also print each set's figures per type of question")
@@ -327,6 +332,9 @@ def main() -> None:
     if DEV2.exists() and "dev2" in sets:
         dev2 = Searcher(open_current(extended_index("dev2", DEV2_CORPUS, embedder)), embedder)
         results["dev2_questions"] = {mode: evaluate_questions(dev2, load_questions(DEV2), mode) for mode in question_modes}
+    if DEV3.exists() and "dev3" in sets:
+        dev3 = Searcher(open_current(extended_index("dev3", DEV3_CORPUS, embedder)), embedder)
+        results["dev3_questions"] = {mode: evaluate_questions(dev3, load_questions(DEV3), mode) for mode in question_modes}
     if HOLDOUT.exists() and "holdout" in sets:
         results["holdout_questions"] = {mode: evaluate_questions(seed, load_questions(HOLDOUT), mode)
                                         for mode in question_modes}
