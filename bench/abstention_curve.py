@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.machine import write_results  # noqa: E402
 
-from bench.quality import DEV2, DEV2_CORPUS, QUESTIONS, contains_answer, extended_index, load_questions, seed_index  # noqa: E402
+from bench.quality import DEV2, DEV2_CORPUS, DEV3, DEV3_CORPUS, QUESTIONS, contains_answer, extended_index, load_questions, seed_index  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
 from search_app.answers import CALIBRATING, RANKING, calibrated_confidence, default_answer_model, grounded_candidate  # noqa: E402
@@ -54,17 +54,21 @@ def main() -> None:
     model = default_answer_model()
     rows = picks(Searcher(open_current(seed_index(embedder)), embedder), load_questions(QUESTIONS), model)
     rows += picks(Searcher(open_current(extended_index("dev2", DEV2_CORPUS, embedder)), embedder), load_questions(DEV2), model)
+    rows += picks(Searcher(open_current(extended_index("dev3", DEV3_CORPUS, embedder)), embedder), load_questions(DEV3), model)
     answerable = [r for r in rows if r[0]["answerable"]]
     kinds = {kind: [r for r in rows if r[0].get("type") == kind and not r[0]["answerable"]] for kind in ("near-miss", "offtopic")}
     curve = {}
-    print(f"threshold  answer accuracy  answerable declined  near-miss declined  off-topic declined   (shipped: {model.min_confidence})")
+    print(f"threshold  answer accuracy  wrong  answerable declined  near-miss declined  off-topic declined   "
+          f"(shipped: {model.min_confidence})")
     for t in args.thresholds:
+        wrong = sum(c >= t and not right for _, c, right in rows)
         point = {"answer_accuracy": round(sum(right and c >= t for _, c, right in answerable) / len(answerable), 3),
+                 "wrong_answers": wrong,
                  "answerable_declined": f"{sum(c < t for _, c, _ in answerable)}/{len(answerable)}"}
         for kind, group in kinds.items():
             point[f"{kind}_declined"] = f"{sum(c < t for _, c, _ in group)}/{len(group)}"
         curve[str(t)] = point
-        print(f"{t:9.2f}  {point['answer_accuracy']:15.3f}  {point['answerable_declined']:>19}  "
+        print(f"{t:9.2f}  {point['answer_accuracy']:15.3f}  {wrong:5}  {point['answerable_declined']:>19}  "
               f"{point['near-miss_declined']:>18}  {point['offtopic_declined']:>18}")
     out = ROOT / "bench" / "results" / "abstention_curve.json"
     write_results(out, {"questions": len(rows), "curve": curve})

@@ -69,7 +69,7 @@ _COUNT_KIN = ({"countri", "state", "nation", "member", "government", "economi", 
               {"delegat", "participant", "official", "representativ", "attende", "people", "person", "staff",
                "expert", "practitioner"},
               {"case", "conviction", "convict", "prosecution", "investigation", "trafficker", "offender", "perpetrator"})
-COUNT_REACH = 4  # words after a number that may name what it counts ("15 Bali Process members")
+COUNT_REACH = 5  # words after a number that may name what it counts ("60 frontline immigration and police officials")
 
 
 def _kin(counted: set[str]) -> set[str]:
@@ -81,10 +81,18 @@ def _kin(counted: set[str]) -> set[str]:
     return out
 
 
+# What counts may stand before its number: "a staff of nine", "RSO staff: 17", "membership stood at 45".
+_COUNTED_BEFORE = re.compile(r"([\w'’-]+)\s*(?::|\bof|\b(?:stood|was|were) at|\b(?:totall?ed|numbered|reached|"
+                             r"(?:rose|grew|increased|fell|dropped) to))\s*$", re.I)
+
+
 def _counts_within(sentence: str, span: Span, kin: set[str]) -> bool:
+    def is_kin(w: str) -> bool:
+        return any(w.startswith(k) or (len(w) >= max(4, len(k) - 2) and k.startswith(w)) for k in kin)
+
     words = [w.lower() for w in WORDS.findall(sentence[span.start : span.end + 60])][: COUNT_REACH + 1]
-    return any(any(w.startswith(k) or (len(w) >= max(4, len(k) - 2) and k.startswith(w)) for k in kin)
-               for w in words[1:] or words)
+    before = _COUNTED_BEFORE.search(sentence[max(0, span.start - 40) : span.start])
+    return any(is_kin(w) for w in words[1:] or words) or bool(before and is_kin(before.group(1).lower()))
 
 
 def _counted_nouns(question: str) -> set[str]:

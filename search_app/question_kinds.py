@@ -28,13 +28,31 @@ _TITLE = (rf"\b(?:which|what) (?:(?!(?:did|do|does|is|was|were|are|has|have|had|
           rf"to|of|on|in|for|under|about|with|by|from|at|into)\b)[\w'’-]+\s+){{0,3}}(?:{TITLE_NOUNS})\b"
           rf"(?!\s+(?:the|a|an|its|their|our|of)\b)"
           # "What was the checklist renamed?": what something is called now.
-          rf"|^\s*(?:what|which)\b.*\b(?:renamed|retitled)\b")
+          rf"|^\s*(?:what|which)\b.*\b(?:renamed|retitled)\b"
+          # "What name was given to the database?": the name a sentence gives it ("known as ...").
+          rf"|^\s*(?:what|which) name\b|\bwhat (?:is|was|will be) the name given\b")
+
+
+# "When the second edition came out, which translation was released?" asks for a translation: a
+# leading "when / after / at ..." clause that a question word follows is context, not the question.
+_LEADING_CLAUSE = re.compile(
+    # ("When was it opened, and by whom?" is itself a question: a verb follows its "when".)
+    r"^\s*(?:when|after|before|once|while|following|during|at|in|on)\b"
+    r"(?!\s+(?:is|was|were|are|did|do|does|will|would|has|have|had|can|could)\b)[^,?]{3,}?,\s*"
+    r"(?=(?:which|what|who|whom|whose|where|when|why|how|(?:in|on|at|by|for|to|with|from) (?:which|what|whom))\b)",
+    re.I)
+
+
+def main_clause(question: str) -> str:
+    """The question without a leading clause of context that another question word follows."""
+    return _LEADING_CLAUSE.sub("", question, count=1)
 
 
 def answer_kind(question: str) -> str | None:
     """What sort of thing the question asks for, if it says (None: a "what"/"how" question
     answered by a clause, or a bare keyword query). "agent" is who did something: a person,
     or a body or country when no person is named."""
+    question = main_clause(question)
     q = " ".join(question.lower().split())
     acronym = re.search(r"\b(?i:what|who) (?i:is|are|was) (?:(?i:the|a|an) )?([A-Z][A-Z0-9&-]{1,9})\b", question)
     rules = (
@@ -44,7 +62,9 @@ def answer_kind(question: str) -> str | None:
                  r"|\bdates?\b|\bdeadline\b|\bsince when\b|\b(what|which) (years|period)\b|\bon what day\b"),
         ("amount", r"\bhow much (money|funding|fund\w*)\b|\b(what|which) (amount|sum|budget|funding)\b|\bbudget\b"
                    r"|\bcontribution\b|\bhow much (did|was|were|has|have|will)\b.*\b(pledge\w*|fund\w*|budget\w*|cost\w*|"
-                   r"allocat\w*|provid\w*|contribut\w*|commit\w*|spen[dt])\b"),
+                   r"allocat\w*|provid\w*|contribut\w*|commit\w*|spen[dt])\b"
+                   # "What is the estimated cost of the platform?", "workshop cost": a sum of money.
+                   r"|^(?!\s*(?:why|who|whom|whose|where|when|how(?! much))\b).*\bcost(?:s|ed)?\b"),
         ("frequency", r"\bhow (often|frequently)\b|\b(what|which|at what) (frequency|intervals?)\b"),
         ("number", r"\bhow (many|much|long|old)\b|\b(what|which) (number|percentage|share|proportion)\b"
                    r"|^\s*(number|count|total) of\b"),

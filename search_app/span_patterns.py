@@ -24,7 +24,7 @@ COUNT_NOUNS = {"states", "countries", "nations", "organisations", "organizations
 NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
                  "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
                  "hundred hundreds thousand thousands dozen dozens").split()
-NUMBER = re.compile(r"(?<![\w.])(?:\d[\d,]*(?:\.\d+)?(?:\s*(?:%|per cent|percent))?|(?:"
+NUMBER = re.compile(r"(?<![\w.])(?:\d+(?:,\d{3})*(?:\.\d+)?(?:\s*(?:%|per cent|percent))?|(?:"
                      + "|".join(NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(NUMBER_WORDS) + r"))*)(?![\w])", re.I)
 # A length of time: "two-day", "four years", "18 months" answer "how long".
 DURATION = re.compile(rf"(?:{NUMBER.pattern})[- ](?:hour|day|week|month|year)s?\b", re.I)

@@ -32,6 +32,7 @@ from .closeness import (
     shares_stem,
 )
 from .count_spans import number_span
+from .place_spans import place_span
 from .reason_spans import reason_span
 from .what_spans import frequency_span, title_span
 from .span_patterns import (
@@ -41,15 +42,10 @@ from .span_patterns import (
     DATES,
     JOIN,
     LIST_HEAD,
-    MONTHS,
     NAME,
     NOT_PERSON,
-    NOT_PLACES,
     ORG_WORDS,
-    PLACE,
-    PLACE_PREPOSITION,
     PROPER,
-    REGIONS,
     ROMAN,
     TITLES,
     TITLE_WORDS,
@@ -264,37 +260,6 @@ def _organisations(question: str, sentence: str) -> list[Span]:
     return not_in_question(question, found, sentence)
 
 
-def _place(question: str, sentence: str) -> Span | None:
-    """A place after "in", "at"...: "Bangkok, Thailand" whole for "where", the country alone for
-    "which country", the city alone for "which city"."""
-    wants = "country" if re.search(r"\bcountry\b", question, re.I) else \
-        "city" if re.search(r"\b(city|town|capital)\b", question, re.I) else "place"
-    found = []
-    for m in PLACE.finditer(sentence):
-        # "the Roundtable on Returns (Manila, 3-4 December 2015)": an event's place and dates in
-        # brackets; "the Lead Shepherd (Philippines)": a country in brackets for "which country".
-        bracketed = sentence[:m.start()].endswith("(") and (
-            DATES.match(sentence[m.end():].lstrip(", ")) is not None and sentence[m.end():].startswith(",")
-            or wants == "country" and sentence[m.end():].startswith(")"))
-        if not bracketed and not PLACE_PREPOSITION.search(sentence[max(0, m.start() - 12) : m.start()]):
-            continue
-        words = [w.lower() for w in WORDS.findall(m.group(1))]
-        if not words or any(w in NOT_PLACES or w in MONTHS for w in words) or DATES.fullmatch(m.group(1)):
-            continue
-        if len(words) > 1 and m.group(1).isupper():  # a page banner in capitals, not a place
-            continue
-        if wants != "place" and any(w in REGIONS for w in words):
-            continue  # "in the Asia and Pacific region" names no city or country
-        city, country = Span(m.start(1), m.end(1)), Span(m.start(2), m.end(2)) if m.group(2) else None
-        if wants == "country":
-            found.append(country or city)
-        elif wants == "city" or country is None:
-            found.append(city)
-        else:
-            found.append(Span(city.start, country.end))
-    return closest(question, sentence, not_in_question(question, found, sentence))
-
-
 def _list(question: str, sentence: str) -> Span | None:
     """A run of two or more names joined by commas and "and"."""
     item = rf"(?:(?:the\s+)?{CAP}(?:\s+(?:{JOIN}\s+)?{CAP}){{0,6}}(?:\s+\([^()]{{1,40}}\))?|[A-Z]{{2,}})"
@@ -377,7 +342,7 @@ def _clause(question: str, sentence: str) -> Span:
 
 
 _FINDERS = {"date": _date, "year": _year, "number": number_span, "amount": _amount, "person": _person, "agent": _agent,
-            "organisation": _organisation, "place": _place, "list": _list,
+            "organisation": _organisation, "place": place_span, "list": _list,
             # A reason given by a cue, else the clause, in every sentence alike (preferring the
             # sentences with a cue, as FALLBACKS does for names, was measured: reason_spans.py).
             "reason": lambda question, sentence: reason_span(question, sentence) or _clause(question, sentence),

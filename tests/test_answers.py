@@ -360,3 +360,48 @@ def test_a_question_mostly_in_words_the_statements_never_use_gets_no_answer(buil
     model = replace(default_answer_model(), min_confidence=0.0)
     result = answer_question(built, SearchRequest("zorbly quaxen flimbo Bangkok", k=5), model)
     assert result.answer is None and result.declined is None and result.passages  # no language named
+
+
+@pytest.mark.parametrize("question, found", [
+    ("When did the Working Group meet in Bangkok?", True),  # a date: the kind asked for
+    ("What enabling factors did speakers describe?", False),  # a clause, which any sentence has
+])
+def test_grounded_sentences_say_whether_they_hold_the_very_kind_asked_for(built, question, found):
+    from search_app.answers import grounded_candidates
+
+    hits = built.search(SearchRequest(question, k=10)).hits
+    grounded = grounded_candidates(built.evidence, question, answer_candidates(built.evidence, question, hits))
+    assert grounded
+    assert {c.features.kind_found for c, _ in grounded} == {1.0 if found else 0.0}
+
+
+def _candidate(text: str, date: str, coverage: float, chunk: str):
+    from search_app.answers import Candidate, SentenceFeatures
+    from search_app.results import Citation, Hit
+
+    citation = Citation(chunk, "A statement", date, f"{chunk}.txt", None, None, 0, len(text), "")
+    features = SentenceFeatures(coverage=coverage, context_gain=0.0, kind_match=1.0, entity_share=1.0, passage_cosine=0.5,
+                                position=0.0, defines=0.0, sentence_cosine=0.5, heading=0.0, passage_coverage=0.5,
+                                predicate_coverage=1.0, missing_entity=0.0, document_match=1.0, alignment=None)
+    return Candidate(Hit(1, 1.0, f"{chunk}:0", text, citation), 0, len(text), features)
+
+
+class _NoAlignment:
+    def alignments(self, question, hit, sentences):
+        return [0.0] * len(sentences)
+
+
+@pytest.mark.parametrize("question, newer_gap, chosen", [
+    ("How many members does the forum have?", 0.1, "2026"),  # all but as good: the newest statement's
+    ("How many members does the forum have?", 2.0, "2016"),  # far worse: the better sentence
+    ("How many members did the forum have in 2016?", 0.1, "2016"),  # a year named: no preference
+])
+def test_of_statements_that_differ_the_newest_answers_a_question_naming_no_year(question, newer_gap, chosen):
+    from search_app.answers import best_aligned
+    from search_app.closeness import Span
+
+    weights = tuple(1.0 if name == "coverage" else 0.0 for name in RANKING)
+    older = _candidate("The forum had 45 members.", "2016-03-22", 1.0, "old")
+    newer = _candidate("The forum has 47 members.", "2026-03-19", 1.0 - newer_gap, "new")
+    found = best_aligned(_NoAlignment(), question, [(older, Span(15, 17)), (newer, Span(14, 16))], weights)
+    assert found[0].hit.citation.date[:4] == chosen

@@ -44,6 +44,17 @@ from search_app.spans import find_span
     ("Which projects did Australia fund?", None),
     ("How often do ministers meet?", "frequency"),
     ("How frequently are reports published?", "frequency"),
+    # A leading clause of context is not the question: the question word after it is.
+    ("When the second edition came out, which translation was released with it?", None),
+    ("When the office opened, where was it?", "place"),
+    ("When was the office opened, and by whom?", "date"),
+    ("What name was given to the new database?", "title"),
+    ("What is the name of the minister?", "person"),
+    # A cost is a sum of money, unless the question asks who bore it or why.
+    ("What is the estimated cost of the platform?", "amount"),
+    ("workshop cost", "amount"),
+    ("Who bore the costs of returns?", "agent"),
+    ("Why did costs rise?", "reason"),
 ])
 def test_the_kind_a_question_asks_for(question, kind):
     assert answer_kind(question) == kind
@@ -119,6 +130,10 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
      "3-4 December 2015).", "Manila"),
     ("Which country holds the lead shepherd role?", "A representative of the Lead Shepherd (Philippines) spoke.",
      "Philippines"),
+    # "Which country" is answered by a country's name wherever it stands; a dateline gives a place.
+    ("Which country joined the forum in 2024?", "The forum now has 46 members, after Mongolia joined in 2024.", "Mongolia"),
+    ("Where was the Ninth Ministerial Conference held?", "Ninth Ministerial Conference, Nusa Dua, Bali, 12 February 2025",
+     "Nusa Dua, Bali"),
     # "What" asks for the thing, not the doing, and not what it is for.
     # A name ends at the line's end: a job title often stands on the next line.
     ("Who wrote the commentary?", "Commentary by\nSyed Raiyan Amir\nResearch Associate The Center for Policy Studies",
@@ -141,6 +156,8 @@ def test_the_words_that_answer(question, sentence, expected):
     ("How many staff work at the office?", "The events were attended by seven additional Bali Process members."),
     ("How many delegates attended the meeting?", "Participants welcomed the two Special Meetings held in 2015."),
     ("How many participants attended the roundtable?", "The Roundtable on Returns (Manila, 3-4 December 2015) met."),
+    ("How many members does the forum have?", "The number of victims rose to 45 in 2024."),
+    ("Which country joined the forum in 2024?", "The forum welcomed the Pacific Islands Forum in 2024."),
     # A country in brackets after a person is whom they speak for, not where something was held.
     ("Where was the workshop held?", "Ms Anne Sheehan (Australia) opened the workshop."),
 ])
@@ -153,6 +170,12 @@ def test_a_sentence_without_the_kind_asked_for_gives_no_span(question, sentence)
     ("How many traffickers did the Dhaka tribunal find guilty?", "The Dhaka Tribunal recorded 78 convictions in 30 cases.",
      "78 convictions"),
     ("How many delegates attended?", "The meeting was attended by 60 officials from 16 members.", "60 officials"),
+    # What is counted may stand before the number; a comma after a number is not part of it.
+    ("How many staff did the office start with?", "The Office will open with an initial staff of nine.", "nine"),
+    ("How many people worked at the office in 2018?", "Office staff: 17, up from nine in 2012.", "17"),
+    ("How many members does the forum have?", "Its membership stood at 45 in 2024.", "45"),
+    ("How many officials attended the course?", "It offered a course for 60 frontline immigration and police officials.",
+     "60"),
 ])
 def test_a_count_may_be_given_in_kindred_words(question, sentence, expected):
     assert span_of(question, sentence) == expected

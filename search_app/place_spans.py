@@ -1,0 +1,54 @@
+"""The place that answers "where" or "in which city / country": a name after "in", "at"..., an
+event's place in brackets before its dates, a dateline's place, or for "which country" any
+country the sentence names."""
+
+from __future__ import annotations
+
+import re
+
+from indexer.facets import country_spans
+
+from .closeness import Span, closest, not_in_question
+from .span_patterns import DATES, MONTHS, NOT_PLACES, PLACE, PLACE_PREPOSITION, REGIONS, WORDS
+
+DATELINE = re.compile(rf",\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{0,2}})(?:,\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?))?"
+                      rf",\s+(?={DATES.pattern})")
+
+
+def place_span(question: str, sentence: str) -> Span | None:
+    """A place after "in", "at"...: "Bangkok, Thailand" whole for "where", the country alone for
+    "which country", the city alone for "which city"."""
+    wants = "country" if re.search(r"\bcountry\b", question, re.I) else \
+        "city" if re.search(r"\b(city|town|capital)\b", question, re.I) else "place"
+    found = []
+    for m in PLACE.finditer(sentence):
+        # "the Roundtable on Returns (Manila, 3-4 December 2015)": an event's place and dates in
+        # brackets; "the Lead Shepherd (Philippines)": a country in brackets for "which country".
+        bracketed = sentence[:m.start()].endswith("(") and (
+            DATES.match(sentence[m.end():].lstrip(", ")) is not None and sentence[m.end():].startswith(",")
+            or wants == "country" and sentence[m.end():].startswith(")"))
+        if not bracketed and not PLACE_PREPOSITION.search(sentence[max(0, m.start() - 12) : m.start()]):
+            continue
+        words = [w.lower() for w in WORDS.findall(m.group(1))]
+        if not words or any(w in NOT_PLACES or w in MONTHS for w in words) or DATES.fullmatch(m.group(1)):
+            continue
+        if len(words) > 1 and m.group(1).isupper():  # a page banner in capitals, not a place
+            continue
+        if wants != "place" and any(w in REGIONS for w in words):
+            continue  # "in the Asia and Pacific region" names no city or country
+        city, country = Span(m.start(1), m.end(1)), Span(m.start(2), m.end(2)) if m.group(2) else None
+        if wants == "country":
+            found.append(country or city)
+        elif wants == "city" or country is None:
+            found.append(city)
+        else:
+            found.append(Span(city.start, country.end))
+    # A dateline: "Ninth Ministerial Conference, Nusa Dua, Bali, 12 February 2025".
+    for m in DATELINE.finditer(sentence):
+        if not any(w.lower() in NOT_PLACES or w.lower() in MONTHS for w in WORDS.findall(m.group(0))):
+            city, country = Span(*m.span(1)), Span(*m.span(2)) if m.group(2) else None
+            found.append(country or city if wants == "country" else city if wants == "city" or country is None
+                         else Span(city.start, country.end))
+    if wants == "country":  # "Mongolia joined as a member state": a country needs no preposition
+        found += [Span(a, b) for a, b in country_spans(sentence) if not any(s.start <= a < s.end for s in found)]
+    return closest(question, sentence, not_in_question(question, found, sentence))
