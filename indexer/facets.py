@@ -114,6 +114,13 @@ def _country_names() -> tuple[re.Pattern, dict[str, str]]:
     return _alternation(names), names
 
 
+def country_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` names a country (ISO 3166 names, common names and our aliases), as
+    (start, end) of the name without a leading "the"."""
+    pattern, _ = _country_names()
+    return [m.span(1) for m in pattern.finditer(text)]
+
+
 @lru_cache(maxsize=1)
 def _body_names() -> dict[str, str]:
     names = {}
