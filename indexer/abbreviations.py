@@ -18,6 +18,10 @@ _EXTRA_WORDS = 5
 _HYPHENATED_WORDS = 20
 
 
+# Small lower-case words a long form does not start with when a capitalised word can start it.
+_SMALL_WORD = re.compile(r"(?:of|the|for|and|on|in|to|at|an?)\b")
+
+
 def _letters(acronym: str) -> str:
     return "".join(c.lower() for c in acronym if c.isalnum())
 
@@ -30,16 +34,24 @@ def _match_long_form(acronym: str, words: list[str]) -> str | None:
         return None
     text = " ".join(words)
     i = len(text) - 1
+    fallback = None
     for n, c in enumerate(reversed(letters)):
         first = n == len(letters) - 1
         while i >= 0:
             here = text[i].lower() == c
             at_word_start = i == 0 or not text[i - 1].isalnum()
             if here and (not first or at_word_start):
+                # "Office of the ... (OHCHR)": its O is "Office", not "of", when a name word has it.
+                if first and fallback is None and _SMALL_WORD.match(text, i):
+                    fallback = i
+                    i -= 1
+                    continue
                 break
             i -= 1
         if i < 0:
-            return None
+            if fallback is None:
+                return None
+            i = fallback
         i -= 1
     long_form = text[i + 1 :].strip(" ,;:-–")
     # A long form is words, more of them than... well, one; and not the acronym itself.

@@ -102,3 +102,18 @@ def coordinated(sentence: str, chosen: Span, items: list[Span], keep=lambda span
                 start, grown, joined_by_and = item.start, True, joined_by_and or AND.search(m.group(0)) is not None
                 break
     return Span(start, end) if joined_by_and else chosen
+
+
+# What bounds a figure or a time is part of it: "more than 5,000 officials", "approximately AUD
+# 185,000", "early 2019", "mid-2020". Without it the short answer says something else.
+_BOUND = re.compile(r"(?:\b(?:more|fewer|less|greater|higher|lower) than|\bover|\bunder|\babout|\baround|\broughly|"
+                    r"\bapproximately|\balmost|\bnearly|\bsome|\bat least|\bat most|\bup to|\bclose to|"
+                    r"\bin excess of)\s+$", re.I)
+_WHEN_IN = re.compile(r"\b(?:early|mid|late)(?:\s+|-)$|\b(?:the )?(?:end|beginning|start|middle|first half|second half) of\s+$",
+                      re.I)
+
+
+def with_bound(sentence: str, span: Span, date: bool = False) -> Span:
+    """The span with the words before it that bound it ("more than", or for a date "early")."""
+    m = (_WHEN_IN if date else _BOUND).search(sentence[max(0, span.start - 30) : span.start])
+    return Span(span.start - (len(m.group(0))), span.end) if m else span

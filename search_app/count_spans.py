@@ -8,8 +8,8 @@ import re
 
 from indexer.terms import STOPWORDS, light_stem
 
-from .closeness import Span, closeness, closest, coordinated, not_in_question
-from .span_patterns import COUNT_NOUNS, DATES, DURATION, NUMBER, WORDS, YEARS
+from .closeness import Span, closeness, closest, coordinated, not_in_question, with_bound
+from .span_patterns import AMOUNT, COUNT_NOUNS, DATES, DURATION, NUMBER, WORDS, YEARS
 
 
 def number_span(question: str, sentence: str) -> Span | None:
@@ -18,7 +18,7 @@ def number_span(question: str, sentence: str) -> Span | None:
     if re.search(r"\bhow long\b", question, re.I):
         durations = [Span(m.start(), m.end()) for m in DURATION.finditer(sentence)]
         if chosen := closest(question, sentence, not_in_question(question, durations, sentence)):
-            return chosen
+            return with_bound(sentence, chosen)
     # "3" of "3-4 December 2015" and "22" of "22 March 2016" are days, not counts.
     dates = [m.span() for m in DATES.finditer(sentence) if not YEARS.fullmatch(m.group(0))]
     candidates = [Span(m.start(), m.end()) for m in NUMBER.finditer(sentence)
@@ -61,7 +61,10 @@ def number_span(question: str, sentence: str) -> Span | None:
     def counts_more(span: Span) -> bool:
         return bool(stems_of(span) & counted - stems_of(chosen))
 
-    return coordinated(sentence, chosen, extended, keep=counts_more) if counts_what_is_asked(chosen) else chosen
+    found = coordinated(sentence, chosen, extended, keep=counts_more) if counts_what_is_asked(chosen) else chosen
+    # "How much starting capital...": a number with its currency is an amount ("USD 4 million").
+    amount = next((Span(*m.span()) for m in AMOUNT.finditer(sentence) if m.start() <= found.start < m.end()), None)
+    return with_bound(sentence, amount if amount and amount.end >= found.end else found)
 
 
 # Words one count may be given in: "how many countries" is answered by "45 Member States".

@@ -41,7 +41,8 @@ def reason_span(question: str, sentence: str) -> Span | None:
         concern = CONCERN.search(sentence)
         return _up_to(sentence, concern.end(), _CONCERN_END) if concern else None
     purpose = m.group(0).lower().startswith(("to ", "in order to", "so that"))
-    start = m.start() if purpose else m.end()
+    # A purpose keeps its "to" ("to develop contingency planning"), not "in order".
+    start = (m.start() + (len("in order ") if m.group(0).lower().startswith("in order to") else 0)) if purpose else m.end()
     start += len(sentence[start:]) - len(sentence[start:].lstrip())
     return _up_to(sentence, start, PURPOSE_END if purpose else _CAUSE_END, m.end())
 

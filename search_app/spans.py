@@ -30,6 +30,7 @@ from .closeness import (
     coordinated,
     not_in_question,
     shares_stem,
+    with_bound,
 )
 from .count_spans import number_span
 from .place_spans import place_span
@@ -82,7 +83,7 @@ def _date(question: str, sentence: str) -> Span | None:
     # The most specific expressions ("18 March 2024" over "2024"), then the nearest the question's words.
     longest = max(s.end - s.start for s in found)
     chosen = closest(question, sentence, [s for s in found if s.end - s.start >= min(longest, 8)])
-    return coordinated(sentence, chosen, found)
+    return with_bound(sentence, coordinated(sentence, chosen, found), date=True)
 
 
 def _year(question: str, sentence: str) -> Span | None:
@@ -92,7 +93,8 @@ def _year(question: str, sentence: str) -> Span | None:
 
 def _amount(question: str, sentence: str) -> Span | None:
     found = not_in_question(question, [Span(m.start(), m.end()) for m in AMOUNT.finditer(sentence)], sentence)
-    return closest(question, sentence, found) or number_span(question, sentence)
+    chosen = closest(question, sentence, found)
+    return with_bound(sentence, chosen) if chosen else number_span(question, sentence)
 
 
 def _proper_runs(sentence: str, pattern: re.Pattern = PROPER) -> list[Span]:

@@ -16,6 +16,10 @@ from search_app.acronyms import find_definitions, query_acronyms
      "Jakarta Centre for Law Enforcement Cooperation"),
     ("PSHTA", "the 2012 Prevention and Suppression of Human Trafficking Act (PSHTA), which",
      "Prevention and Suppression of Human Trafficking Act"),
+    # A long form starts at a name's word, not at a small word that has its letter.
+    ("OHCHR", "and the Office of the United Nations High Commissioner for Human Rights (OHCHR) became",
+     "Office of the United Nations High Commissioner for Human Rights"),
+    ("ROL", "respect for the rule of law (ROL) matters", "rule of law"),
 ])
 def test_definitions_are_found(acronym, text, expected):
     assert find_definitions(acronym, text) == [expected]
