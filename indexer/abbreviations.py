@@ -19,7 +19,7 @@ _HYPHENATED_WORDS = 20
 
 
 # Small lower-case words a long form does not start with when a capitalised word can start it.
-_SMALL_WORD = re.compile(r"(?:of|the|for|and|on|in|to|at|an?)\b")
+_SMALL_WORD = re.compile(r"(?:of|the|for|and|on|in|to|at|an?)(?=\s)")
 
 
 def _letters(acronym: str) -> str:
@@ -41,12 +41,12 @@ def _match_long_form(acronym: str, words: list[str]) -> str | None:
             here = text[i].lower() == c
             at_word_start = i == 0 or not text[i - 1].isalnum()
             if here and (not first or at_word_start):
-                # "Office of the ... (OHCHR)": its O is "Office", not "of", when a name word has it.
+                # "Office of the ... (OHCHR)": its O is "Office", not "of", when a capitalised word
+                # before has it; else the small word does.
                 if first and fallback is None and _SMALL_WORD.match(text, i):
                     fallback = i
-                    i -= 1
-                    continue
-                break
+                elif not (first and fallback is not None and not text[i].isupper()):
+                    break
             i -= 1
         if i < 0:
             if fallback is None:

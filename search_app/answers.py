@@ -128,10 +128,12 @@ class SentenceFeatures:
     # How closely it says what the question asks about, word by word (alignment.py); None where
     # not read (answer_candidates(align=False)): then neither the ranker nor the calibration can read it.
     alignment: float | None
-    # 1 when the sentence holds the very kind of thing asked for (a date, an amount, a place, a
-    # reason after "because"...), 0 when it only has the clause any question gets; set by
-    # grounded_candidates. (Calibration: 5-fold CV on the three dev sets, answers right 212 -> 217
-    # of 298 on average over three shuffles, wrong and unanswerable declined unchanged.)
+    # 1 when the question asks for a kind of thing (a date, an amount, a place, a name...) and the
+    # sentence holds one; for a reason, when a cue gives it ("because", "to ..."); 0 for a clause,
+    # the answer to any other question (and the fallback of names and frequencies). Set by
+    # grounded_candidates: all but reasons share it within a question, so for the calibration it
+    # is mostly "a specific kind was asked and found". 5-fold CV on the three dev sets: answers
+    # right 212 -> 217 of 298 on average over three shuffles, wrong and declined unchanged.
     kind_found: float = 0.0
 
     def ranking(self) -> tuple[float, ...]:
@@ -240,7 +242,8 @@ def best_aligned(evidence: AnswerEvidence, question: str, grounded: list[tuple[C
     a pass over a passage's words (a few ms for a long one), so it is read passage by passage,
     best score without it first, and stops where even the most it could add cannot win."""
     weight = abs(weights[RANKING.index("alignment")])  # alignment lies in [-1, 1]
-    margin = 0.0 if named_occasion(question) else NEWEST_MARGIN
+    # (A clause differs from sentence to sentence: only a figure, a date, a name... can disagree.)
+    margin = 0.0 if named_occasion(question) or answer_kind(question) is None else NEWEST_MARGIN
     unaligned = [(selection_score(replace(c.features, alignment=0.0), weights), i) for i, (c, _) in enumerate(grounded)]
     scored, best_score, read = [], -math.inf, {}
     for score, i in sorted(unaligned, key=lambda si: (-si[0], si[1])):
@@ -257,10 +260,15 @@ def best_aligned(evidence: AnswerEvidence, question: str, grounded: list[tuple[C
         best_score = max(best_score, total)
     if not scored:
         return None
-    # Of statements that say it differently, the newest holds, when the question names no year or
-    # meeting: among the sentences all but as good as the best, the newest statement's.
-    close = [row for row in scored if row[0] >= best_score - margin]
-    _, _, chosen, span = max(close, key=lambda row: ((row[2].hit.citation.date or "") if margin else "", row[0], -row[1]))
+    best = max(scored, key=lambda row: (row[0], -row[1]))
+    # Of statements that say it differently, the newest holds when the question names no year or
+    # meeting: a newer statement's sentence all but as good as the best that gives another answer.
+    def answer_of(row) -> str:
+        return " ".join(row[2].text[row[3].start:row[3].end].lower().split())
+
+    newer = [row for row in scored if row[0] >= best_score - margin and answer_of(row) != answer_of(best)
+             and (row[2].hit.citation.date or "") > (best[2].hit.citation.date or "")] if margin else []
+    _, _, chosen, span = max(newer, key=lambda row: (row[2].hit.citation.date, row[0], -row[1])) if newer else best
     return chosen, span
 
 

@@ -18,7 +18,7 @@ def number_span(question: str, sentence: str) -> Span | None:
     if re.search(r"\bhow long\b", question, re.I):
         durations = [Span(m.start(), m.end()) for m in DURATION.finditer(sentence)]
         if chosen := closest(question, sentence, not_in_question(question, durations, sentence)):
-            return with_bound(sentence, chosen)
+            return chosen
     # "3" of "3-4 December 2015" and "22" of "22 March 2016" are days, not counts.
     dates = [m.span() for m in DATES.finditer(sentence) if not YEARS.fullmatch(m.group(0))]
     candidates = [Span(m.start(), m.end()) for m in NUMBER.finditer(sentence)
@@ -89,13 +89,19 @@ _COUNTED_BEFORE = re.compile(r"([\w'’-]+)\s*(?::|\bof|\b(?:stood|was|were) at|
                              r"(?:rose|grew|increased|fell|dropped) to))\s*$", re.I)
 
 
+_NOTHING_COUNTED_AFTER = re.compile(r"\s*(?:[,.;:)]|$|(?:and|in|at|from|since|when|up|as|by|with|who|which|to)\b)", re.I)
+
+
 def _counts_within(sentence: str, span: Span, kin: set[str]) -> bool:
     def is_kin(w: str) -> bool:
         return any(w.startswith(k) or (len(w) >= max(4, len(k) - 2) and k.startswith(w)) for k in kin)
 
     words = [w.lower() for w in WORDS.findall(sentence[span.start : span.end + 60])][: COUNT_REACH + 1]
+    if any(is_kin(w) for w in words[1:] or words):
+        return True
+    # Counted before, only when no other noun follows the number: "Members of 12 agencies" counts agencies.
     before = _COUNTED_BEFORE.search(sentence[max(0, span.start - 40) : span.start])
-    return any(is_kin(w) for w in words[1:] or words) or bool(before and is_kin(before.group(1).lower()))
+    return bool(before and is_kin(before.group(1).lower()) and _NOTHING_COUNTED_AFTER.match(sentence, span.end))
 
 
 def _counted_nouns(question: str) -> set[str]:

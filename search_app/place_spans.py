@@ -9,10 +9,13 @@ import re
 from indexer.facets import country_spans
 
 from .closeness import Span, closest, not_in_question
-from .span_patterns import DATES, MONTHS, NOT_PLACES, PLACE, PLACE_PREPOSITION, REGIONS, WORDS
+from .span_patterns import DATES, MONTHS, NOT_PLACES, PLACE, PLACE_PREPOSITION, PROPER, REGIONS, WORDS
 
-DATELINE = re.compile(rf",\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{0,2}})(?:,\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?))?"
-                      rf",\s+(?={DATES.pattern})")
+_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+DATELINE = re.compile(rf",\s+(?!{_WEEKDAY})([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{0,2}})"
+                      rf"(?:,\s+(?!{_WEEKDAY})([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?))?"
+                      rf",\s+(?:{_WEEKDAY},?\s+)?(?={DATES.pattern})")
 
 
 def place_span(question: str, sentence: str) -> Span | None:
@@ -45,10 +48,19 @@ def place_span(question: str, sentence: str) -> Span | None:
             found.append(Span(city.start, country.end))
     # A dateline: "Ninth Ministerial Conference, Nusa Dua, Bali, 12 February 2025".
     for m in DATELINE.finditer(sentence):
-        if not any(w.lower() in NOT_PLACES or w.lower() in MONTHS for w in WORDS.findall(m.group(0))):
-            city, country = Span(*m.span(1)), Span(*m.span(2)) if m.group(2) else None
-            found.append(country or city if wants == "country" else city if wants == "city" or country is None
-                         else Span(city.start, country.end))
-    if wants == "country":  # "Mongolia joined as a member state": a country needs no preposition
-        found += [Span(a, b) for a, b in country_spans(sentence) if not any(s.start <= a < s.end for s in found)]
+        places = [g for g in (m.group(1), m.group(2)) if g]
+        if any(w.lower() in NOT_PLACES or w.lower() in MONTHS or w.lower() in _WEEKDAYS
+               for g in places for w in WORDS.findall(g)):
+            continue
+        city, country = Span(*m.span(1)), Span(*m.span(2)) if m.group(2) else None
+        if wants == "country":  # the part that is a country, if one is ("Bali, Indonesia"; not "Nusa Dua, Bali")
+            found += [part for part in (country, city) if part and country_spans(sentence[part.start:part.end]) ==
+                      [(0, part.end - part.start)]][:1]
+        else:
+            found.append(city if wants == "city" or country is None else Span(city.start, country.end))
+    if wants == "country" and not found:
+        # "after Mongolia joined as a member state": a country needs no preposition where no place
+        # has one, but it must stand alone, not inside a name ("Jordan Lee", "Chad Evans").
+        runs = {(m.start(), m.end()) for m in PROPER.finditer(sentence)}
+        found = [Span(a, b) for a, b in country_spans(sentence) if (a, b) in runs]
     return closest(question, sentence, not_in_question(question, found, sentence))

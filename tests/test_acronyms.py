@@ -20,6 +20,8 @@ from search_app.acronyms import find_definitions, query_acronyms
     ("OHCHR", "and the Office of the United Nations High Commissioner for Human Rights (OHCHR) became",
      "Office of the United Nations High Commissioner for Human Rights"),
     ("ROL", "respect for the rule of law (ROL) matters", "rule of law"),
+    ("ARM", "to assist at-risk migrants (ARM) now", "at-risk migrants"),
+    ("OJT", "Border officials received on-the-job training (OJT) in", "on-the-job training"),
 ])
 def test_definitions_are_found(acronym, text, expected):
     assert find_definitions(acronym, text) == [expected]

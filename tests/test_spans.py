@@ -55,6 +55,9 @@ from search_app.spans import find_span
     ("workshop cost", "amount"),
     ("Who bore the costs of returns?", "agent"),
     ("Why did costs rise?", "reason"),
+    ("Which country covers the costs of the fund?", "place"),
+    ("Which agency bears the cost of voluntary returns?", "organisation"),
+    ("What are the costs of scam centres to victims?", None),
 ])
 def test_the_kind_a_question_asks_for(question, kind):
     assert answer_kind(question) == kind
@@ -134,6 +137,16 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     ("Which country joined the forum in 2024?", "The forum now has 46 members, after Mongolia joined in 2024.", "Mongolia"),
     ("Where was the Ninth Ministerial Conference held?", "Ninth Ministerial Conference, Nusa Dua, Bali, 12 February 2025",
      "Nusa Dua, Bali"),
+    ("Where did the officials meet?", "Senior Officials' Meeting, Bangkok, Thursday, 7 March 2024", "Bangkok"),
+    ("Which country hosted the Sixth Ministerial Conference?", "Sixth Ministerial Conference, Bali, Indonesia, 23 March 2016",
+     "Indonesia"),
+    # Bounds of amounts and times; a purpose from its "to".
+    ("How much did the workshop cost?", "It was funded at a cost of approximately AUD 185,000.", "approximately AUD 185,000"),
+    ("How much starting capital was proposed?", "The fund was proposed with starting capital of USD 4,000, the minimum.",
+     "USD 4,000"),
+    ("When was the toolkit to be launched?", "The toolkit is expected to be launched in early 2019.", "early 2019"),
+    ("Why did the office publish the brief?", "The office published the brief in order to warn job seekers.",
+     "to warn job seekers"),
     # "What" asks for the thing, not the doing, and not what it is for.
     # A name ends at the line's end: a job title often stands on the next line.
     ("Who wrote the commentary?", "Commentary by\nSyed Raiyan Amir\nResearch Associate The Center for Policy Studies",
@@ -158,6 +171,12 @@ def test_the_words_that_answer(question, sentence, expected):
     ("How many participants attended the roundtable?", "The Roundtable on Returns (Manila, 3-4 December 2015) met."),
     ("How many members does the forum have?", "The number of victims rose to 45 in 2024."),
     ("Which country joined the forum in 2024?", "The forum welcomed the Pacific Islands Forum in 2024."),
+    # A count needs what is counted: not another noun after it, not a country inside a person's name.
+    ("How many members attended the workshop?", "Members of 12 agencies attended the workshop."),
+    ("How many delegates attended?", "Delegates: 3 days of discussion followed."),
+    ("Which country opened the meeting?", "Mr Jordan Lee of the office opened the meeting."),
+    ("Which country led the session?", "The session was led by Chad Evans."),
+    ("Where was the release issued?", "Press release, Monday, 12 February 2025"),
     # A country in brackets after a person is whom they speak for, not where something was held.
     ("Where was the workshop held?", "Ms Anne Sheehan (Australia) opened the workshop."),
 ])
@@ -176,6 +195,12 @@ def test_a_sentence_without_the_kind_asked_for_gives_no_span(question, sentence)
     ("How many members does the forum have?", "Its membership stood at 45 in 2024.", "45"),
     ("How many officials attended the course?", "It offered a course for 60 frontline immigration and police officials.",
      "60"),
+    # What bounds a figure is part of it; a verb's "over" or "about" is not.
+    ("How many officials has the office trained?", "It has trained more than 5,000 officials.", "more than 5,000 officials"),
+    ("How many suspects were handed over?", "Indonesia handed over 12 suspects.", "12 suspects"),
+    ("How many victims did police mention?", "Police talked about 45 victims.", "45 victims"),
+    ("How long was the workshop?", "The workshop was held over two days.", "two days"),
+    ("How many victims were rescued?", "Police rescued 1,50,000 victims.", "1,50,000 victims"),
 ])
 def test_a_count_may_be_given_in_kindred_words(question, sentence, expected):
     assert span_of(question, sentence) == expected
