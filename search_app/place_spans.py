@@ -9,7 +9,7 @@ import re
 from indexer.facets import country_spans
 
 from .closeness import Span, closest, not_in_question
-from .span_patterns import DATES, MONTHS, NOT_PLACES, PLACE, PLACE_PREPOSITION, PROPER, REGIONS, WORDS
+from .span_patterns import DATES, MONTHS, NOT_PLACES, PLACE, PLACE_PREPOSITION, REGIONS, WORDS
 
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
@@ -41,7 +41,7 @@ def place_span(question: str, sentence: str) -> Span | None:
             continue  # "in the Asia and Pacific region" names no city or country
         city, country = Span(m.start(1), m.end(1)), Span(m.start(2), m.end(2)) if m.group(2) else None
         if wants == "country":
-            found.append(country or city)
+            found += [part for part in (country, city) if part and _is_country(sentence, part)][:1]
         elif wants == "city" or country is None:
             found.append(city)
         else:
@@ -54,13 +54,22 @@ def place_span(question: str, sentence: str) -> Span | None:
             continue
         city, country = Span(*m.span(1)), Span(*m.span(2)) if m.group(2) else None
         if wants == "country":  # the part that is a country, if one is ("Bali, Indonesia"; not "Nusa Dua, Bali")
-            found += [part for part in (country, city) if part and country_spans(sentence[part.start:part.end]) ==
-                      [(0, part.end - part.start)]][:1]
+            found += [part for part in (country, city) if part and _is_country(sentence, part)][:1]
         else:
             found.append(city if wants == "city" or country is None else Span(city.start, country.end))
-    if wants == "country" and not found:
-        # "after Mongolia joined as a member state": a country needs no preposition where no place
-        # has one, but it must stand alone, not inside a name ("Jordan Lee", "Chad Evans").
-        runs = {(m.start(), m.end()) for m in PROPER.finditer(sentence)}
-        found = [Span(a, b) for a, b in country_spans(sentence) if (a, b) in runs]
+    if wants == "country":
+        # "after Mongolia joined as a member state": a country needs no preposition, but it must
+        # not be part of a name ("Jordan Lee", "Mr Chad Evans", "Thailand Institute of Justice").
+        found += [Span(a, b) for a, b in country_spans(sentence) if not _IN_NAME_AFTER.match(sentence, b)
+                  and not _IN_NAME_BEFORE.search(sentence[max(0, a - 12) : a])
+                  and not any(f.start <= a < f.end for f in found)]
     return closest(question, sentence, not_in_question(question, found, sentence))
+
+
+_IN_NAME_AFTER = re.compile(r"[ -][A-Z]")
+_IN_NAME_BEFORE = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Hon|Sir|Dame)\.?\s+$")
+
+
+def _is_country(sentence: str, part: Span) -> bool:
+    """Whether the whole of `part` is a country's name ("Thailand"; not "Bangkok" or "IOM")."""
+    return country_spans(sentence[part.start : part.end]) == [(0, part.end - part.start)]

@@ -61,7 +61,7 @@ def answer_kind(question: str) -> str | None:
         ("date", r"^\s*when\b|\bwhen (is|was|were|did|do|does|will|has|have|had)\b|\b(what|which) (dates?|days?|months?)\b"
                  r"|\bdates?\b|\bdeadline\b|\bsince when\b|\b(what|which) (years|period)\b|\bon what day\b"),
         ("amount", r"\bhow much (money|funding|fund\w*)\b|\b(what|which) (amount|sum|budget|funding)\b|\bbudget\b"
-                   r"|\bcontribution\b|\bhow much (did|was|were|has|have|will)\b.*\b(pledge\w*|fund\w*|budget\w*|cost\w*|"
+                   r"|\bcontribution\b|\bhow much (did|does|do|is|are|was|were|has|have|will)\b.*\b(pledge\w*|fund\w*|budget\w*|cost\w*|"
                    r"allocat\w*|provid\w*|contribut\w*|commit\w*|spen[dt])\b"),
         ("frequency", r"\bhow (often|frequently)\b|\b(what|which|at what) (frequency|intervals?)\b"),
         ("number", r"\bhow (many|much|long|old)\b|\b(what|which) (number|percentage|share|proportion)\b"
@@ -80,7 +80,7 @@ def answer_kind(question: str) -> str | None:
                    r"|\bname of the (minister|ambassador|director|official|chair)\b|^\s*name the\b"),
         # "What is the estimated cost of the platform?", "workshop cost": a sum of money (after the
         # kinds above: "which country covers the costs" asks for a country).
-        ("amount", r"\bwhat (?:is|was|will be) the (?:[\w-]+ ){0,2}cost\b|\bcost\s*\??\s*$"),
+        ("amount", r"^(?!\s*(?:who|whom|whose|why)\b)(?:.*\bwhat (?:is|was|will be) the (?:[\w-]+ ){0,2}cost\b|.*\bcost\s*\??\s*$)"),
         ("agent", r"^\s*who\b|\b(who|whom|whose)\b"),
         ("reason", r"^\s*why\b|\bwhy (is|was|were|did|do|does|has|have|can|could|would|should)\b|\bfor what reason\b"
                    r"|\bwhat (was|is|were|are) the (reason|purpose|aim|goal|objective)s?\b|\bpurpose\b"),

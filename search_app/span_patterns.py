@@ -27,14 +27,16 @@ NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve 
 # Digits grouped in thousands ("1,350") or the South Asian way ("1,50,000"); a comma after the
 # last group is punctuation ("staff: 17, up from nine").
 DIGITS = r"(?:\d{1,3}(?:,\d{2})+,\d{3}|\d+(?:,\d{3})*)"
-NUMBER = re.compile(r"(?<![\w.])(?:" + DIGITS + r"(?:\.\d+)?(?:\s*(?:%|per cent|percent))?|(?:"
+# (Never part of a figure: not after "1," and not before ",5": "EUR 1,5 million" is no "EUR 1".)
+NUMBER = re.compile(r"(?<![\w.])(?<!\d,)(?:" + DIGITS + r"(?!,\d)(?:\.\d+)?(?:\s*(?:%|per cent|percent))?|(?:"
                      + "|".join(NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(NUMBER_WORDS) + r"))*)(?![\w])", re.I)
 # A length of time: "two-day", "four years", "18 months" answer "how long".
 DURATION = re.compile(rf"(?:{NUMBER.pattern})[- ](?:hour|day|week|month|year)s?\b", re.I)
 CURRENCY = r"(?:USD|US\$|AUD|A\$|NZD|EUR|GBP|IDR|\$|€|£)"
 MAGNITUDE = r"(?:\s*(?:million|billion|thousand|m|bn|k))?"
-AMOUNT = re.compile(rf"{CURRENCY}\s?{DIGITS}(?:\.\d+)?{MAGNITUDE}(?![\w])"
-                     rf"|{DIGITS}(?:\.\d+)?{MAGNITUDE}\s+(?:US\s+)?(?:dollars|USD|AUD|euros|rupiah)\b", re.I)
+AMOUNT = re.compile(rf"{CURRENCY}\s?{DIGITS}(?!,\d)(?:\.\d+)?{MAGNITUDE}(?![\w])"
+                     rf"|(?<![\w.])(?<!\d,){DIGITS}(?!,\d)(?:\.\d+)?{MAGNITUDE}\s+(?:US\s+)?(?:dollars|USD|AUD|euros|rupiah)\b",
+                     re.I)
 # A run of capitalised words with the small words names and titles keep inside.
 CAP = r"[A-Z][\w'’.&-]*"
 JOIN = r"(?:of|for|the|on|and|in|to|de|da|bin|binti|van|al|el|&)"

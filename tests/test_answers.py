@@ -362,12 +362,24 @@ def test_a_question_mostly_in_words_the_statements_never_use_gets_no_answer(buil
     assert result.answer is None and result.declined is None and result.passages  # no language named
 
 
+def test_grounded_sentences_of_a_date_question_hold_the_kind_asked_for(built):
+    from search_app.answers import grounded_candidates
+
+    question = "When did the Working Group meet in Bangkok?"
+    hits = built.search(SearchRequest(question, k=10)).hits
+    grounded = grounded_candidates(built.evidence, question, answer_candidates(built.evidence, question, hits))
+    assert grounded and all(c.features.kind_found == 1.0 for c, _ in grounded)
+
+
 def test_a_reason_is_found_only_where_a_cue_gives_one():
+    from dataclasses import replace
+
     from search_app.answers import _with_kind_found
 
     question = "Why did the office move?"
     cued = _candidate("The office moved because the old one was too small.", "2018-05-22", 1.0, "a")
     plain = _candidate("The office moved to Sathorn in April 2018.", "2018-05-22", 1.0, "b")
+    cued, plain = (replace(c, features=replace(c.features, kind_found=0.0)) for c in (cued, plain))
     assert _with_kind_found(cued, question, "reason").features.kind_found == 1.0
     assert _with_kind_found(plain, question, "reason").features.kind_found == 0.0
     assert _with_kind_found(plain, "When did the office move?", "date").features.kind_found == 1.0
@@ -381,7 +393,8 @@ def _candidate(text: str, date: str, coverage: float, chunk: str):
     citation = Citation(chunk, "A statement", date, f"{chunk}.txt", None, None, 0, len(text), "")
     features = SentenceFeatures(coverage=coverage, context_gain=0.0, kind_match=1.0, entity_share=1.0, passage_cosine=0.5,
                                 position=0.0, defines=0.0, sentence_cosine=0.5, heading=0.0, passage_coverage=0.5,
-                                predicate_coverage=1.0, missing_entity=0.0, document_match=1.0, alignment=None)
+                                predicate_coverage=1.0, missing_entity=0.0, document_match=1.0, alignment=None,
+                                kind_found=1.0)
     return Candidate(Hit(1, 1.0, f"{chunk}:0", text, citation), 0, len(text), features)
 
 
@@ -397,6 +410,7 @@ class _NoAlignment:
     ("How many members did the forum have in 2016?", "The forum has 47 members.", 0.1, "2016"),  # a year named
     ("How many members does the forum have?", "Its 45 members met.", 0.1, "2016"),  # the same answer
     ("What does the forum do?", "The forum helps 47 members.", 0.1, "2016"),  # a clause: no figure to differ
+    ("Why did the forum grow to 47 members?", "The forum has 47 members.", 0.1, "2016"),  # a reason: nor here
 ])
 def test_of_statements_that_differ_the_newest_answers_a_question_naming_no_year(question, newer_text, newer_gap, chosen):
     from search_app.answers import best_aligned
@@ -409,3 +423,16 @@ def test_of_statements_that_differ_the_newest_answers_a_question_naming_no_year(
     found = best_aligned(_NoAlignment(), question, [(older, Span(old_at, old_at + 2)), (newer, Span(new_at, new_at + 2))],
                          weights)
     assert found[0].hit.citation.date[:4] == chosen
+
+
+def test_the_newest_statement_is_quoted_only_where_it_says_otherwise():
+    from search_app.answers import best_aligned
+    from search_app.closeness import Span
+
+    weights = tuple(1.0 if name == "coverage" else 0.0 for name in RANKING)
+    rows = [(_candidate("The forum had 45 members.", "2016-03-22", 1.0, "a"), 14),
+            (_candidate("The forum had 47 members.", "2020-03-22", 0.9, "b"), 14),
+            (_candidate("The forum has 45 members.", "2026-03-22", 0.95, "c"), 14)]
+    found = best_aligned(_NoAlignment(), "How many members does the forum have?",
+                         [(c, Span(at, at + 2)) for c, at in rows], weights)
+    assert found[0].hit.citation.date == "2016-03-22"  # the newest agrees with the best: the best stands

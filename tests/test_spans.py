@@ -58,6 +58,8 @@ from search_app.spans import find_span
     ("Which country covers the costs of the fund?", "place"),
     ("Which agency bears the cost of voluntary returns?", "organisation"),
     ("What are the costs of scam centres to victims?", None),
+    ("Who will bear the cost?", "agent"),
+    ("How much does the platform cost?", "amount"),
 ])
 def test_the_kind_a_question_asks_for(question, kind):
     assert answer_kind(question) == kind
@@ -135,6 +137,9 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
      "Philippines"),
     # "Which country" is answered by a country's name wherever it stands; a dateline gives a place.
     ("Which country joined the forum in 2024?", "The forum now has 46 members, after Mongolia joined in 2024.", "Mongolia"),
+    ("Which country hosted the meeting?", "The meeting was hosted by Thailand, with support from IOM.", "Thailand"),
+    ("Which country hosted the workshop?", "Thailand hosted the workshop in Bangkok.", "Thailand"),
+    ("Which country hosted the meeting?", "The Philippines hosted the meeting.", "Philippines"),
     ("Where was the Ninth Ministerial Conference held?", "Ninth Ministerial Conference, Nusa Dua, Bali, 12 February 2025",
      "Nusa Dua, Bali"),
     ("Where did the officials meet?", "Senior Officials' Meeting, Bangkok, Thursday, 7 March 2024", "Bangkok"),
@@ -176,6 +181,8 @@ def test_the_words_that_answer(question, sentence, expected):
     ("How many delegates attended?", "Delegates: 3 days of discussion followed."),
     ("Which country opened the meeting?", "Mr Jordan Lee of the office opened the meeting."),
     ("Which country led the session?", "The session was led by Chad Evans."),
+    ("Which country spoke at the meeting?", "The Thailand Institute of Justice spoke at the meeting."),
+    ("How much did Australia pledge?", "Australia pledged EUR 1,5 million."),  # no figure cut short
     ("Where was the release issued?", "Press release, Monday, 12 February 2025"),
     # A country in brackets after a person is whom they speak for, not where something was held.
     ("Where was the workshop held?", "Ms Anne Sheehan (Australia) opened the workshop."),
@@ -201,6 +208,13 @@ def test_a_sentence_without_the_kind_asked_for_gives_no_span(question, sentence)
     ("How many victims did police mention?", "Police talked about 45 victims.", "45 victims"),
     ("How long was the workshop?", "The workshop was held over two days.", "two days"),
     ("How many victims were rescued?", "Police rescued 1,50,000 victims.", "1,50,000 victims"),
+    ("How long did it run?", "It ran for more than two years.", "more than two years"),
+    ("How many delegates attended?", "Some 300 delegates attended.", "Some 300 delegates"),
+    ("How many officials were trained?", "The office trained over 5,000 officials.", "over 5,000 officials"),
+    # What is counted before its number, and words after it that count nothing else.
+    ("How many members does the forum have?", "Membership rose to 48 this year.", "48"),
+    ("How many members does the forum have?", "Membership stood at 45 following the 2023 conference.", "45"),
+    ("How many staff work at the office?", "Office staff: 17 (up from nine).", "17"),
 ])
 def test_a_count_may_be_given_in_kindred_words(question, sentence, expected):
     assert span_of(question, sentence) == expected
