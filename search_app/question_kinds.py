@@ -33,26 +33,10 @@ _TITLE = (rf"\b(?:which|what) (?:(?!(?:did|do|does|is|was|were|are|has|have|had|
           rf"|^\s*(?:what|which) name\b|\bwhat (?:is|was|will be) the name given\b")
 
 
-# "When the second edition came out, which translation was released?" asks for a translation: a
-# leading "when / after / at ..." clause that a question word follows is context, not the question.
-_LEADING_CLAUSE = re.compile(
-    # ("When was it opened, and by whom?" is itself a question: a verb follows its "when".)
-    r"^\s*(?:when|after|before|once|while|following|during|at|in|on)\b"
-    r"(?!\s+(?:is|was|were|are|did|do|does|will|would|has|have|had|can|could)\b)[^,?]{3,}?,\s*"
-    r"(?=(?:which|what|who|whom|whose|where|when|why|how|(?:in|on|at|by|for|to|with|from) (?:which|what|whom))\b)",
-    re.I)
-
-
-def main_clause(question: str) -> str:
-    """The question without a leading clause of context that another question word follows."""
-    return _LEADING_CLAUSE.sub("", question, count=1)
-
-
 def answer_kind(question: str) -> str | None:
     """What sort of thing the question asks for, if it says (None: a "what"/"how" question
     answered by a clause, or a bare keyword query). "agent" is who did something: a person,
     or a body or country when no person is named."""
-    question = main_clause(question)
     q = " ".join(question.lower().split())
     acronym = re.search(r"\b(?i:what|who) (?i:is|are|was) (?:(?i:the|a|an) )?([A-Z][A-Z0-9&-]{1,9})\b", question)
     rules = (

@@ -10,7 +10,7 @@ import re
 from indexer.terms import STOPWORDS, light_stem, query_words
 
 from .naming import identifiers, long_date
-from .question_kinds import DEFINITION_CUE, main_clause
+from .question_kinds import DEFINITION_CUE
 from .results import Hit
 
 # A line without a sentence's closing punctuation whose longer words are mostly capitalised
@@ -48,7 +48,7 @@ def question_entities(question: str) -> list[str]:
 
 def expected_kind(question: str) -> str | None:
     """What sort of thing the question asks for, if it says."""
-    q = main_clause(question).lower()
+    q = question.lower()
     # "when" asks for a date at the start of a question or before its verb, not in "came up
     # when delegates discussed".
     if re.search(r"^\s*when\b|\bwhen (is|was|were|did|do|does|will|has|have|had)\b|\b(what|which) (dates?|years?|days?|months?)\b"
