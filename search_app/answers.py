@@ -24,7 +24,7 @@ from indexer.terms import light_stem, light_stems, query_words
 from .answer_model import AnswerModel, load_answer_model
 from .evidence import AnswerEvidence
 from .language import mostly_unknown, reads_as_english
-from .naming import initialisms, long_date
+from .naming import initialisms, long_date, numbered_meetings
 from .requests import SearchRequest
 from .rerankers import named_occasion
 from .results import Citation, Hit
@@ -286,10 +286,10 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
     # anywhere is something the statements do not speak about, whatever else a sentence shares.
     if any(evidence.unknown(e) for e in question_entities(question) if not e.isdigit()):
         return []
-    identifiers = question_identifiers(question)
+    identifiers, meetings = question_identifiers(question), numbered_meetings(question)
     if identifiers:
         hits = {c.hit.chunk_id: c.hit for c in candidates}
-        holds = {chunk_id: describes(hit, identifiers) for chunk_id, hit in hits.items()}
+        holds = {chunk_id: describes(hit, identifiers, meetings) for chunk_id, hit in hits.items()}
         candidates = [c for c in candidates if holds[c.hit.chunk_id]]
     kind, expansions = answer_kind(question), evidence.expansions(question)
     if kind is None and expansions and asks_for_definition(question):

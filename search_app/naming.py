@@ -58,6 +58,24 @@ def ordinal_number(word: str) -> int | None:
     return int(word[:-2]) if word[:-2].isdigit() and word[-2:] in ("st", "nd", "rd", "th") else None
 
 
+# The series of meetings an ordinal may number: "the Eleventh Ministerial Conference" is not the
+# Eleventh Senior Officials Meeting, though both are "Eleventh".
+_SERIES = {"ministerial": "ministerial", "senior": "som", "officials": "som", "som": "som", "annual": "annual"}
+
+
+def numbered_meetings(text: str) -> set[tuple[int, str]]:
+    """(ordinal, series) of each numbered meeting a text names: "the Fourth Bali Regional
+    Ministerial Conference" -> (4, "ministerial"), "Eleventh SOM" -> (11, "som")."""
+    found = set()
+    for m in ORDINAL.finditer(text):
+        following = [w.group(1).lower().strip("'’") for w in _FOLLOWING.finditer(text[m.end() : m.end() + 60])][:4]
+        series = next((_SERIES[w] for w in following if w in _SERIES), None)
+        n = ordinal_number(m.group(0))
+        if series and n:
+            found.add((n, series))
+    return found
+
+
 def identifiers(text: str, named_only: bool = False) -> set[str]:
     """The ordinals ("ord:9" for "Ninth" and "9th") and whole numbers ("2000" for "2,000",
     "3.5") a text holds. `named_only`: an ordinal counts only where it names something (a

@@ -9,7 +9,7 @@ import re
 
 from indexer.terms import STOPWORDS, light_stem, query_words
 
-from .naming import identifiers, long_date
+from .naming import identifiers, long_date, numbered_meetings
 from .question_kinds import DEFINITION_CUE
 from .results import Hit
 
@@ -31,8 +31,15 @@ def question_identifiers(question: str) -> set[str]:
     return identifiers(question, named_only=True)
 
 
-def describes(hit: Hit, wanted: set[str]) -> bool:
-    return wanted <= identifiers(f"{hit.text} {hit.citation.title} {long_date(hit.citation.date)}")
+def describes(hit: Hit, wanted: set[str], meetings: set[tuple[int, str]] = frozenset()) -> bool:
+    """Whether a passage (with its statement's title and date) holds the ordinals and numbers a
+    question names, and names none of its numbered meetings as another series' ("Eleventh Senior
+    Officials Meeting" for "the Eleventh Ministerial Conference")."""
+    text = f"{hit.text} {hit.citation.title} {long_date(hit.citation.date)}"
+    if not wanted <= identifiers(text):
+        return False
+    held = numbered_meetings(text)
+    return all((n, series) in held or all(m != n for m, _ in held) for n, series in meetings)
 
 
 def question_entities(question: str) -> list[str]:

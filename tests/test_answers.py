@@ -242,6 +242,21 @@ def test_question_identifiers_are_ordinals_and_whole_numbers():
     assert question_identifiers("Was the fine 2,000 or 3.5 million?") == {"2000", "3.5"}
 
 
+def test_a_numbered_meeting_of_another_series_is_another_meeting():
+    from search_app.naming import numbered_meetings
+    from search_app.sentence_reading import describes
+
+    asked = numbered_meetings("Where will the Eleventh Bali Process Ministerial Conference be held?")
+    assert asked == {(11, "ministerial")}
+    assert numbered_meetings("the Eleventh Senior Officials' Meeting (SOM)") == {(11, "som")}
+    som = _candidate("The Eleventh Bali Process Senior Officials Meeting was held in Canberra.", "2026-03-19", 1.0, "a").hit
+    ministerial = _candidate("The Eleventh Ministerial Conference will meet in Bali.", "2026-03-19", 1.0, "b").hit
+    unnamed = _candidate("It was the eleventh time members met in Bali.", "2026-03-19", 1.0, "c").hit
+    assert not describes(som, {"ord:11"}, asked)
+    assert describes(ministerial, {"ord:11"}, asked)
+    assert describes(unnamed, {"ord:11"}, asked)  # an ordinal of no series may be that meeting
+
+
 def test_an_acronym_is_mentioned_where_the_words_it_abbreviates_are():
     from search_app.naming import initialisms
 
