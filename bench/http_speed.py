@@ -226,6 +226,9 @@ def parse_args() -> argparse.Namespace:
                         help="then N more /api/search hybrid requests (non-test claims), one every --gap seconds (0: none)")
     parser.add_argument("--gap", type=float, default=0.5, help="seconds between the sparse requests")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--no-spinning", action="store_true",
+                        help="the product's encoder threads sleep between queries (STATEMENT_SEARCH_ENCODER_SPINNING=0), "
+                             "in process and in the servers; written to http_speed-nospin.json")
     parser.add_argument("--embedder", default="minilm",
                         help="the product's embedder kind, in process and in the servers (minilm-bf16, ...); its "
                              "SciFact index lives in its own cache (XDG_CACHE_HOME), as for bench/quality.py")
@@ -239,7 +242,8 @@ def measure_servers(index: Path, args, warmup: list[str], queries: list[str], sp
     cold: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="ss-bench-http-") as logs:
         for number in range(max(args.starts, len(HTTP_PHASES))):
-            server = Server(index, Path(logs), number, EMBEDDER=args.embedder)
+            server = Server(index, Path(logs), number, EMBEDDER=args.embedder,
+                            ENCODER_SPINNING="0" if args.no_spinning else "1")
             try:
                 print(f"server {number + 1}: starting on port {server.port} ...", file=sys.stderr)
                 start = server.start(warmup[0] if warmup else queries[0])
@@ -336,7 +340,7 @@ def main() -> None:
 
     print("in process: Searcher.search and answer_question ...", file=sys.stderr)
     # The product's own encoder (ONNX Runtime, what the server runs), loaded as the server loads it.
-    embedder = make_embedder(args.embedder)
+    embedder = make_embedder(args.embedder, spinning=not args.no_spinning)
     rows["encode_only_product"] = measure_encoder(embedder, warmup, queries)
     rows["inproc_search_hybrid"] = measure_in_process(generation, embedder, warmup, queries, "hybrid")
     rows["inproc_search_semantic"] = measure_in_process(generation, embedder, warmup, queries, "semantic")
@@ -357,7 +361,7 @@ def main() -> None:
         "first_answer_median_s": round(float(np.median([c["first_answer_s"] for c in cold])), 3) if cold else None,
     }
 
-    out = args.out or results_file("http_speed", args.embedder)
+    out = args.out or results_file("http_speed-nospin" if args.no_spinning else "http_speed", args.embedder)
     write_results(out, results, encoder=encoder_info(args.embedder))
 
     labels = {

@@ -45,6 +45,7 @@ class EmbedderOptions:
     batch_size: int = BATCH_SIZE
     model_cache: Path | None = None  # where derived model files (the ONNX export) are kept
     threads: int | None = None  # encoder threads (default: all cores), for processes sharing them
+    spinning: bool = True  # ONNX Runtime's threads spin between runs (off: they sleep; see Settings)
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ def _onnx(options: EmbedderOptions) -> Embedder:
     from .onnx_model import OnnxEmbedder
 
     cache = options.model_cache or model_cache_dir({})
-    return OnnxEmbedder(bundled_model_path(), cache, MODEL_NAME, batch_size=options.batch_size, threads=options.threads)
+    return OnnxEmbedder(bundled_model_path(), cache, MODEL_NAME, batch_size=options.batch_size, threads=options.threads,
+                        spinning=options.spinning)
 
 
 # int8 vectors differ from fp32 (cosine ~0.993), so the precision is part of the model name an
@@ -92,7 +94,7 @@ def _onnx_int8(options: EmbedderOptions) -> Embedder:
     # ms faster after a 0.2 s pause (7.86 against 11.27), and over HTTP the paused gain shrank
     # to ~1 ms while the back-to-back loss stayed.
     return OnnxEmbedder(bundled_model_path(), cache, INT8_MODEL_NAME, batch_size=options.batch_size,
-                        threads=options.threads, precision="int8", query_threads=1)
+                        threads=options.threads, precision="int8", query_threads=1, spinning=options.spinning)
 
 
 BF16_MODEL_NAME = MODEL_NAME + "+bf16"
@@ -139,8 +141,8 @@ def _found(kind: str) -> EmbedderKind:
 
 
 def make_embedder(kind: str, batch_size: int = BATCH_SIZE, model_cache: Path | None = None,
-                  threads: int | None = None) -> LazyEmbedder:
+                  threads: int | None = None, spinning: bool = True) -> LazyEmbedder:
     """The embedder a setting names, not yet loaded."""
     found = _found(kind)
-    options = EmbedderOptions(batch_size, model_cache, threads)
+    options = EmbedderOptions(batch_size, model_cache, threads, spinning)
     return LazyEmbedder(lambda: found.factory(options), found.name)

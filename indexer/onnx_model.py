@@ -122,7 +122,7 @@ class OnnxEmbedder(BatchEmbedder):
 
     def __init__(self, model_path: Path, cache_dir: Path, name: str, batch_size: int = BATCH_SIZE,
                  threads: int | None = None, precision: str = "fp32", run_tokens: int = RUN_TOKENS,
-                 query_threads: int | None = None):
+                 query_threads: int | None = None, spinning: bool = True):
         from tokenizers import Tokenizer
 
         self.name = name
@@ -146,6 +146,7 @@ class OnnxEmbedder(BatchEmbedder):
         self.cache_dir = cache_dir
         # ORT counts physical cores by default, which is 1 on a 2-vCPU machine: ask for all.
         self.threads = threads or available_cores()
+        self.spinning = spinning
         self.session = self._open_session(self.threads)
         # One query alone may run on fewer threads than batches (see embed_query): a second
         # session of the same file, opened on first use.
@@ -161,6 +162,8 @@ class OnnxEmbedder(BatchEmbedder):
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # warnings about unused initialisers are noise
+        if not self.spinning:  # idle threads sleep instead of spinning on the cores after each run
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         target = self._model_file()
         try:
             return onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])

