@@ -130,6 +130,8 @@ class Settings:
     # The server.
     # ONNX Runtime's encoder threads spin on the cores for a while after each query, waiting for
     # the next (1), or sleep (0), leaving the cores to the rest of the request (bench/http_speed.py).
+    # Servers, the search CLI and MCP read it (an admin reindex too); the indexer CLI's builds do not.
+    # Nothing spins where the encoder runs on one thread (two workers on two cores, minilm-int8).
     encoder_spinning: bool = setting(True, parse=_switch, help="the query encoder's threads spin between queries "
                                                                "(1) or sleep (0)")
     host: str = setting("127.0.0.1", help="address the server listens on")

@@ -59,17 +59,22 @@ def ordinal_number(word: str) -> int | None:
 
 
 # The series of meetings an ordinal may number: "the Eleventh Ministerial Conference" is not the
-# Eleventh Senior Officials Meeting, though both are "Eleventh".
-_SERIES = {"ministerial": "ministerial", "senior": "som", "officials": "som", "som": "som", "annual": "annual"}
+# Eleventh Senior Officials Meeting, though both are "Eleventh". "Annual" only where neither
+# follows ("the Fifth Annual Senior Officials Meeting" is a senior officials' one).
+_SERIES = {"ministerial": "ministerial", "ministers": "ministerial", "senior": "som", "officials": "som",
+           "som": "som", "annual": "annual"}
 
 
 def numbered_meetings(text: str) -> set[tuple[int, str]]:
     """(ordinal, series) of each numbered meeting a text names: "the Fourth Bali Regional
-    Ministerial Conference" -> (4, "ministerial"), "Eleventh SOM" -> (11, "som")."""
+    Ministerial Conference" -> (4, "ministerial"), "Eleventh SOM" -> (11, "som"). The series
+    word must follow within four words of the same clause."""
     found = set()
     for m in ORDINAL.finditer(text):
-        following = [w.group(1).lower().strip("'’") for w in _FOLLOWING.finditer(text[m.end() : m.end() + 60])][:4]
-        series = next((_SERIES[w] for w in following if w in _SERIES), None)
+        clause = re.split(r"[,.;:()]", text[m.end() : m.end() + 60], maxsplit=1)[0]
+        following = [w.group(1).lower().strip("'’") for w in _FOLLOWING.finditer(clause)][:4]
+        named = [_SERIES[w] for w in following if w in _SERIES]
+        series = next((s for s in named if s != "annual"), named[0] if named else None)
         n = ordinal_number(m.group(0))
         if series and n:
             found.add((n, series))

@@ -35,11 +35,17 @@ def describes(hit: Hit, wanted: set[str], meetings: set[tuple[int, str]] = froze
     """Whether a passage (with its statement's title and date) holds the ordinals and numbers a
     question names, and names none of its numbered meetings as another series' ("Eleventh Senior
     Officials Meeting" for "the Eleventh Ministerial Conference")."""
-    text = f"{hit.text} {hit.citation.title} {long_date(hit.citation.date)}"
+    text = f"{hit.text}. {hit.citation.title}. {long_date(hit.citation.date)}"
     if not wanted <= identifiers(text):
         return False
     held = numbered_meetings(text)
-    return all((n, series) in held or all(m != n for m, _ in held) for n, series in meetings)
+    # For each number the question gives a meeting, the passage's meetings of that number (if it
+    # names any) must include one of the question's series.
+    for n in {n for n, _ in meetings}:
+        theirs = {series for m, series in held if m == n}
+        if theirs and not theirs & {series for m, series in meetings if m == n}:
+            return False
+    return True
 
 
 def question_entities(question: str) -> list[str]:

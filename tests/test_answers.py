@@ -255,6 +255,12 @@ def test_a_numbered_meeting_of_another_series_is_another_meeting():
     assert not describes(som, {"ord:11"}, asked)
     assert describes(ministerial, {"ord:11"}, asked)
     assert describes(unnamed, {"ord:11"}, asked)  # an ordinal of no series may be that meeting
+    # A question naming two meetings of one number: a passage naming either may answer it.
+    both = numbered_meetings("What did the Eleventh Ministerial Conference take from the Eleventh Senior Officials Meeting?")
+    assert both == {(11, "ministerial"), (11, "som")} and describes(ministerial, {"ord:11"}, both)
+    # The series must follow in the same clause; "annual" gives way to the series it qualifies.
+    assert numbered_meetings("the Eleventh Conference, with senior officials meeting before") == set()
+    assert numbered_meetings("the Fifth Annual Senior Officials Meeting") == {(5, "som")}
 
 
 def test_an_acronym_is_mentioned_where_the_words_it_abbreviates_are():

@@ -44,6 +44,7 @@ from search_app.spans import find_span
     ("Which projects did Australia fund?", None),
     ("How often do ministers meet?", "frequency"),
     ("How frequently are reports published?", "frequency"),
+    ("When was the office opened, and by whom?", "date"),
     ("What name was given to the new database?", "title"),
     ("What is the name of the minister?", "person"),
     # A cost is a sum of money, unless the question asks who bore it or why.
