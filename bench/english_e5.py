@@ -70,8 +70,9 @@ class FusingSearcher(Searcher):
 
 
 def multilingual_copy(name: str, corpus: Path, plain_index: Path, embedder, encoder) -> Path:
-    """`plain_index` copied once and built again with e5 vectors (its MiniLM vectors reused)."""
-    index = CACHE / f"{name}-e5" / "index"
+    """`plain_index` copied once and built again with e5 vectors (its MiniLM vectors reused), where
+    bench/crosslingual.py keeps its multilingual indexes: either script reuses the other's."""
+    index = CACHE / f"{name}-multilingual" / "index"
     if not index.exists():
         shutil.copytree(plain_index, index)
     build_index(corpus, index, embedder, multilingual=encoder)

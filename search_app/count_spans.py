@@ -91,7 +91,7 @@ _COUNTED_BEFORE = re.compile(r"([\w'’-]+)\s*(?::|\bof|\b(?:stood|was|were) at|
 
 
 # A word after the number that may not be what it counts ("45 following the 2023 conference").
-_TIME_WORDS = {"after", "following", "during", "before", "since", "until", "last", "next", "this", "year", "years"}
+_TIME_WORDS = {"after", "following", "during", "before", "since", "until", "last", "next", "year", "years"}  # and STOPWORDS
 
 
 def _counts_within(sentence: str, span: Span, kin: set[str]) -> bool:

@@ -11,8 +11,8 @@ from indexer.facets import country_spans
 from .closeness import Span, closest, not_in_question
 from .span_patterns import DATES, MONTHS, NOT_PLACES, PLACE, PLACE_PREPOSITION, REGIONS, WORDS
 
-_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WEEKDAY = rf"(?:{'|'.join(_WEEKDAYS)})\b"
 DATELINE = re.compile(rf",\s+(?!{_WEEKDAY})([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{0,2}})"
                       rf"(?:,\s+(?!{_WEEKDAY})([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?))?"
                       rf",\s+(?:{_WEEKDAY},?\s+)?(?={DATES.pattern})")
@@ -39,24 +39,13 @@ def place_span(question: str, sentence: str) -> Span | None:
             continue
         if wants != "place" and any(w in REGIONS for w in words):
             continue  # "in the Asia and Pacific region" names no city or country
-        city, country = Span(m.start(1), m.end(1)), Span(m.start(2), m.end(2)) if m.group(2) else None
-        if wants == "country":
-            found += [part for part in (country, city) if part and _is_country(sentence, part)][:1]
-        elif wants == "city" or country is None:
-            found.append(city)
-        else:
-            found.append(Span(city.start, country.end))
+        found += _asked_part(sentence, wants, m)
     # A dateline: "Ninth Ministerial Conference, Nusa Dua, Bali, 12 February 2025".
     for m in DATELINE.finditer(sentence):
         places = [g for g in (m.group(1), m.group(2)) if g]
-        if any(w.lower() in NOT_PLACES or w.lower() in MONTHS or w.lower() in _WEEKDAYS
-               for g in places for w in WORDS.findall(g)):
+        if any(w.lower() in NOT_PLACES or w.lower() in MONTHS for g in places for w in WORDS.findall(g)):
             continue
-        city, country = Span(*m.span(1)), Span(*m.span(2)) if m.group(2) else None
-        if wants == "country":  # the part that is a country, if one is ("Bali, Indonesia"; not "Nusa Dua, Bali")
-            found += [part for part in (country, city) if part and _is_country(sentence, part)][:1]
-        else:
-            found.append(city if wants == "city" or country is None else Span(city.start, country.end))
+        found += _asked_part(sentence, wants, m)
     if wants == "country":
         # "after Mongolia joined as a member state": a country needs no preposition, but it must
         # not be part of a name ("Jordan Lee", "Mr Chad Evans", "Thailand Institute of Justice").
@@ -68,6 +57,16 @@ def place_span(question: str, sentence: str) -> Span | None:
 
 _IN_NAME_AFTER = re.compile(r"[ -][A-Z]")
 _IN_NAME_BEFORE = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Hon|Sir|Dame)\.?\s+$")
+
+
+def _asked_part(sentence: str, wants: str, m: re.Match) -> list[Span]:
+    """Of a place matched as (city)(, country)?: "Bangkok, Thailand" whole for "where", the city
+    for "which city", for "which country" the part that is one, if any ("Bali, Indonesia" ->
+    "Indonesia"; "Nusa Dua, Bali" -> none)."""
+    city, country = Span(*m.span(1)), Span(*m.span(2)) if m.group(2) else None
+    if wants == "country":
+        return [part for part in (country, city) if part and _is_country(sentence, part)][:1]
+    return [city if wants == "city" or country is None else Span(city.start, country.end)]
 
 
 def _is_country(sentence: str, part: Span) -> bool:
