@@ -32,11 +32,17 @@ _MONTH_YEAR = re.compile(r"\b(january|february|march|april|may|june|july|august|
                          r"\s+((?:19|20)\d\d)\b", re.I)
 
 
+# "had trained since 2012", "risen since late 2008": a period's start, not the statement's occasion.
+_SINCE = re.compile(r"\b(?:since|until|till)\s+(?:(?:early|mid|late)[- ]?)?(?:[a-z]+\s+)?$", re.I)
+
+
 def named_occasion(query: str) -> list[str]:
     """The years and meeting names a query names ("2025", "march 2024", "ninth annual meeting"),
-    lower case. A month named with its year tells apart two statements of one year."""
+    lower case. A month named with its year tells apart two statements of one year; a year
+    after "since" or "until" bounds a period and names no statement."""
     months = {m.start(2): f"{m.group(1).lower()} {m.group(2)}" for m in _MONTH_YEAR.finditer(query)}
-    found = [months.get(m.start(), m.group(0)) for m in _YEAR.finditer(query)]
+    found = [months.get(m.start(), m.group(0)) for m in _YEAR.finditer(query)
+             if not _SINCE.search(query, max(0, m.start() - 40), m.start())]
     words = _WORD.findall(query.lower())
     for i, word in enumerate(words):
         if ORDINAL.fullmatch(word):
