@@ -28,8 +28,11 @@ NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve 
 # last group is punctuation ("staff: 17, up from nine").
 DIGITS = r"(?:\d{1,3}(?:,\d{2})+,\d{3}|\d+(?:,\d{3})*)"
 # (Never part of a figure: not after "1," and not before ",5": "EUR 1,5 million" is no "EUR 1".)
-NUMBER = re.compile(r"(?<![\w.])(?<!\d,)(?:" + DIGITS + r"(?!,\d)(?:\.\d+)?(?:\s*(?:%|per cent|percent))?|(?:"
-                     + "|".join(NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(NUMBER_WORDS) + r"))*)(?![\w])", re.I)
+# A fraction is one figure: "one fifth", "two-thirds" ("twenty-fifth" is an ordinal: units only).
+FRACTION = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten)[- ](?:half|halves|thirds?|quarters?|fifths?|"
+            r"sixths?|sevenths?|eighths?|ninths?|tenths?)")
+NUMBER = re.compile(r"(?<![\w.])(?<!\d,)(?:" + DIGITS + r"(?!,\d)(?:\.\d+)?(?:\s*(?:%|per cent|percent))?|" + FRACTION
+                     + r"|(?:" + "|".join(NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(NUMBER_WORDS) + r"))*)(?![\w])", re.I)
 # A length of time: "two-day", "four years", "18 months" answer "how long".
 DURATION = re.compile(rf"(?:{NUMBER.pattern})[- ](?:hour|day|week|month|year)s?\b", re.I)
 CURRENCY = r"(?:USD|US\$|AUD|A\$|NZD|EUR|GBP|IDR|\$|€|£)"

@@ -212,6 +212,9 @@ def test_a_sentence_without_the_kind_asked_for_gives_no_span(question, sentence)
     ("How many members does the forum have?", "Membership rose to 48 this year.", "48"),
     ("How many members does the forum have?", "Membership stood at 45 following the 2023 conference.", "45"),
     ("How many staff work at the office?", "Office staff: 17 (up from nine).", "17"),
+    # A fraction is one figure; "twenty-fifth" is no fraction.
+    ("How much of the budget goes to training?", "About one fifth of it goes to training.", "About one fifth"),
+    ("How many members voted for it?", "Two-thirds of members voted for it.", "Two-thirds"),
 ])
 def test_a_count_may_be_given_in_kindred_words(question, sentence, expected):
     assert span_of(question, sentence) == expected
