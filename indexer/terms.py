@@ -115,13 +115,31 @@ def query_words(query: str) -> list[str]:
 _LIGHT_SUFFIXES = ("ings", "ing", "ions", "ion", "ies", "ied", "ed", "es", "s")
 
 
+# Past forms that no suffix fold reaches: "Where did they hold it?" is answered by "held".
+_IRREGULAR = {form: base for base, forms in (
+    ("hold", "held"), ("take", "took taken"), ("meet", "met"), ("give", "gave given"), ("make", "made"),
+    ("lead", "led"), ("begin", "began begun"), ("run", "ran"), ("choose", "chose chosen"), ("write", "wrote written"),
+    ("become", "became"), ("come", "came"), ("go", "went gone"), ("leave", "left"), ("pay", "paid"), ("send", "sent"),
+    ("speak", "spoke spoken"), ("tell", "told"), ("say", "said"), ("build", "built"), ("bring", "brought"),
+    ("keep", "kept"), ("rise", "rose risen"), ("fall", "fell fallen"), ("grow", "grew grown"), ("know", "knew known"),
+    ("see", "saw seen"), ("sell", "sold"), ("spend", "spent"), ("win", "won"), ("draw", "drew drawn"),
+    ("seek", "sought"), ("teach", "taught"), ("think", "thought"), ("stand", "stood"), ("understand", "understood"),
+    ("undertake", "undertook undertaken"), ("oversee", "oversaw overseen"), ("withdraw", "withdrew withdrawn"),
+    ("break", "broke broken"), ("drive", "drove driven"), ("lose", "lost"), ("hear", "heard"), ("deal", "dealt"),
+    ("lend", "lent"), ("forbid", "forbade forbidden"), ("arise", "arose arisen"), ("bear", "bore borne"),
+) for form in forms.split()}
+
+
 @functools.lru_cache(maxsize=65536)  # the hot spot of answer picking: the same words come back all the time
 def light_stem(word: str) -> str:
-    """Enough folding for "convictions"/"conviction", "trafficked"/"trafficking"."""
+    """Enough folding for "convictions"/"conviction", "trafficked"/"trafficking", "endorse"/
+    "endorsed" (a final e goes), "held"/"hold"."""
     word = word.lower()
+    word = _IRREGULAR.get(word, word)
     for suffix in _LIGHT_SUFFIXES:
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
+            word = word[: -len(suffix)]
+            break
     return word
 
 

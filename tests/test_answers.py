@@ -170,6 +170,14 @@ def test_a_definition_is_the_answer_only_when_the_question_asks_for_one():
     assert not asks_for_definition("What did members ask the RSO to do about national smuggling laws?")
 
 
+def test_a_past_form_no_suffix_fold_reaches_meets_its_verb():
+    from indexer.terms import light_stem
+
+    assert light_stems("The Meeting was held in Bangkok.") >= {light_stem("hold")}
+    assert light_stem("took") == light_stem("taken") == light_stem("take")
+    assert light_stem("met") == light_stem("meeting") != light_stem("held")
+
+
 def test_a_demonym_names_its_country():
     assert mentions(light_stems("Ambassador Lynn Bell from Australia"), "Australian")
     assert not mentions(light_stems("Ambassador Tri Tharyat from Indonesia"), "Australian")
