@@ -47,8 +47,7 @@ def named_occasion(query: str) -> list[str]:
     for i, word in enumerate(words):
         if ORDINAL.fullmatch(word):
             tail = [w for w in words[i + 1 : i + 4] if w in MEETING_WORDS]
-            if tail:  # "its tenth anniversary", "for the first time" name no meeting
-                found.append(" ".join([word, *tail]))
+            found.append(" ".join([word, *tail]))
     return found
 
 
