@@ -9,6 +9,7 @@ statement defines (facets.py).
 
 from __future__ import annotations
 
+import functools
 import re
 
 _WORDS = re.compile(r"\S+")
@@ -60,6 +61,14 @@ def _match_long_form(acronym: str, words: list[str]) -> str | None:
     return long_form
 
 
+@functools.lru_cache(maxsize=8192)  # re's own cache holds 512: a corpus defines thousands (a build compiled them again and again)
+def _definition_patterns(acronym: str) -> tuple[re.Pattern, re.Pattern]:
+    """"Long Form (ACR)" and "ACR (Long Form)" for one acronym."""
+    escaped = re.escape(acronym)
+    return (re.compile(r"\(\s*" + escaped + r"\s*\)", re.IGNORECASE),
+            re.compile(r"\b" + escaped + r"\s*\(([^()]{3,200})\)", re.IGNORECASE))
+
+
 def find_definitions(acronym: str, text: str) -> list[str]:
     """Long forms that `text` gives for `acronym`, in order of appearance."""
     found = []
@@ -67,7 +76,8 @@ def find_definitions(acronym: str, text: str) -> list[str]:
     if "-" in acronym:  # "WG-D" abbreviates a name of a dozen words or more, by its head
         max_words = _HYPHENATED_WORDS
     # "Long Form (ACR)"
-    for m in re.finditer(r"\(\s*" + re.escape(acronym) + r"\s*\)", text, re.IGNORECASE):
+    forward, reverse = _definition_patterns(acronym)
+    for m in forward.finditer(text):
         before = text[max(0, m.start() - 300) : m.start()]
         # Stay inside the sentence: a long form does not cross a full stop or a line break.
         before = re.split(r"[.;:!?\n]\s", before)[-1]
@@ -78,7 +88,7 @@ def find_definitions(acronym: str, text: str) -> list[str]:
         if long_form and (max_words < _HYPHENATED_WORDS or long_form[:1].isupper()):
             found.append(long_form)
     # "ACR (Long Form)"
-    for m in re.finditer(r"\b" + re.escape(acronym) + r"\s*\(([^()]{3,200})\)", text, re.IGNORECASE):
+    for m in reverse.finditer(text):
         inside = _WORDS.findall(m.group(1))
         long_form = _match_long_form(acronym, inside)
         if long_form and _letters(inside[0])[:1] == _letters(acronym)[:1]:

@@ -49,6 +49,18 @@ def test_people_are_names_after_a_title_without_the_title():
     assert named(text, PEOPLE) == ["Retno Marsudi", "Penny Wong", "John Smith"]
 
 
+def test_the_name_matcher_finds_whole_names_leftmost_and_longest_without_overlap():
+    from indexer.facets import NameMatcher, country_spans
+
+    matcher = NameMatcher(["Papua", "Papua New Guinea", "New Guinea", "Niger", "UN", "UN Women", "the Hague"])
+    text = "Papua New Guinea, Nigeria, Niger-based, UN Women and UN; in the Hague. UNHCR"
+    assert [name for _, _, name in matcher.find(text)] == ["Papua New Guinea", "UN Women", "UN", "the Hague"]
+    start, end, _ = matcher.find(text)[0]
+    assert text[start:end] == "Papua New Guinea"
+    # A leading "the" of an official name is left out of the span.
+    assert [("the State of Palestine"[a:b]) for a, b in country_spans("the State of Palestine")] == ["State of Palestine"]
+
+
 def test_mentions_are_values_in_order_of_first_mention():
     mentions = FacetFinder("").mentions("Thailand, IOM and Thailand again.")
     assert mentions == [Mention(ORGANISATIONS, "IOM"), Mention(COUNTRIES, "Thailand")]
