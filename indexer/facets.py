@@ -24,7 +24,7 @@ import pycountry
 from .abbreviations import defined_acronyms
 
 # Bumped when extraction changes: files are read again at the next build (documents.py).
-FACETS_VERSION = 1
+FACETS_VERSION = 2  # 2: "State of Palestine" without "the" counts (NameMatcher)
 COUNTRIES, ORGANISATIONS, PEOPLE = "countries", "organisations", "people"
 FACET_NAMES = (COUNTRIES, ORGANISATIONS, PEOPLE)
 
@@ -139,15 +139,19 @@ class NameMatcher:
     instead of a try of every name at every character: ~500 country names made facets most of
     a build's non-encoding time (bench/scale.py, SQLite rows 0.06 -> 0.48 ms a passage)."""
 
+    # Where a name may start: after no word character or hyphen; at a capital when every name
+    # starts with one (far fewer tries), at a word character when every name starts with one.
+    _CAPITAL_START = re.compile(r"(?<![\w-])[A-ZÀ-Þ]")
     _WORD_START = re.compile(r"(?<![\w-])\w")
-    _CAPITAL_START = re.compile(r"(?<![\w-])[A-ZÀ-Þ]")  # when every name starts with a capital: far fewer tries
+    _ANY_START = re.compile(r"(?<![\w-])\S")
 
     def __init__(self, names):
         self._by_lead: dict[str, list[str]] = {}
-        for name in sorted({n for n in names if len(n) >= 2}, key=len, reverse=True):  # the longest first
+        for name in sorted(set(names) - {""}, key=len, reverse=True):  # the longest first
             self._by_lead.setdefault(name[:2], []).append(name)
-        capitals = all(self._CAPITAL_START.match(lead) for lead in self._by_lead)
-        self._starts = self._CAPITAL_START if capitals else self._WORD_START
+        leads = list(self._by_lead)
+        self._starts = next((p for p in (self._CAPITAL_START, self._WORD_START)
+                            if all(p.match(lead) for lead in leads)), self._ANY_START)
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         found, after = [], 0
@@ -155,7 +159,8 @@ class NameMatcher:
             at = m.start()
             if at < after:
                 continue
-            for name in self._by_lead.get(text[at : at + 2], ()):
+            # (a one-character name, the shortest, is tried last)
+            for name in (*self._by_lead.get(text[at : at + 2], ()), *self._by_lead.get(text[at], ())):
                 end = at + len(name)
                 if text.startswith(name, at) and not (end < len(text) and (text[end].isalnum() or text[end] in "_-")):
                     found.append((at, end, name))

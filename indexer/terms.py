@@ -115,14 +115,15 @@ def query_words(query: str) -> list[str]:
 _LIGHT_SUFFIXES = ("ings", "ing", "ions", "ion", "ies", "ied", "ed", "es", "s")
 
 
-# Past forms that no suffix fold reaches: "Where did they hold it?" is answered by "held".
+# Past forms that no suffix fold reaches: "Where did they hold it?" is answered by "held". (Not
+# "found", "given", "won", "spoke": words of their own too.)
 _IRREGULAR = {form: base for base, forms in (
-    ("hold", "held"), ("take", "took taken"), ("meet", "met"), ("give", "gave given"), ("make", "made"),
+    ("hold", "held"), ("take", "took taken"), ("meet", "met"), ("give", "gave"), ("make", "made"),
     ("lead", "led"), ("begin", "began begun"), ("run", "ran"), ("choose", "chose chosen"), ("write", "wrote written"),
     ("become", "became"), ("come", "came"), ("go", "went gone"), ("leave", "left"), ("pay", "paid"), ("send", "sent"),
-    ("speak", "spoke spoken"), ("tell", "told"), ("say", "said"), ("build", "built"), ("bring", "brought"),
+    ("speak", "spoken"), ("tell", "told"), ("say", "said"), ("build", "built"), ("bring", "brought"),
     ("keep", "kept"), ("rise", "rose risen"), ("fall", "fell fallen"), ("grow", "grew grown"), ("know", "knew known"),
-    ("see", "saw seen"), ("sell", "sold"), ("spend", "spent"), ("win", "won"), ("draw", "drew drawn"),
+    ("see", "saw seen"), ("sell", "sold"), ("spend", "spent"), ("draw", "drew drawn"),
     ("seek", "sought"), ("teach", "taught"), ("think", "thought"), ("stand", "stood"), ("understand", "understood"),
     ("undertake", "undertook undertaken"), ("oversee", "oversaw overseen"), ("withdraw", "withdrew withdrawn"),
     ("break", "broke broken"), ("drive", "drove driven"), ("lose", "lost"), ("hear", "heard"), ("deal", "dealt"),
@@ -132,8 +133,7 @@ _IRREGULAR = {form: base for base, forms in (
 
 @functools.lru_cache(maxsize=65536)  # the hot spot of answer picking: the same words come back all the time
 def light_stem(word: str) -> str:
-    """Enough folding for "convictions"/"conviction", "trafficked"/"trafficking", "endorse"/
-    "endorsed" (a final e goes), "held"/"hold"."""
+    """Enough folding for "convictions"/"conviction", "trafficked"/"trafficking", "held"/"hold"."""
     word = word.lower()
     word = _IRREGULAR.get(word, word)
     for suffix in _LIGHT_SUFFIXES:

@@ -33,7 +33,8 @@ _MONTH_YEAR = re.compile(r"\b(january|february|march|april|may|june|july|august|
 
 
 # "had trained since 2012", "risen since late 2008": a period's start, not the statement's occasion.
-_SINCE = re.compile(r"\b(?:since|until|till)\s+(?:(?:early|mid|late)[- ]?)?(?:[a-z]+\s+)?$", re.I)
+_SINCE = re.compile(r"\b(?:since|until|till)\s+(?:(?:early|mid|late)[- ]?)?(?:(?:the|january|february|march|april|may|"
+                    r"june|july|august|september|october|november|december)\s+)?$", re.I)
 
 
 def named_occasion(query: str) -> list[str]:

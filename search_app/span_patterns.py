@@ -29,8 +29,9 @@ NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve 
 DIGITS = r"(?:\d{1,3}(?:,\d{2})+,\d{3}|\d+(?:,\d{3})*)"
 # (Never part of a figure: not after "1," and not before ",5": "EUR 1,5 million" is no "EUR 1".)
 # A fraction is one figure: "one fifth", "two-thirds" ("twenty-fifth" is an ordinal: units only).
+# ("two third-country nationals", "three third parties": a count of something else.)
 FRACTION = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten)[- ](?:half|halves|thirds?|quarters?|fifths?|"
-            r"sixths?|sevenths?|eighths?|ninths?|tenths?)")
+            r"sixths?|sevenths?|eighths?|ninths?|tenths?)(?![- ](?:countr|part(?:y|ies)))")
 NUMBER = re.compile(r"(?<![\w.])(?<!\d,)(?:" + DIGITS + r"(?!,\d)(?:\.\d+)?(?:\s*(?:%|per cent|percent))?|" + FRACTION
                      + r"|(?:" + "|".join(NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(NUMBER_WORDS) + r"))*)(?![\w])", re.I)
 # A length of time: "two-day", "four years", "18 months" answer "how long".

@@ -176,6 +176,8 @@ def test_a_past_form_no_suffix_fold_reaches_meets_its_verb():
     assert light_stems("The Meeting was held in Bangkok.") >= {light_stem("hold")}
     assert light_stem("took") == light_stem("taken") == light_stem("take")
     assert light_stem("met") == light_stem("meeting") != light_stem("held")
+    # Past forms that are words of their own stay themselves: "given the rise", "KRW 5,000 won".
+    assert (light_stem("given"), light_stem("won"), light_stem("found")) == ("given", "won", "found")
 
 
 def test_a_demonym_names_its_country():

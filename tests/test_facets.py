@@ -57,6 +57,9 @@ def test_the_name_matcher_finds_whole_names_leftmost_and_longest_without_overlap
     assert [name for _, _, name in matcher.find(text)] == ["Papua New Guinea", "UN Women", "UN", "the Hague"]
     start, end, _ = matcher.find(text)[0]
     assert text[start:end] == "Papua New Guinea"
+    # Names that start with no letter, or are one character long, are found as the alternation found them.
+    odd = NameMatcher(["(UN)", "X", "Xavier Group"])
+    assert [name for _, _, name in odd.find("the (UN) and X, not X-ray or AX; the Xavier Group")] == ["(UN)", "X", "Xavier Group"]
     # A leading "the" of an official name is left out of the span.
     assert [("the State of Palestine"[a:b]) for a, b in country_spans("the State of Palestine")] == ["State of Palestine"]
 

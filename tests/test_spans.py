@@ -215,6 +215,7 @@ def test_a_sentence_without_the_kind_asked_for_gives_no_span(question, sentence)
     # A fraction is one figure; "twenty-fifth" is no fraction.
     ("How much of the budget goes to training?", "About one fifth of it goes to training.", "About one fifth"),
     ("How many members voted for it?", "Two-thirds of members voted for it.", "Two-thirds"),
+    ("How many third-country nationals were returned?", "Two third-country nationals were returned in May.", "Two"),
 ])
 def test_a_count_may_be_given_in_kindred_words(question, sentence, expected):
     assert span_of(question, sentence) == expected

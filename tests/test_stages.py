@@ -181,6 +181,8 @@ def test_a_month_with_its_year_or_a_meeting_s_acronym_names_one_statement_of_sev
     assert named_occasion("In March 2023, how many were trained since 2012?") == ["march 2023"]
     assert named_occasion("Why had arrivals risen since late 2008, said ministers in 2009?") == ["2009"]
     assert named_occasion("How many joined until mid-2021?") == []
+    assert named_occasion("What changed since the 2012 meeting, till March 2014?") == []
+    assert named_occasion("Since in 2023 the ministers met, who chaired?") == ["2023"]
     for question, doc in (("How many members did the Working Group count in March 2023?", "2023-03-01-intersessional"),
                           ("How many members did the Working Group count in November 2023?", "2023-11-01-senior-officials"),
                           ("How many members did the Working Group count at the sixth SOM?", "2023-11-01-senior-officials")):
