@@ -80,13 +80,14 @@ def collect(searcher: Searcher, questions: list[dict], model) -> list[dict]:
         hits = searcher.search(SearchRequest(q["question"], k=10)).hits
         candidates = sorted(answer_candidates(searcher.evidence, q["question"], hits),
                             key=lambda c: -selection_score(c.features, weights))
-        grounded = {id(c) for c, _ in grounded_candidates(searcher.evidence, q["question"], candidates)}
+        # By place, not identity: grounding hands back its own copies (answers._with_kind_found).
+        grounded = {(c.hit.chunk_id, c.start) for c, _ in grounded_candidates(searcher.evidence, q["question"], candidates)}
         out.append({
             "question": q["question"], "answerable": q["answerable"], "type": q.get("type"),
             "sentences": [c.text for c in candidates],
             "labels": [bool(q["answerable"] and contains_answer(c.text, q["answer"])) for c in candidates],
             "base": [selection_score(c.features, weights) for c in candidates],
-            "grounded": [id(c) in grounded for c in candidates],
+            "grounded": [(c.hit.chunk_id, c.start) in grounded for c in candidates],
             "confidence": [calibrated_confidence(c.features.calibration(), calibration) for c in candidates],
         })
     return out
