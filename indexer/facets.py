@@ -152,6 +152,7 @@ class NameMatcher:
         leads = list(self._by_lead)
         self._starts = next((p for p in (self._CAPITAL_START, self._WORD_START)
                             if all(p.match(lead) for lead in leads)), self._ANY_START)
+        self._one_character = any(len(lead) == 1 for lead in leads)
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         found, after = [], 0
@@ -159,8 +160,10 @@ class NameMatcher:
             at = m.start()
             if at < after:
                 continue
-            # (a one-character name, the shortest, is tried last)
-            for name in (*self._by_lead.get(text[at : at + 2], ()), *self._by_lead.get(text[at], ())):
+            names = self._by_lead.get(text[at : at + 2], ())
+            if self._one_character:  # a one-character name, the shortest, is tried last
+                names = (*names, *self._by_lead.get(text[at], ()))
+            for name in names:
                 end = at + len(name)
                 if text.startswith(name, at) and not (end < len(text) and (text[end].isalnum() or text[end] in "_-")):
                     found.append((at, end, name))

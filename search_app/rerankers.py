@@ -28,13 +28,10 @@ DOCUMENT_MATCH_WEIGHT = 0.4
 RECENCY_WEIGHT = 0.0
 
 
-_MONTH_YEAR = re.compile(r"\b(january|february|march|april|may|june|july|august|september|october|november|december)"
-                         r"\s+((?:19|20)\d\d)\b", re.I)
-
-
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_MONTH_YEAR = re.compile(rf"\b({_MONTHS})\s+((?:19|20)\d\d)\b", re.I)
 # "had trained since 2012", "risen since late 2008": a period's start, not the statement's occasion.
-_SINCE = re.compile(r"\b(?:since|until|till)\s+(?:(?:early|mid|late)[- ]?)?(?:(?:the|january|february|march|april|may|"
-                    r"june|july|august|september|october|november|december)\s+)?$", re.I)
+_SINCE = re.compile(rf"\b(?:since|until|till)\s+(?:(?:early|mid|late)[- ]?)?(?:(?:the|{_MONTHS})\s+)?$", re.I)
 
 
 def named_occasion(query: str) -> list[str]:
