@@ -14,14 +14,14 @@ and kept in answer_model.json. The picker reads the question's evidence (evidenc
 from __future__ import annotations
 
 import math
-import re
 import time
 from dataclasses import dataclass, field, replace
 
 from indexer.chunking import split_sentences
-from indexer.terms import light_stem, light_stems, query_words
+from indexer.terms import light_stems
 
 from .answer_model import AnswerModel, load_answer_model
+from .question_view import QuestionView, predicate_coverage, view_question
 from .evidence import AnswerEvidence
 from .language import mostly_unknown, reads_as_english
 from .naming import initialisms, long_date, numbered_meetings
@@ -33,7 +33,6 @@ from .closeness import Span
 from .sentence_reading import (
     asks_for_definition,
     describes,
-    expected_kind,
     holds_kind,
     is_heading,
     mentions,
@@ -55,10 +54,6 @@ ANSWER_PASSAGES = 6
 NEWEST_MARGIN = 0.5
 # A sentence shorter than this is a heading or a fragment, not an answer.
 MIN_ANSWER_WORDS = 4
-# A question word that most chunks contain ("Bali", "Process") names the whole corpus, not
-# what the question is about: it is not an entity an answer must repeat. In units of
-# WordStats.term_weight, log(1 + N / (1 + df)): below this, more than about half the chunks hold it.
-COMMON_ENTITY_WEIGHT = 1.1
 # The features the sentence ranker and the calibration read, in answer_model.json's terms.
 RANKING = ("coverage", "context_gain", "kind_match", "entity_share", "passage_cosine", "position",
            "defines", "sentence_cosine", "heading", "document_match", "alignment")
@@ -67,10 +62,6 @@ RANKING = ("coverage", "context_gain", "kind_match", "entity_share", "passage_co
 CALIBRATING = ("passage_cosine", "coverage", "passage_coverage", "kind_match", "missing_entity",
                "sentence_cosine", "predicate_coverage", "defines", "alignment")
 
-_WORD = re.compile(r"\w+")
-# Words by which a question names its source ("according to the March 2024 article", "per the
-# 2013 slides"): they say where to look, not what the answer must say.
-SOURCE_WORDS = frozenset({"according", "per", "article", "summary", "slides", "slide", "presentation", "piece"})
 
 
 def default_answer_model() -> AnswerModel:
@@ -161,19 +152,6 @@ class Candidate:
     @property
     def text(self) -> str:
         return self.hit.text[self.start : self.end]
-
-
-@dataclass(frozen=True)
-class QuestionView:
-    """What the picker reads off a question once, before looking at any sentence."""
-
-    terms: list[str]  # its content words, word by word
-    weights: dict[str, float]  # each term's inverse document frequency
-    kind: str | None  # what sort of thing it asks for
-    entities: list[str]  # names and numbers it is specifically about
-    predicates: list[str]  # its other terms ("founded" in "Who founded the Walk Free Foundation?")
-    long_forms: list[str]  # what its acronyms stand for, when it asks that
-    vector: object  # its embedding
 
 
 def answer_question(searcher, request: SearchRequest, model: AnswerModel) -> AskResult:
@@ -326,24 +304,6 @@ def best_candidate(evidence: AnswerEvidence, question: str, hits: list[Hit],
     return max(candidates, key=lambda c: selection_score(c.features, weights), default=None)
 
 
-def view_question(evidence: AnswerEvidence, question: str) -> QuestionView:
-    # Word-level terms: "co-chairs" must meet "Co-Chairs" split into words in the sentence.
-    terms = list(dict.fromkeys(w for t in query_words(question) for w in _WORD.findall(t)))
-    named_in_question = question_entities(question)
-    # "Who founded the Walk Free Foundation?": the names may be there while "founded" is not.
-    named = {light_stem(w) for e in named_in_question for w in _WORD.findall(e)}
-    return QuestionView(
-        terms=terms,
-        weights={t: evidence.term_weight(t) for t in terms},
-        kind=expected_kind(question),
-        entities=[e for e in named_in_question if e.isdigit() or evidence.term_weight(e) >= COMMON_ENTITY_WEIGHT],
-        predicates=[t for t in terms if light_stem(t) not in named and t.lower() not in SOURCE_WORDS],
-        # A question about an acronym is answered by the sentence that spells it out.
-        long_forms=[e.lower() for e in evidence.expansions(question)] if asks_for_definition(question) else [],
-        vector=evidence.query_vector(question),
-    )
-
-
 def answer_candidates(evidence: AnswerEvidence, question: str, hits: list[Hit], align: bool = True) -> list[Candidate]:
     """Every sentence of the top passages that could be an answer, with its features; without
     `align`, alignment is left unread (None) for best_aligned to read where it matters."""
@@ -390,7 +350,7 @@ def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: 
             heading=float(is_heading(sentence)),
             passage_coverage=passage_coverage, missing_entity=missing_entity, document_match=document_match,
             # "What did the 2020 SOM set up...": words the statement's title holds are covered.
-            predicate_coverage=weighted_coverage(view.predicates, weights, context | document_words) if view.predicates else 1.0,
+            predicate_coverage=predicate_coverage(view, context | document_words),
         )
         spans.append((start, end, features))
     ranges = [(a, b) for a, b, _ in spans]

@@ -117,4 +117,10 @@ def mentions(words: set[str], entity: str) -> bool:
 
 def weighted_coverage(terms: list[str], weights: dict[str, float], words: set[str]) -> float:
     total = sum(weights[t] for t in terms) or 1.0
-    return sum(weights[t] for t in terms if light_stem(t) in words) / total
+    return sum(weights[t] for t in terms if covers(words, light_stem(t))) / total
+
+
+def covers(words: set[str], stem: str) -> bool:
+    """Whether `words` hold a stem, or the noun of whoever does it: "Who manages the programme?"
+    is answered by "the Programme Manager", "who organised" by "the organiser"."""
+    return stem in words or (len(stem) >= 4 and (stem + "er" in words or stem + "r" in words))

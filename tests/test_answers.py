@@ -467,3 +467,30 @@ def test_the_newest_statement_is_quoted_only_where_it_says_otherwise():
     found = best_aligned(_NoAlignment(), "How many members does the forum have?",
                          [(c, Span(at, at + 2)) for c, at in rows], weights)
     assert found[0].hit.citation.date == "2016-03-22"  # the newest agrees with the best: the best stands
+
+
+def test_a_where_or_when_question_need_not_repeat_how_it_asks_that_an_event_happened(built):
+    from search_app.question_view import predicate_coverage, view_question
+
+    view = view_question(built.evidence, "In which city did the Fifth Annual Meeting take place?")
+    assert view.optional == {"city", "take", "place"}
+    dateline = light_stems("Fifth Annual Meeting, Kuala Lumpur, 20-21 November 2019")
+    assert predicate_coverage(view, dateline) == 1.0
+    assert predicate_coverage(view, light_stems("The Meeting took place in Kuala Lumpur.")) == 1.0
+    # What happened is no such word: a dateline does not say that a meeting was cancelled.
+    view = view_question(built.evidence, "When was the Fifth Annual Meeting cancelled?")
+    assert view.optional == frozenset() and predicate_coverage(view, dateline) == 0.0
+    assert predicate_coverage(view, light_stems("It was cancelled in May 2020.")) == 1.0
+    # Nor do other questions drop them: "What did the meeting take up?" asks what was taken up.
+    view = view_question(built.evidence, "What did the meeting take up first?")
+    assert view.optional == frozenset() and predicate_coverage(view, light_stems("The meeting first discussed scams.")) < 1.0
+
+
+def test_a_sentence_covers_a_verb_by_the_noun_of_whoever_does_it():
+    from search_app.sentence_reading import covers
+    from indexer.terms import light_stem
+
+    assert covers(light_stems("Ryan Winch, the Programme Manager, said"), light_stem("manages"))
+    assert covers(light_stems("the organiser of the workshop"), light_stem("organised"))
+    assert not covers(light_stems("the management of the programme"), light_stem("manages"))
+    assert not covers(light_stems("every user of the platform"), light_stem("use"))  # too short a stem to extend
