@@ -52,9 +52,16 @@ def place_span(question: str, sentence: str) -> Span | None:
         found += [Span(a, b) for a, b in country_spans(sentence) if not _IN_NAME_AFTER.match(sentence, b)
                   and not _IN_NAME_BEFORE.search(sentence[max(0, a - 12) : a])
                   and not any(f.start <= a < f.end for f in found)]
+    # "In which district of Bangkok...": "the Sathorn district", the district's name with its noun.
+    noun = _PLACE_NOUN.search(question)
+    if noun:
+        after = re.compile(rf"\s+{noun.group(1)}\b", re.I)
+        found = [Span(f.start, m.end()) if (m := after.match(sentence, f.end)) else f for f in found]
     return closest(question, sentence, not_in_question(question, found, sentence))
 
 
+# Nouns a place's name is followed by ("the Sathorn district", "Kedah province"), when the question asks for one.
+_PLACE_NOUN = re.compile(r"\b(?:which|what)\s+(district|province|region|island|suburb|village|port)\b", re.I)
 _IN_NAME_AFTER = re.compile(r"[ -][A-Z]")
 _IN_NAME_BEFORE = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Hon|Sir|Dame)\.?\s+$")
 

@@ -32,7 +32,7 @@ OCCURRENCE_WORDS = frozenset("""hold holds held holding take takes took taken ta
 # Roundtable held?" is answered by "(Manila, 3-4 December 2015)", "In what year..." by "in 2012".
 KIND_NOUNS = {
     "date": frozenset("date dates day days month months year years period".split()),
-    "place": frozenset("city cities country town place venue location capital province island region".split()),
+    "place": frozenset("city cities country town place venue location capital province island region district suburb village port".split()),
 }
 KIND_NOUNS["year"] = KIND_NOUNS["date"]
 

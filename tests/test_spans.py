@@ -25,6 +25,7 @@ from search_app.spans import find_span
     ("Which organisation runs the toolkit?", "organisation"),
     ("Where did the Working Group meet?", "place"),
     ("In which city was the workshop held?", "place"),
+    ("In which district of Bangkok is the Office located?", "place"),
     ("Which countries attended the consultation?", "list"),
     ("What does TFPP stand for?", "definition"),
     ("Why did members set up the task force?", "reason"),
@@ -86,6 +87,9 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     ("Who did the co-chairs meet?", "They met Foreign Secretary Ambassador Masud Bin Momen at the Ministry.", "Masud Bin Momen"),
     ("Where will the next meeting be held?", "The next meeting will be hosted by Malaysia in Kuala Lumpur.", "Kuala Lumpur"),
     ("In which country did the Working Group meet?", "The Working Group met in Bangkok, Thailand, on 7 November 2023.", "Thailand"),
+    # A district, province... is named with its noun when the question asks for one.
+    ("In which district of Bangkok is the Office?", "The Office moved in 2018 to the Sathorn district of Bangkok.",
+     "Sathorn district"),
     ("Which countries joined the pilot?", "The pilot covers Indonesia, Malaysia, Thailand and Viet Nam.", "Indonesia, Malaysia, Thailand and Viet Nam"),
     ("Which organisation briefed members?", "Experts from the International Organization for Migration briefed members.",
      "International Organization for Migration"),
