@@ -22,6 +22,7 @@ from indexer.terms import light_stems
 
 from .answer_model import AnswerModel, load_answer_model
 from .question_view import QuestionView, predicate_coverage, view_question
+from .event_dates import dates_another_event
 from .evidence import AnswerEvidence
 from .language import mostly_unknown, reads_as_english
 from .naming import initialisms, long_date, numbered_meetings
@@ -277,7 +278,8 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
     # "how often" is answered by the sentences that say how often, where any does.
     for wanted in kinds_to_try(kind):
         found = [(_with_kind_found(c, question, wanted), span) for c in candidates
-                 if (span := find_span(question, wanted, c.text, long_forms, fallback=False)) is not None]
+                 if (span := find_span(question, wanted, c.text, long_forms, fallback=False)) is not None
+                 and not (wanted in ("date", "year") and dates_another_event(question, c.text, span))]
         if found:
             return found
     return []

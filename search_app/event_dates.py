@@ -1,0 +1,59 @@
+"""Whose date a date is. "When was the Fifth Ministerial Meeting held?" is not answered by
+"...as directed by the Fifth Ministerial Conference and ... the convening of the Regional
+Symposium in Bangkok (25-26 March 2015)": the date there is the Symposium's. A date belongs to
+the last event a sentence names before it."""
+
+from __future__ import annotations
+
+import re
+
+from .closeness import Span
+from .naming import ORDINAL, numbered_meetings
+
+# Nouns that name an event a date can belong to.
+EVENT_NOUNS = re.compile(r"\b(?:meetings?|conferences?|symposi(?:um|a)|workshops?|roundtables?|forums?|dialogues?|"
+                         r"consultations?|summits?|sessions?|seminars?|gatherings?|events?|exercises?|visits?)\b", re.I)
+
+
+def dates_another_event(question: str, sentence: str, span: Span) -> bool:
+    """Whether the date at `span` belongs to another event than the numbered meeting the
+    question asks about: the sentence names that meeting before the date, and then another
+    event in the date's clause. False when the question names no numbered meeting, or the
+    sentence does not name it before the date (nothing to tell then)."""
+    wanted = numbered_meetings(question)
+    if not wanted:
+        return False
+    before = sentence[: span.start]
+    # Where the sentence names the question's meeting: an ordinal of a wanted (number, series).
+    ends = [m.end() for m in ORDINAL.finditer(before)
+            if numbered_meetings(before[m.start():]) & wanted and _first_meeting(before[m.start():]) & wanted]
+    if not ends:
+        return False
+    # The meeting's own name runs a few words on ("Fifth Ministerial Conference"): skip it.
+    name_end = ends[-1] + _name_length(before[ends[-1]:])
+    # Another event in the date's own clause: "the Symposium in Bangkok (25-26 March 2015)", not
+    # "the Sixth SOM in Bali, after a workshop in Jakarta, on 22 March 2016" (an aside between commas).
+    clause_start = max([name_end, *(m.end() for m in _CLAUSE_BREAK.finditer(before))])
+    return EVENT_NOUNS.search(before, clause_start) is not None
+
+
+_CLAUSE_BREAK = re.compile(r"[,;:]\s")
+
+
+def _first_meeting(text: str) -> set[tuple[int, str]]:
+    """The numbered meeting `text` starts with (numbered_meetings of its first ordinal)."""
+    m = ORDINAL.search(text)
+    return numbered_meetings(text[: m.end() + 60].split(".", 1)[0]) if m else set()
+
+
+def _name_length(text: str) -> int:
+    """How far a meeting's name runs after its ordinal: to the end of its first event noun
+    within five words ("Bali Process Ministerial Conference"), or nothing."""
+    m = EVENT_NOUNS.search(text[:60])
+    if m is None or len(text[: m.start()].split()) > 5:
+        return 0
+    acronym = _ACRONYM.match(text, m.end())  # "Senior Officials Meeting (SOM)"
+    return acronym.end() if acronym else m.end()
+
+
+_ACRONYM = re.compile(r"\s*\([A-Z][A-Za-z0-9&-]{1,9}\)")

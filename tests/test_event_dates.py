@@ -1,0 +1,40 @@
+"""Whose date a date is: a date question about a numbered meeting is not answered by another
+event's date in a sentence that also names the meeting."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from search_app.closeness import Span
+from search_app.event_dates import dates_another_event
+
+SYMPOSIUM = ("The Meeting welcomed the Working Group, as directed by the Fifth Ministerial Conference, and the "
+             "convening of the Regional Symposium on Labour Exploitation in Bangkok (25-26 March 2015).")
+
+
+def _date(sentence: str) -> Span:
+    m = re.search(r"\d{1,2}(?:-\d{1,2})? [A-Z][a-z]+ \d{4}|[A-Z][a-z]+ \d{4}", sentence)
+    return Span(m.start(), m.end())
+
+
+@pytest.mark.parametrize("question, sentence, another", [
+    # The date follows another event named after the meeting: it is that event's.
+    ("When was the Fifth Bali Process ministerial meeting held?", SYMPOSIUM, True),
+    ("When was the Sixth SOM held?", "As agreed at the Sixth Senior Officials Meeting, members held a workshop in "
+     "Jakarta on 22 March 2016.", True),
+    # An event in an aside between commas does not take the date.
+    ("When was the Sixth SOM held?", "The Co-Chairs convened the Sixth Senior Officials Meeting in Bali, after a "
+     "workshop in Jakarta, on 22 March 2016.", False),
+    # The meeting's own date, with its name and acronym before it.
+    ("When was the Fifth Ministerial Meeting held?", "Recommendations from the Fifth Ministerial Meeting (April 2013)", False),
+    ("When was the Eleventh Senior Officials Meeting held?",
+     "The Eleventh Bali Process Senior Officials Meeting (SOM) was held in Canberra on 18-19 March 2026.", False),
+    ("When was the Ninth Ministerial Conference held?", "Ninth Bali Process Ministerial Conference, Nusa Dua, Bali, 12 February 2025", False),
+    # Nothing to tell: the question names no numbered meeting, or the sentence does not name it.
+    ("When was the Regional Symposium held?", SYMPOSIUM, False),
+    ("When was the Seventh Ministerial Conference held?", SYMPOSIUM, False),
+])
+def test_a_date_belongs_to_the_last_event_named_before_it(question, sentence, another):
+    assert dates_another_event(question, sentence, _date(sentence)) is another
