@@ -54,6 +54,14 @@ DEV2 = ROOT / "bench" / "questions-dev2.jsonl"
 DEV3 = ROOT / "bench" / "questions-dev3.jsonl"
 DEV3_CORPUS = ROOT / "bench" / "dev3-corpus"
 DEV2_CORPUS = ROOT / "bench" / "dev-corpus"
+# A fourth development set, over the seed, dev-corpus/, dev3-corpus/ and eight more fictional
+# statements in dev4-corpus/ (25 documents), by a helper that saw no other question set.
+DEV4 = ROOT / "bench" / "questions-dev4.jsonl"
+DEV4_CORPUS = (DEV2_CORPUS, DEV3_CORPUS, ROOT / "bench" / "dev4-corpus")
+# A fourth held-out set, over the seed, holdout-corpus/, holdout3-corpus/ and ten more fictional
+# statements in holdout4-corpus/ (29 documents), by a helper that never ran the system.
+HOLDOUT4 = ROOT / "bench" / "questions-holdout4.jsonl"
+HOLDOUT4_CORPUS = (HOLDOUT2_CORPUS, ROOT / "bench" / "holdout3-corpus", ROOT / "bench" / "holdout4-corpus")
 MODES = ("semantic", "keyword", "hybrid")
 ANCHORS = {"semantic": ("all-MiniLM-L6-v2 dense (MTEB)", 0.645), "keyword": ("BM25 (BEIR paper)", 0.665),
            "hybrid": ("txtai hybrid", 0.713)}
@@ -273,14 +281,19 @@ def _count_kind(kinds: dict[str, dict[str, int]], q: dict, first: bool, answer) 
 # ------------------------------------------------------------------ main
 
 
-QUESTION_SETS = (("own_questions", "Own questions (dev)"), ("dev2_questions", "Dev set 2 (tuned on)"),
-                 ("dev3_questions", "Dev set 3 (tuned on)"),
-                 ("holdout_questions", "Held-out questions"), ("holdout2_questions", "Held-out set 2"),
-                 ("holdout3_questions", "Held-out set 3"))
+# (results key, label, --sets name, questions, the statements beside the seed corpus they are asked over)
+QUESTION_SETS = (("own_questions", "Own questions (dev)", "own", QUESTIONS, ()),
+                 ("dev2_questions", "Dev set 2 (tuned on)", "dev2", DEV2, DEV2_CORPUS),
+                 ("dev3_questions", "Dev set 3 (tuned on)", "dev3", DEV3, DEV3_CORPUS),
+                 ("dev4_questions", "Dev set 4 (tuned on)", "dev4", DEV4, DEV4_CORPUS),
+                 ("holdout_questions", "Held-out questions", "holdout", HOLDOUT, ()),
+                 ("holdout2_questions", "Held-out set 2", "holdout2", HOLDOUT2, HOLDOUT2_CORPUS),
+                 ("holdout3_questions", "Held-out set 3", "holdout3", HOLDOUT3, HOLDOUT3_CORPUS),
+                 ("holdout4_questions", "Held-out set 4", "holdout4", HOLDOUT4, HOLDOUT4_CORPUS))
 
 
 def print_questions(results: dict) -> None:
-    for key, label in QUESTION_SETS:
+    for key, label, *_ in QUESTION_SETS:
         if key not in results:
             continue
         print(f"\n{label:23}hit@1  hit@5  MRR    answer  span-EM  span-F1  precision  wrong  answerable declined  declined (by type)")
@@ -294,7 +307,7 @@ def print_questions(results: dict) -> None:
 
 def print_kinds(results: dict) -> None:
     """Per set, per type of answerable question: n, hit@1, right answers, exact spans, declined."""
-    for key, label in QUESTION_SETS:
+    for key, label, *_ in QUESTION_SETS:
         for mode, r in results.get(key, {}).items():
             print(f"\n{label} ({mode}): type  n  hit@1  right  exact  declined")
             for kind, c in r["by_kind"].items():
@@ -307,8 +320,8 @@ def main() -> None:
     parser.add_argument("--split", choices=("test", "dev"), default="test")
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--skip-scifact", action="store_true")
-    parser.add_argument("--sets", default="own,dev2,dev3,holdout,holdout2,holdout3",
-                        help="question sets to run (tune with own,dev2,dev3 only: the held-out sets are for reporting)")
+    parser.add_argument("--sets", default="own,dev2,dev3,dev4,holdout,holdout2,holdout3,holdout4",
+                        help="question sets to run (tune with own,dev2,dev3,dev4 only: the held-out sets are for reporting)")
     parser.add_argument("--limit", type=int, default=0, help="first N queries only (quick looks)")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--by-kind", action="store_true", help="also print each set's figures per type of question")
@@ -324,29 +337,13 @@ def main() -> None:
         searcher = Searcher(open_current(scifact_index(args.scifact, embedder)), embedder)
         results["scifact"] = evaluate_scifact(searcher, queries, qrels, modes)
 
-    seed = Searcher(open_current(seed_index(embedder)), embedder)
     question_modes = [m for m in modes if m == "hybrid"] or modes
     sets = set(args.sets.split(","))
-    if "own" in sets:
-        results["own_questions"] = {mode: evaluate_questions(seed, load_questions(), mode) for mode in question_modes}
-    if DEV2.exists() and "dev2" in sets:
-        dev2 = Searcher(open_current(extended_index("dev2", DEV2_CORPUS, embedder)), embedder)
-        results["dev2_questions"] = {mode: evaluate_questions(dev2, load_questions(DEV2), mode) for mode in question_modes}
-    if DEV3.exists() and "dev3" in sets:
-        dev3 = Searcher(open_current(extended_index("dev3", DEV3_CORPUS, embedder)), embedder)
-        results["dev3_questions"] = {mode: evaluate_questions(dev3, load_questions(DEV3), mode) for mode in question_modes}
-    if HOLDOUT.exists() and "holdout" in sets:
-        results["holdout_questions"] = {mode: evaluate_questions(seed, load_questions(HOLDOUT), mode)
-                                        for mode in question_modes}
-    if HOLDOUT2.exists() and "holdout2" in sets:
-        holdout2 = Searcher(open_current(extended_index("holdout2", HOLDOUT2_CORPUS, embedder)), embedder)
-        results["holdout2_questions"] = {mode: evaluate_questions(holdout2, load_questions(HOLDOUT2), mode)
-                                         for mode in question_modes}
-
-    if HOLDOUT3.exists() and "holdout3" in sets:
-        holdout3 = Searcher(open_current(extended_index("holdout3", HOLDOUT3_CORPUS, embedder)), embedder)
-        results["holdout3_questions"] = {mode: evaluate_questions(holdout3, load_questions(HOLDOUT3), mode)
-                                         for mode in question_modes}
+    for key, _, name, path, extra in QUESTION_SETS:
+        if name in sets and path.exists():
+            index = extended_index(name, extra, embedder) if extra else seed_index(embedder)
+            searcher = Searcher(open_current(index), embedder)
+            results[key] = {mode: evaluate_questions(searcher, load_questions(path), mode) for mode in question_modes}
 
     out = args.out or ROOT / "bench" / "results" / f"quality-{args.split}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
