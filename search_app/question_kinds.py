@@ -45,6 +45,8 @@ def answer_kind(question: str) -> str | None:
         ("date", r"^\s*when\b|\bwhen (is|was|were|did|do|does|will|has|have|had)\b|\b(what|which) (dates?|days?|months?)\b"
                  r"|\bdates?\b|\bdeadline\b|\bsince when\b|\b(what|which) (years|period)\b|\bon what day\b"),
         ("amount", r"\bhow much (money|funding|fund\w*)\b|\b(what|which) (amount|sum|budget|funding)\b|\bbudget\b"
+                   # "the smallest fine a trafficker can receive", "Minimum fine for trafficking offences?"
+                   r"|\b(?:minimum|maximum|smallest|largest|highest|lowest|what|which)\s+fines?\b|\bfines?\s+(?:of|for)\b"
                    r"|\bcontribution\b|\bhow much (did|does|do|is|are|was|were|has|have|will)\b.*\b(pledge\w*|fund\w*|budget\w*|cost\w*|"
                    r"allocat\w*|provid\w*|contribut\w*|commit\w*|spen[dt])\b"),
         ("frequency", r"\bhow (often|frequently)\b|\b(what|which|at what) (frequency|intervals?)\b"),

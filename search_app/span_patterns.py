@@ -36,10 +36,16 @@ NUMBER = re.compile(r"(?<![\w.])(?<!\d,)(?:" + DIGITS + r"(?!,\d)(?:\.\d+)?(?:\s
                      + r"|(?:" + "|".join(NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(NUMBER_WORDS) + r"))*)(?![\w])", re.I)
 # A length of time: "two-day", "four years", "18 months" answer "how long".
 DURATION = re.compile(rf"(?:{NUMBER.pattern})[- ](?:hour|day|week|month|year)s?\b", re.I)
-CURRENCY = r"(?:USD|US\$|AUD|A\$|NZD|EUR|GBP|IDR|\$|€|£)"
+# The ISO codes of the region's currencies and the world's main ones, and their signs.
+CURRENCY = (r"(?:USD|US\$|AUD|A\$|NZD|NZ\$|EUR|GBP|IDR|BDT|THB|MYR|PHP|INR|LKR|NPR|PKR|MMK|VND|KHR|LAK|"
+            r"JPY|CNY|KRW|SGD|S\$|HKD|CAD|CHF|FJD|PGK|AFN|MVR|MNT|\$|€|£|¥)")
+# A currency named after the figure ("50,000 Bangladeshi Taka", "2 million baht"), a people's
+# adjective before it or not.
+CURRENCY_NAME = (r"(?:(?-i:[A-Z][a-z]+)\s+)?(?:dollars|USD|AUD|euros|rupiah|taka|baht|ringgit|pesos?|rupees|kyat|dong|"
+                 r"riel|kip|yen|yuan|afghanis|rufiyaa|tugriks?|kina|pounds sterling)")
 MAGNITUDE = r"(?:\s*(?:million|billion|thousand|m|bn|k))?"
 AMOUNT = re.compile(rf"{CURRENCY}\s?{DIGITS}(?!,\d)(?:\.\d+)?{MAGNITUDE}(?![\w])"
-                     rf"|(?<![\w.])(?<!\d,){DIGITS}(?!,\d)(?:\.\d+)?{MAGNITUDE}\s+(?:US\s+)?(?:dollars|USD|AUD|euros|rupiah)\b",
+                     rf"|(?<![\w.])(?<!\d,){DIGITS}(?!,\d)(?:\.\d+)?{MAGNITUDE}\s+(?:US\s+)?{CURRENCY_NAME}\b",
                      re.I)
 # A run of capitalised words with the small words names and titles keep inside.
 CAP = r"[A-Z][\w'’.&-]*"

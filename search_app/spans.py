@@ -92,9 +92,15 @@ def _year(question: str, sentence: str) -> Span | None:
 
 
 def _amount(question: str, sentence: str) -> Span | None:
-    found = not_in_question(question, [Span(m.start(), m.end()) for m in AMOUNT.finditer(sentence)], sentence)
+    spans = [Span(m.start(), m.end()) for m in AMOUNT.finditer(sentence)]
+    # "50,000 Bangladeshi Taka (BDT) ($476)": an amount in brackets after another is the same sum converted.
+    spans = [s for i, s in enumerate(spans) if not (i and _CONVERSION.fullmatch(sentence, spans[i - 1].end, s.start))]
+    found = not_in_question(question, spans, sentence)
     chosen = closest(question, sentence, found)
     return with_bound(sentence, chosen) if chosen else number_span(question, sentence)
+
+
+_CONVERSION = re.compile(r"(?:\s*\([A-Z]{3}\))?\s*\((?:about|approximately|approx\.|around|some|c\.)?\s*")
 
 
 def _proper_runs(sentence: str, pattern: re.Pattern = PROPER) -> list[Span]:
