@@ -19,6 +19,7 @@ import re
 from itertools import islice
 
 from indexer.abbreviations import defined_acronyms
+from indexer.facets import country_spans
 from indexer.terms import STOPWORDS, light_stem, light_stems
 
 from .closeness import (
@@ -283,7 +284,14 @@ def _list(question: str, sentence: str) -> Span | None:
     found = not_in_question(question, found, sentence)
     if not found and _COMMON_ITEMS.search(question):
         found = not_in_question(question, _lower_case_lists(sentence), sentence)
-    return max(found, key=lambda s: s.end - s.start, default=None) or _organisation(question, sentence)
+    chosen = max(found, key=lambda s: s.end - s.start, default=None) or _organisation(question, sentence)
+    # "Which countries took part?" is not answered by "the RSO and IOM": a list of countries names one.
+    if chosen and _COUNTRIES.search(question) and not country_spans(sentence[chosen.start:chosen.end]):
+        return None
+    return chosen
+
+
+_COUNTRIES = re.compile(r"\b(?:countries|nations|(?:member\s+)?states|governments)\b", re.I)
 
 
 # Things listed in lower case: "which sectors" -> "cyber-scam centres, agriculture, fisheries, and

@@ -100,6 +100,10 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     ("In which district of Bangkok is the Office?", "The Office moved in 2018 to the Sathorn district of Bangkok.",
      "Sathorn district"),
     ("Which countries joined the pilot?", "The pilot covers Indonesia, Malaysia, Thailand and Viet Nam.", "Indonesia, Malaysia, Thailand and Viet Nam"),
+    # A list of countries names one: "the RSO and IOM" does not answer "which countries".
+    ("Which countries took part?", "The RSO and IOM met delegates from Nepal, Sri Lanka and the Maldives.",
+     "Nepal, Sri Lanka and the Maldives"),
+    ("Which countries took part?", "The RSO and IOM met delegates of the Member States.", None),
     ("Which organisation briefed members?", "Experts from the International Organization for Migration briefed members.",
      "International Organization for Migration"),
     ("What does TFPP stand for?", "Members praised the Task Force on Planning and Preparedness (TFPP).", "Task Force on Planning and Preparedness"),
