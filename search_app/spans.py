@@ -206,10 +206,22 @@ def _agent(question: str, sentence: str) -> Span | None:
 
 def _organisation(question: str, sentence: str) -> Span | None:
     found = [_without_post(sentence, s) for s in _organisations(question, sentence)]
+    # "...co-hosted the workshop with the RSO?" is not answered by "the Regional Support Office (RSO)".
+    named = set(_ACRONYM_WORD.findall(question))
+    found = [s for s in found if not named & set(_ACRONYM_WORD.findall(_bracketed_after(sentence, with_initials(sentence, s))))]
     # "The TEG-RR has been renamed the Working Group on ...": a body is now called what follows.
     renamed = [s for s in found if _RENAMED.search(sentence[: s.start])]
     chosen = closest(question, sentence, renamed or found)
     return with_initials(sentence, chosen) if chosen else None
+
+
+_ACRONYM_WORD = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]\b")
+
+
+def _bracketed_after(sentence: str, span: Span) -> str:
+    """The initials a body's span ends with in brackets ("(RSO)"), or ""."""
+    m = re.search(r"\(([^()]{2,15})\)$", sentence[span.start:span.end])
+    return m.group(1) if m else ""
 
 
 _ROLE_LEAD = re.compile(r"(?:[A-Z][\w-]*\s+){0,2}?(?:Secretary(?:-General)?|Director(?:-General)?|Minister|Head|"
