@@ -469,6 +469,22 @@ def test_the_newest_statement_is_quoted_only_where_it_says_otherwise():
     assert found[0].hit.citation.date == "2016-03-22"  # the newest agrees with the best: the best stands
 
 
+@pytest.mark.parametrize("gap, chosen", [(0.3, "because"), (2.0, "moved")])
+def test_a_why_question_is_answered_by_a_close_sentence_that_gives_a_reason(gap, chosen):
+    from dataclasses import replace
+
+    from search_app.answers import best_aligned
+    from search_app.closeness import Span
+
+    weights = tuple(1.0 if name == "coverage" else 0.0 for name in RANKING)
+    topic = _candidate("The office moved in April 2018 to larger premises.", "2018-05-22", 1.0, "a")
+    topic = replace(topic, features=replace(topic.features, kind_found=0.0))  # a clause, no cue
+    reason = _candidate("It moved because the old office was too small.", "2018-05-22", 1.0 - gap, "b")
+    found = best_aligned(_NoAlignment(), "Why did the office move in 2018?",
+                         [(topic, Span(0, 10)), (reason, Span(9, 46))], weights)
+    assert chosen in found[0].text
+
+
 def test_a_where_or_when_question_need_not_repeat_how_it_asks_that_an_event_happened(built):
     from search_app.question_view import predicate_coverage, view_question
 
