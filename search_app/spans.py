@@ -206,22 +206,10 @@ def _agent(question: str, sentence: str) -> Span | None:
 
 def _organisation(question: str, sentence: str) -> Span | None:
     found = [_without_post(sentence, s) for s in _organisations(question, sentence)]
-    # "...co-hosted the workshop with the RSO?" is not answered by "the Regional Support Office (RSO)".
-    named = set(_ACRONYM_WORD.findall(question))
-    found = [s for s in found if not named & set(_ACRONYM_WORD.findall(_bracketed_after(sentence, with_initials(sentence, s))))]
     # "The TEG-RR has been renamed the Working Group on ...": a body is now called what follows.
     renamed = [s for s in found if _RENAMED.search(sentence[: s.start])]
     chosen = closest(question, sentence, renamed or found)
     return with_initials(sentence, chosen) if chosen else None
-
-
-_ACRONYM_WORD = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]\b")
-
-
-def _bracketed_after(sentence: str, span: Span) -> str:
-    """The initials a body's span ends with in brackets ("(RSO)"), or ""."""
-    m = re.search(r"\(([^()]{2,15})\)$", sentence[span.start:span.end])
-    return m.group(1) if m else ""
 
 
 _ROLE_LEAD = re.compile(r"(?:[A-Z][\w-]*\s+){0,2}?(?:Secretary(?:-General)?|Director(?:-General)?|Minister|Head|"
@@ -275,10 +263,17 @@ def _organisations(question: str, sentence: str) -> list[Span]:
     found += [Span(m.start(), m.end()) for m in ACRONYM.finditer(sentence)
               if len(m.group(0)) >= 2 and not ROMAN.fullmatch(m.group(0))]  # "Track II" is no body
     # "With which agency did the RSO develop its toolkit?" is not answered by "The Bali Process
-    # RSO": a body the question names by its initials is what it asks about.
+    # RSO", nor "...with the RSO?" by "the Regional Support Office (RSO)": a body the question
+    # names by its initials is what it asks about (the initials in the name or in brackets after it).
     named = {a for a in ACRONYM.findall(question) if len(a) >= 2}
-    found = [f for f in found if not named & set(ACRONYM.findall(sentence[f.start:f.end]))]
+    found = [f for f in found if not named & set(ACRONYM.findall(_with_bracketed(sentence, f)))]
     return not_in_question(question, found, sentence)
+
+
+def _with_bracketed(sentence: str, span: Span) -> str:
+    """The span's text with the brackets right after it ("Regional Support Office (RSO)")."""
+    after = _BRACKETED.match(sentence, span.end)
+    return sentence[span.start : after.end() if after else span.end]
 
 
 def _list(question: str, sentence: str) -> Span | None:
