@@ -258,7 +258,8 @@ def _organisations(question: str, sentence: str) -> list[Span]:
         # A run led by initials is a body too: "UN Women", "IOM Thailand".
         run = sentence[span.start:span.end].split()
         led_by_initials = ACRONYM.fullmatch(run[0]) is not None and all(w[:1].isupper() for w in run)
-        if (words & ORG_WORDS or led_by_initials) and not {light_stem(w) for w in words} <= asked | {"the", "of", "co"}:
+        if (words & ORG_WORDS or led_by_initials) and not {light_stem(w) for w in words} <= asked | {"the", "of", "co"} \
+                and not _is_event(run):
             found.append(span)
     found += [Span(m.start(), m.end()) for m in ACRONYM.finditer(sentence)
               if len(m.group(0)) >= 2 and not ROMAN.fullmatch(m.group(0))]  # "Track II" is no body
@@ -268,6 +269,18 @@ def _organisations(question: str, sentence: str) -> list[Span]:
     named = {a for a in ACRONYM.findall(question) if len(a) >= 2}
     found = [f for f in found if not named & set(ACRONYM.findall(_with_bracketed(sentence, f)))]
     return not_in_question(question, found, sentence)
+
+
+_EVENT_WORDS = {"workshop", "meeting", "conference", "symposium", "roundtable", "seminar", "summit", "consultation"}
+
+
+def _is_event(run: list[str]) -> bool:
+    """"Bali Process Regional Workshop on ...": a body's name before an event's noun names the
+    event, not a body ("Ministerial Conference Secretariat" is a body: its body word comes last)."""
+    words = [w.lower().strip(".,;:()'’") for w in run]
+    events = [i for i, w in enumerate(words) if w in _EVENT_WORDS]
+    bodies = [i for i, w in enumerate(words) if w in ORG_WORDS]
+    return bool(events) and (not bodies or events[0] > bodies[-1])
 
 
 def _with_bracketed(sentence: str, span: Span) -> str:
