@@ -12,6 +12,11 @@ from .closeness import Span, closeness, closest, coordinated, not_in_question, w
 from .span_patterns import AMOUNT, COUNT_NOUNS, DATES, DURATION, NUMBER, WORDS, YEARS
 
 
+_SHARE_ASKED = re.compile(r"\b(?:what|which)\s+(?:portion|share|proportion|percentage|fraction)\b", re.I)
+_SHARE = re.compile(r"%|\bper\s?cent\b|\bpercent\b|\bhalf\b|\bhalves\b|\bthirds?\b|\bquarters?\b|"
+                    r"\b(?:fifth|sixth|seventh|eighth|ninth|tenth)s?\b", re.I)
+
+
 def number_span(question: str, sentence: str) -> Span | None:
     """The number counting what the question counts, with the counted noun when it follows
     ("how many members" -> "48 members"); years are dates, not counts."""
@@ -26,8 +31,14 @@ def number_span(question: str, sentence: str) -> Span | None:
                   if not (YEARS.fullmatch(m.group(0)) and not re.search(r"\byears?\b", question, re.I))
                   and not any(a <= m.start() < b for a, b in dates)]
     candidates = [c for c in not_in_question(question, candidates, sentence) if sentence[c.start:c.end].strip()]
+    # "What portion of the budget...": a share ("one fifth", "40 per cent"), not "AUD 6.2 million".
+    share = _SHARE_ASKED.search(question) is not None
+    if share:
+        candidates = [c for c in candidates if _SHARE.search(sentence[c.start:c.end] + sentence[c.end:c.end + 12])]
     if not candidates:
         return None
+    if share:  # the share is the answer, not what it is a share of
+        return with_bound(sentence, closest(question, sentence, candidates))
     counted = _counted_nouns(question)
 
     def counted_after(span: Span) -> Span:

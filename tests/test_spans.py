@@ -27,6 +27,7 @@ from search_app.spans import find_span
     ("In which city was the workshop held?", "place"),
     ("In which district of Bangkok is the Office located?", "place"),
     ("Minimum fine for trafficking offences under the 2012 act?", "amount"),
+    ("What portion of the 2021 budget went to the programme?", "number"),
     ("What is the smallest fine a trafficker can receive?", "amount"),
     ("What penalties does the act set?", None),
     ("Which countries attended the consultation?", "list"),
@@ -104,6 +105,10 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     ("Which countries took part?", "The RSO and IOM met delegates from Nepal, Sri Lanka and the Maldives.",
      "Nepal, Sri Lanka and the Maldives"),
     ("Which countries took part?", "The RSO and IOM met delegates of the Member States.", None),
+    # A share is asked for: not the sum it is a share of.
+    ("What portion of the budget went to training?", "The budget is AUD 6.2 million, and about one fifth of it "
+     "went to training.", "about one fifth"),
+    ("What share of cases began online?", "Of the 120 cases, 47 per cent began online.", "47 per cent"),
     # An event is not a body, though a body's name leads it.
     ("Which agency hosted the workshop?", "The Bali Process Regional Workshop on Victim Identification was hosted by "
      "the Sri Lanka Bureau of Foreign Employment.", "Sri Lanka Bureau of Foreign Employment"),
