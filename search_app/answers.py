@@ -25,7 +25,7 @@ from .question_view import QuestionView, predicate_coverage, view_question
 from .event_dates import dates_another_event
 from .evidence import AnswerEvidence
 from .language import mostly_unknown, reads_as_english
-from .naming import initialisms, long_date, numbered_meetings
+from .naming import initialisms, long_date, names_another_body, numbered_meetings
 from .requests import SearchRequest
 from .rerankers import named_occasion
 from .results import Citation, Hit
@@ -281,6 +281,9 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
         hits = {c.hit.chunk_id: c.hit for c in candidates}
         holds = {chunk_id: describes(hit, identifiers, meetings) for chunk_id, hit in hits.items()}
         candidates = [c for c in candidates if holds[c.hit.chunk_id]]
+    # "When will the Working Group on Technology-Facilitated Trafficking meet?" is not answered by a
+    # sentence about the Working Group on Trafficking in Persons.
+    candidates = [c for c in candidates if not names_another_body(question, c.text)]
     kind, expansions = answer_kind(question), evidence.expansions(question)
     if kind is None and expansions and asks_for_definition(question):
         kind = "definition"  # a bare acronym ("JCLEC") asks what it stands for

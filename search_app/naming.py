@@ -95,3 +95,39 @@ def identifiers(text: str, named_only: bool = False) -> set[str]:
         found.add(f"ord:{ordinal_number(m.group(0))}")
     found |= {re.sub(r",(?=\d{3}\b)", "", m.group(0)) for m in _NUMBER.finditer(text)}
     return found
+
+
+# A body named by what it works on: "the Working Group on Trafficking in Persons", "the Taskforce
+# on Planning and Preparedness". Two such names with one head and other subjects are two bodies.
+_BODY_HEAD = re.compile(r"\b(?:[A-Z][\w-]*\s+){0,3}(Group|Taskforce|Task\s+Force|Forum|Committee|Network|Dialogue)\s+(?:on|for)\s+")
+_SUBJECT = re.compile(r"(?:the\s+)?[A-Z][\w'’-]*(?:\s+(?:(?:in|of|and|for|the|on|to|against)\s+)*[A-Z][\w'’-]*)*")
+
+
+def named_bodies(text: str) -> set[tuple[str, str]]:
+    """(head, subject) of each body the text names by its subject: "Working Group on
+    Technology-Facilitated Trafficking" -> ("group", "technology-facilitated trafficking"). A
+    subject ends where the next body's name begins ("... on Trafficking in Persons and the
+    Working Group on ...")."""
+    heads = list(_BODY_HEAD.finditer(text))
+    found = set()
+    for m, following in zip(heads, [*heads[1:], None]):
+        end = following.start() if following else len(text)
+        subject = _SUBJECT.match(text, m.end(), end)
+        if subject:
+            found.add((" ".join(m.group(1).lower().split()), " ".join(subject.group(0).lower().split()).removeprefix("the ")))
+    return found
+
+
+def names_another_body(question: str, sentence: str) -> bool:
+    """Whether the sentence names, under the head of a body the question names, only bodies of
+    other subjects: "the Working Group on Trafficking in Persons" for a question about "the
+    Working Group on Technology-Facilitated Trafficking"."""
+    asked = named_bodies(question)
+    if not asked:
+        return False
+    held = named_bodies(sentence)
+    for head, subject in asked:
+        theirs = {s for h, s in held if h == head}
+        if theirs and not any(s.startswith(subject) or subject.startswith(s) for s in theirs):
+            return True
+    return False

@@ -510,3 +510,17 @@ def test_a_sentence_covers_a_verb_by_the_noun_of_whoever_does_it():
     assert covers(light_stems("the organiser of the workshop"), light_stem("organised"))
     assert not covers(light_stems("the management of the programme"), light_stem("manages"))
     assert not covers(light_stems("every user of the platform"), light_stem("use"))  # too short a stem to extend
+
+
+@pytest.mark.parametrize("sentence, another", [
+    ("This report will go to the Working Group on Trafficking in Persons at its second meeting.", True),
+    ("The new Working Group on Technology-Facilitated Trafficking will meet in May.", False),
+    ("The new Working Group will meet twice a year.", False),  # names no subject: nothing to tell
+    ("Both the Working Group on Trafficking in Persons and the Working Group on Technology-Facilitated "
+     "Trafficking will meet.", False),
+])
+def test_a_body_named_by_another_subject_is_another_body(sentence, another):
+    from search_app.naming import names_another_body
+
+    question = "When will the Working Group on Technology-Facilitated Trafficking hold its second meeting?"
+    assert names_another_body(question, sentence) is another
