@@ -22,7 +22,7 @@ from indexer.terms import light_stems
 
 from .answer_model import AnswerModel, load_answer_model
 from .question_view import QuestionView, predicate_coverage, view_question
-from .event_dates import dates_another_event
+from .event_dates import dates_another_event, gives_another_year
 from .evidence import AnswerEvidence
 from .language import mostly_unknown, reads_as_english
 from .naming import initialisms, long_date, names_another_body, numbered_meetings
@@ -283,7 +283,9 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
         candidates = [c for c in candidates if holds[c.hit.chunk_id]]
     # "When will the Working Group on Technology-Facilitated Trafficking meet?" is not answered by a
     # sentence about the Working Group on Trafficking in Persons.
-    candidates = [c for c in candidates if not names_another_body(question, c.text)]
+    # "What was the core budget for 2020?" is not answered by "the core budget for 2023".
+    candidates = [c for c in candidates if not names_another_body(question, c.text)
+                  and not gives_another_year(question, c.text)]
     kind, expansions = answer_kind(question), evidence.expansions(question)
     if kind is None and expansions and asks_for_definition(question):
         kind = "definition"  # a bare acronym ("JCLEC") asks what it stands for

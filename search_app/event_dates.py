@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from indexer.terms import STOPWORDS, light_stem
+
 from .closeness import Span
 from .naming import ORDINAL, numbered_meetings
 
@@ -57,3 +59,27 @@ def _name_length(text: str) -> int:
 
 
 _ACRONYM = re.compile(r"\s*\([A-Z][A-Za-z0-9&-]{1,9}\)")
+
+
+# A thing of a year: "the core budget for 2023", "its budget in 2021", "the 2023 budget".
+_OF_YEAR = re.compile(r"\b([A-Za-z][\w-]{2,})\s+(?:for|in|of)\s+((?:19|20)\d\d)\b|\b((?:19|20)\d\d)\s+([A-Za-z][\w-]{2,})\b")
+
+
+def years_of(text: str) -> set[tuple[str, str]]:
+    """(noun, year) of each thing the text gives a year: {("budget", "2023")}."""
+    out = set()
+    for m in _OF_YEAR.finditer(text):
+        noun, year = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if noun.lower() not in STOPWORDS:
+            out.add((light_stem(noun), year))
+    return out
+
+
+def gives_another_year(question: str, sentence: str) -> bool:
+    """Whether the sentence gives a thing the question asks of one year ("the RSO's core budget
+    for 2020") only for other years ("an RSO core budget for 2023")."""
+    asked = years_of(question)
+    if not asked:
+        return False
+    held = years_of(sentence)
+    return any((theirs := {y for n, y in held if n == noun}) and year not in theirs for noun, year in asked)

@@ -39,6 +39,7 @@ DURATION = re.compile(rf"(?:{NUMBER.pattern})[- ](?:hour|day|week|month|year)s?\
 # The ISO codes of the region's currencies and the world's main ones, and their signs.
 CURRENCY = (r"(?:USD|US\$|AUD|A\$|NZD|NZ\$|EUR|GBP|IDR|BDT|THB|MYR|PHP|INR|LKR|NPR|PKR|MMK|VND|KHR|LAK|"
             r"JPY|CNY|KRW|SGD|S\$|HKD|CAD|CHF|FJD|PGK|AFN|MVR|MNT|\$|€|£|¥)")
+CURRENCY_CODE = re.compile(CURRENCY.replace(r"|\$|€|£|¥", ""))
 # A currency named after the figure ("50,000 Bangladeshi Taka", "2 million baht"), a people's
 # adjective before it or not.
 CURRENCY_NAME = (r"(?:(?-i:[A-Z][a-z]+)\s+)?(?:dollars|USD|AUD|euros|rupiah|taka|baht|ringgit|pesos?|rupees|kyat|dong|"

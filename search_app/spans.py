@@ -41,6 +41,7 @@ from .span_patterns import (
     ACRONYM,
     AMOUNT,
     CAP,
+    CURRENCY_CODE,
     DATES,
     JOIN,
     LIST_HEAD,
@@ -257,12 +258,13 @@ def _organisations(question: str, sentence: str) -> list[Span]:
         # "The Co-chairs of the Bali Process" only echoes "Who co-chaired the Bali Process...?"
         # A run led by initials is a body too: "UN Women", "IOM Thailand".
         run = sentence[span.start:span.end].split()
-        led_by_initials = ACRONYM.fullmatch(run[0]) is not None and all(w[:1].isupper() for w in run)
+        led_by_initials = ACRONYM.fullmatch(run[0]) is not None and all(w[:1].isupper() for w in run) \
+            and not CURRENCY_CODE.fullmatch(run[0])
         if (words & ORG_WORDS or led_by_initials) and not {light_stem(w) for w in words} <= asked | {"the", "of", "co"} \
                 and not _is_event(run):
             found.append(span)
-    found += [Span(m.start(), m.end()) for m in ACRONYM.finditer(sentence)
-              if len(m.group(0)) >= 2 and not ROMAN.fullmatch(m.group(0))]  # "Track II" is no body
+    found += [Span(m.start(), m.end()) for m in ACRONYM.finditer(sentence)  # "Track II" is no body, "AUD" none
+              if len(m.group(0)) >= 2 and not ROMAN.fullmatch(m.group(0)) and not CURRENCY_CODE.fullmatch(m.group(0))]
     # "With which agency did the RSO develop its toolkit?" is not answered by "The Bali Process
     # RSO", nor "...with the RSO?" by "the Regional Support Office (RSO)": a body the question
     # names by its initials is what it asks about (the initials in the name or in brackets after it).

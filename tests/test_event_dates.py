@@ -38,3 +38,16 @@ def _date(sentence: str) -> Span:
 ])
 def test_a_date_belongs_to_the_last_event_named_before_it(question, sentence, another):
     assert dates_another_event(question, sentence, _date(sentence)) is another
+
+
+@pytest.mark.parametrize("sentence, another", [
+    ("Senior officials approved an RSO core budget for 2023 of AUD 7.4 million.", True),
+    ("The 2021 budget of the RSO is AUD 6.2 million.", True),
+    ("The core budget for 2020 was AUD 5 million, and the budget for 2021 AUD 6 million.", False),
+    ("The budget rose in 2020.", False),  # the question's own year
+    ("Members met in 2023 to discuss the budget.", False),  # a year of something else
+])
+def test_a_thing_asked_of_one_year_is_not_answered_by_its_figure_for_another(sentence, another):
+    from search_app.event_dates import gives_another_year
+
+    assert gives_another_year("What was the RSO's core budget for 2020?", sentence) is another

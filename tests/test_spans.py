@@ -112,6 +112,8 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     # An event is not a body, though a body's name leads it.
     ("Which agency hosted the workshop?", "The Bali Process Regional Workshop on Victim Identification was hosted by "
      "the Sri Lanka Bureau of Foreign Employment.", "Sri Lanka Bureau of Foreign Employment"),
+    # A currency's code is no body.
+    ("Which organisation funds the office?", "The core budget for 2026 has been set at AUD 8.3 million.", None),
     # A body the question names by its initials is not what it asks for.
     ("Which ministry co-hosted the workshop with the RSO?", "The Bali Process Regional Support Office (RSO) convened "
      "the workshop with the Ministry of Home Affairs of Malaysia.", "Ministry of Home Affairs of Malaysia"),
