@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,11 +64,13 @@ class Description:
 # --- metadata.json ---------------------------------------------------------------------------
 
 
-def load_metadata(corpus_root: Path) -> dict[str, dict]:
+def load_metadata(corpus_root: Path, warn: Callable[[str], None] | None = None) -> dict[str, dict]:
     """Read corpus_root/metadata.json: {relative path: {"title", "date", "kind", ...}}.
 
-    A missing file means no metadata. A file we cannot trust raises UnreadableDocument, naming
-    the entry and the field at fault."""
+    A missing file means no metadata. A file we cannot read as a JSON object raises
+    UnreadableDocument with the reason. A field we cannot trust is dropped, not the file: `warn`
+    hears which entry and field, and why, and the entry's other fields stand ("news" is read as
+    the kind "article"; a kind we do not know leaves the kind to the document and its file name)."""
     path = Path(corpus_root) / METADATA_FILE
     try:
         raw = path.read_bytes()
@@ -87,24 +89,40 @@ def load_metadata(corpus_root: Path) -> dict[str, dict]:
     entries: dict[str, dict] = {}
     for key, entry in data.items():
         relpath = key.replace("\\", "/").removeprefix("./")
-        problem = _entry_problem(entry)
-        if problem:
-            raise UnreadableDocument(path, f"entry {key!r}: {problem}")
-        entries[relpath] = dict(entry)
+        if not isinstance(entry, dict):
+            _warn(warn, f"{METADATA_FILE}: entry {key!r} ignored: expected an object, got {type(entry).__name__}")
+            continue
+        entry = dict(entry)
+        for name, problem in _field_problems(entry):
+            _warn(warn, f"{METADATA_FILE}: entry {key!r}: {problem}; {name} ignored")
+            del entry[name]
+        if entry.get("kind") in KIND_SYNONYMS:
+            entry["kind"] = KIND_SYNONYMS[entry["kind"]]
+        entries[relpath] = entry
     return entries
 
 
-def _entry_problem(entry: object) -> str | None:
-    if not isinstance(entry, dict):
-        return f"expected an object, got {type(entry).__name__}"
+def _warn(warn: Callable[[str], None] | None, message: str) -> None:
+    if warn is not None:
+        warn(message)
+
+
+# Kinds statements come in, as the kinds we file them under.
+KIND_SYNONYMS = {"news": "article", "media release": "article", "press release": "article", "commentary": "article",
+                 "speech": "statement", "remarks": "statement", "communique": "statement", "declaration": "statement",
+                 "presentation": "slides", "deck": "slides", "brief": "report", "policy brief": "report"}
+
+
+def _field_problems(entry: dict) -> list[tuple[str, str]]:
     title, date, kind = entry.get("title"), entry.get("date"), entry.get("kind")
+    problems = []
     if title is not None and (not isinstance(title, str) or not title.strip()):
-        return "title must be a non-empty string"
+        problems.append(("title", "title must be a non-empty string"))
     if date is not None and (not isinstance(date, str) or not is_iso_date(date)):
-        return f"date must be YYYY-MM-DD, got {date!r}"
-    if kind is not None and kind not in KINDS:
-        return f"kind must be one of {', '.join(KINDS)}, got {kind!r}"
-    return None
+        problems.append(("date", f"date must be YYYY-MM-DD, got {date!r}"))
+    if kind is not None and kind not in KINDS and kind not in KIND_SYNONYMS:
+        problems.append(("kind", f"kind must be one of {', '.join(KINDS)}, got {kind!r}"))
+    return problems
 
 
 def describe(relpath: str, entry: Mapping, found_title: str | None, found_date: str | None) -> Description:

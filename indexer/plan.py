@@ -174,7 +174,7 @@ def plan_files(corpus: Path, current: Path | None, model_name: str, params: Chun
     report.full = previous is None
     plan = BuildPlan(corpus, wanted, reader_labels(), previous)
     try:
-        plan.metadata = load_metadata(corpus)
+        plan.metadata = load_metadata(corpus, warn=report.warnings.append)
     except UnreadableDocument as exc:
         report.skipped.append((METADATA_FILE, exc.reason))
     scanned = _scan(corpus, plan.metadata, report)

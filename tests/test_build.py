@@ -103,6 +103,19 @@ def test_metadata_change_updates_the_document(tiny_corpus, tmp_path, fake_embedd
     assert (doc.title, doc.date, doc.kind) == ("Renamed statement", "2016-03-23", "statement")
 
 
+def test_one_bad_metadata_entry_loses_only_its_field(tiny_corpus, tmp_path, fake_embedder):
+    (tiny_corpus / "metadata.json").write_text(
+        '{"2016-03-22-statement-a.txt": {"title": "Statement A", "kind": "memo"},'
+        ' "2023-11-07-statement-b.md": {"title": "Statement B", "kind": "news"}}')
+    report = build(tiny_corpus, tmp_path / "index", fake_embedder)
+    generation = open_current(tmp_path / "index")
+    a, b = generation.document("2016-03-22-statement-a"), generation.document("2023-11-07-statement-b")
+    assert (a.title, b.title, b.kind) == ("Statement A", "Statement B", "article")
+    assert a.kind in ("statement", "document")  # from the file name, not the refused "memo"
+    assert [w for w in report.warnings if "'2016-03-22-statement-a.txt'" in w and "memo" in w]
+    assert not report.skipped
+
+
 def test_old_generations_are_pruned(tiny_corpus, tmp_path, fake_embedder):
     index = tmp_path / "index"
     for i in range(6):

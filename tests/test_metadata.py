@@ -66,11 +66,6 @@ def test_metadata_with_a_bom_is_read(tmp_path):
     [
         ('{"a.txt": {"title": "A"},}', "invalid JSON"),
         ("[1, 2]", "expected a JSON object"),
-        ({"a.txt": "Title"}, "entry 'a.txt': expected an object"),
-        ({"a.txt": {"date": "18/03/2024"}}, "date must be YYYY-MM-DD"),
-        ({"a.txt": {"date": "2024-02-30"}}, "date must be YYYY-MM-DD"),
-        ({"a.txt": {"kind": "memo"}}, "kind must be one of"),
-        ({"a.txt": {"title": ""}}, "title must be a non-empty string"),
     ],
 )
 def test_untrustworthy_metadata_is_refused_with_a_reason(tmp_path, content, reason):
@@ -80,6 +75,32 @@ def test_untrustworthy_metadata_is_refused_with_a_reason(tmp_path, content, reas
     assert info.value.path == str(path)
     assert reason in info.value.reason
     assert "\n" not in info.value.reason
+
+
+@pytest.mark.parametrize(
+    ("entry", "kept", "reason"),
+    [
+        ("Title", None, "entry 'a.txt' ignored: expected an object"),
+        ({"title": "A", "date": "18/03/2024"}, {"title": "A"}, "date must be YYYY-MM-DD"),
+        ({"title": "A", "date": "2024-02-30"}, {"title": "A"}, "date must be YYYY-MM-DD"),
+        ({"title": "A", "kind": "memo"}, {"title": "A"}, "kind must be one of"),
+        ({"title": "", "date": "2024-03-18"}, {"date": "2024-03-18"}, "title must be a non-empty string"),
+    ],
+)
+def test_a_field_we_cannot_trust_is_dropped_with_its_reason_and_the_rest_kept(tmp_path, entry, kept, reason):
+    write_metadata(tmp_path, {"a.txt": entry, "b.txt": {"title": "B", "kind": "report"}})
+    warnings = []
+    metadata = load_metadata(tmp_path, warn=warnings.append)
+    assert metadata.get("a.txt") == kept and metadata["b.txt"] == {"title": "B", "kind": "report"}
+    assert len(warnings) == 1 and reason in warnings[0] and "'a.txt'" in warnings[0]
+
+
+def test_kinds_statements_come_in_are_filed_under_ours(tmp_path):
+    write_metadata(tmp_path, {"a.txt": {"kind": "news"}, "b.txt": {"kind": "speech"}, "c.txt": {"kind": "media release"}})
+    warnings = []
+    assert {k: v["kind"] for k, v in load_metadata(tmp_path, warn=warnings.append).items()} == {
+        "a.txt": "article", "b.txt": "statement", "c.txt": "article"}
+    assert warnings == []
 
 
 # --- ids -------------------------------------------------------------------------------------
