@@ -58,7 +58,10 @@ NAME = re.compile(rf"{CAP}(?:[^\S\n]+(?:(?:bin|binti|van|von|de|da|al|el)[^\S\n]
 ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&-]{1,9}\b")
 ROMAN = re.compile(r"(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")  # "II", "XIV"; not ICC
 TITLES = (r"H\.E\.|Excellency|Ambassador|Mr|Mrs|Ms|Dr|Prof|Professor|Hon|Honourable|Minister|Secretary|Director|"
-           r"Deputy|Senator|Commissioner|Judge|Justice|Datuk|Dato'?|Tan Sri|Md")
+           r"Deputy|Senator|Commissioner|Judge|Justice|Datuk|Dato'?|Tan Sri|Md|"
+           # Ranks of police and armed forces: "Police Major General Somchai Rattanakul".
+           r"Police|Pol\.|Major|General|Lieutenant|Colonel|Brigadier|Captain|Commander|Admiral|Marshal|"
+           r"Inspector|Superintendent|Sergeant")
 # A place: capitalised words (no "of the ... for": those are bodies), with a country after a comma.
 PLACE = re.compile(r"([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})(?:,\s+(?:the\s+)?([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?))?")
 ORG_WORDS = {"office", "organization", "organisation", "agency", "commission", "ministry", "department", "group",
@@ -74,7 +77,9 @@ NOT_PLACES = ORG_WORDS | {"meeting", "conference", "statement", "declaration", "
 MONTHS = {m.lower().rstrip(".") for m in re.findall(r"[A-Za-z]+", MONTH)}
 NOT_PERSON = ORG_WORDS | NOT_PLACES | MONTHS | {
     "index", "plan", "strategy", "action", "framework", "agenda", "act", "law", "day", "week", "guide", "toolkit",
-    "policy", "principles", "guidelines", "protocol", "convention", "consultation", "event", "session", "working"}
+    "policy", "principles", "guidelines", "protocol", "convention", "consultation", "event", "session", "working",
+    # Platforms and tools are named like people ("Digital Recruitment Watch").
+    "watch", "tracker", "platform", "portal", "database", "registry", "hub", "desk", "package", "system"}
 # Capitalised in titles and headings, but no one's name: without a title before it ("Ambassador",
 # "H.E."), a run holding one of these is not taken for a person.
 TITLE_WORDS = {

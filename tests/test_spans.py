@@ -112,6 +112,10 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     # An event is not a body, though a body's name leads it.
     ("Which agency hosted the workshop?", "The Bali Process Regional Workshop on Victim Identification was hosted by "
      "the Sri Lanka Bureau of Foreign Employment.", "Sri Lanka Bureau of Foreign Employment"),
+    # A rank is a title before a name; a platform named like a person is none.
+    ("Which police officer welcomed the course?", "Police Major General Somchai Rattanakul, Commander of the "
+     "Division, welcomed the participants.", "Somchai Rattanakul"),
+    ("Who is the programme manager?", "The programme will host Digital Recruitment Watch from 2022.", None),
     # A currency's code is no body.
     ("Which organisation funds the office?", "The core budget for 2026 has been set at AUD 8.3 million.", None),
     # A body the question names by its initials is not what it asks for.
