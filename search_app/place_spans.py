@@ -22,7 +22,10 @@ def place_span(question: str, sentence: str) -> Span | None:
     """A place after "in", "at"...: "Bangkok, Thailand" whole for "where", the country alone for
     "which country", the city alone for "which city"."""
     wants = "country" if re.search(r"\bcountry\b", question, re.I) else \
-        "city" if re.search(r"\b(city|town|capital)\b", question, re.I) else "place"
+        "city" if re.search(r"\b(city|town|capital)\b", question, re.I) else \
+        "venue" if re.search(r"\bvenue\b", question, re.I) else "place"
+    # "At what venue...": "the Adelaide Convention Centre" is the answer, though a centre is a body's word too.
+    not_places = NOT_PLACES - VENUE_WORDS if wants == "venue" else NOT_PLACES
     found = []
     for m in PLACE.finditer(sentence):
         # "the Roundtable on Returns (Manila, 3-4 December 2015)": an event's place and dates in
@@ -33,7 +36,7 @@ def place_span(question: str, sentence: str) -> Span | None:
         if not bracketed and not PLACE_PREPOSITION.search(sentence[max(0, m.start() - 12) : m.start()]):
             continue
         words = [w.lower() for w in WORDS.findall(m.group(1))]
-        if not words or any(w in NOT_PLACES or w in MONTHS for w in words) or DATES.fullmatch(m.group(1)):
+        if not words or any(w in not_places or w in MONTHS for w in words) or DATES.fullmatch(m.group(1)):
             continue
         if len(words) > 1 and m.group(1).isupper():  # a page banner in capitals, not a place
             continue
@@ -43,7 +46,7 @@ def place_span(question: str, sentence: str) -> Span | None:
     # A dateline: "Ninth Ministerial Conference, Nusa Dua, Bali, 12 February 2025".
     for m in DATELINE.finditer(sentence):
         places = [g for g in (m.group(1), m.group(2)) if g]
-        if any(w.lower() in NOT_PLACES or w.lower() in MONTHS for g in places for w in WORDS.findall(g)):
+        if any(w.lower() in not_places or w.lower() in MONTHS for g in places for w in WORDS.findall(g)):
             continue
         found += _asked_part(sentence, wants, m)
     if wants == "country":
@@ -62,18 +65,19 @@ def place_span(question: str, sentence: str) -> Span | None:
 
 # Nouns a place's name is followed by ("the Sathorn district", "Kedah province"), when the question asks for one.
 _PLACE_NOUN = re.compile(r"\b(?:which|what)\s+(district|province|region|island|suburb|village|port)\b", re.I)
+VENUE_WORDS = {"centre", "center", "hall", "hotel", "convention", "house", "palace", "building", "auditorium"}
 _IN_NAME_AFTER = re.compile(r"[ -][A-Z]")
 _IN_NAME_BEFORE = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Hon|Sir|Dame)\.?\s+$")
 
 
 def _asked_part(sentence: str, wants: str, m: re.Match) -> list[Span]:
     """Of a place matched as (city)(, country)?: "Bangkok, Thailand" whole for "where", the city
-    for "which city", for "which country" the part that is one, if any ("Bali, Indonesia" ->
+    for "which city" (the venue for "what venue": "Adelaide Convention Centre, Adelaide"), for "which country" the part that is one, if any ("Bali, Indonesia" ->
     "Indonesia"; "Nusa Dua, Bali" -> none)."""
     city, country = Span(*m.span(1)), Span(*m.span(2)) if m.group(2) else None
     if wants == "country":
         return [part for part in (country, city) if part and _is_country(sentence, part)][:1]
-    return [city if wants == "city" or country is None else Span(city.start, country.end)]
+    return [city if wants in ("city", "venue") or country is None else Span(city.start, country.end)]
 
 
 def _is_country(sentence: str, part: Span) -> bool:
