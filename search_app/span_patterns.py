@@ -79,7 +79,7 @@ NOT_PERSON = ORG_WORDS | NOT_PLACES | MONTHS | {
     "index", "plan", "strategy", "action", "framework", "agenda", "act", "law", "day", "week", "guide", "toolkit",
     "policy", "principles", "guidelines", "protocol", "convention", "consultation", "event", "session", "working",
     # Platforms and tools are named like people ("Digital Recruitment Watch").
-    "watch", "tracker", "platform", "portal", "database", "registry", "hub", "desk", "package", "system"}
+    "watch", "tracker", "platform", "portal", "database", "registry", "hub", "desk", "package", "system", "operation"}
 # Capitalised in titles and headings, but no one's name: without a title before it ("Ambassador",
 # "H.E."), a run holding one of these is not taken for a person.
 TITLE_WORDS = {

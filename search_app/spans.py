@@ -80,12 +80,18 @@ def find_span(question: str, kind: str | None, sentence: str, long_forms: tuple[
 
 def _date(question: str, sentence: str) -> Span | None:
     found = not_in_question(question, [Span(m.start(), m.end()) for m in DATES.finditer(sentence)], sentence)
+    # "On what exact date...", "On which day...": a year alone does not say.
+    if _DAY_ASKED.search(question):
+        found = [s for s in found if not YEARS.fullmatch(sentence[s.start:s.end])]
     if not found:
         return None
     # The most specific expressions ("18 March 2024" over "2024"), then the nearest the question's words.
     longest = max(s.end - s.start for s in found)
     chosen = closest(question, sentence, [s for s in found if s.end - s.start >= min(longest, 8)])
     return with_bound(sentence, coordinated(sentence, chosen, found), date=True)
+
+
+_DAY_ASKED = re.compile(r"\b(?:on\s+)?(?:what|which)\s+(?:exact\s+|precise\s+)?(?:date|day)\b|\bexact date\b", re.I)
 
 
 def _year(question: str, sentence: str) -> Span | None:

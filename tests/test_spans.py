@@ -119,6 +119,9 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     ("Which police officer welcomed the course?", "Police Major General Somchai Rattanakul, Commander of the "
      "Division, welcomed the participants.", "Somchai Rattanakul"),
     ("Who is the programme manager?", "The programme will host Digital Recruitment Watch from 2022.", None),
+    # A year alone does not say on what date.
+    ("On what exact date was the conference first planned?", "It was planned for 2020 and postponed until 2021.", None),
+    ("Who led the raid?", "INTERPOL briefed members on Operation Lunar Gate, which freed 1,140 people.", "INTERPOL"),
     # A currency's code is no body.
     ("Which organisation funds the office?", "The core budget for 2026 has been set at AUD 8.3 million.", None),
     # A body the question names by its initials is not what it asks for.
