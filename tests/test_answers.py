@@ -510,6 +510,9 @@ def test_a_sentence_covers_a_verb_by_the_noun_of_whoever_does_it():
     assert covers(light_stems("the organiser of the workshop"), light_stem("organised"))
     assert not covers(light_stems("the management of the programme"), light_stem("manages"))
     assert not covers(light_stems("every user of the platform"), light_stem("use"))  # too short a stem to extend
+    # A final e comes and goes: "approve" / "approved", "announced" / "announce".
+    assert covers(light_stems("It approved nine grants."), light_stem("approve"))
+    assert covers(light_stems("They will announce it."), light_stem("announced"))
 
 
 @pytest.mark.parametrize("sentence, another", [
