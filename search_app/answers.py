@@ -14,11 +14,12 @@ and kept in answer_model.json. The picker reads the question's evidence (evidenc
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass, field, replace
 
 from indexer.chunking import split_sentences
-from indexer.terms import light_stems
+from indexer.terms import light_stem, light_stems
 
 from .answer_model import AnswerModel, load_answer_model
 from .question_view import QuestionView, predicate_coverage, view_question
@@ -33,6 +34,7 @@ from .question_kinds import answer_kind
 from .closeness import Span
 from .sentence_reading import (
     asks_for_definition,
+    covers,
     describes,
     holds_kind,
     is_heading,
@@ -297,8 +299,24 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
                  if (span := find_span(question, wanted, c.text, long_forms, fallback=False)) is not None
                  and not (wanted in ("date", "year") and dates_another_event(question, c.text, span))]
         if found:
-            return found
+            return _saying_what_was_done(question, found) if kind == "agent" else found
     return []
+
+
+# "Who chaired...", "Who will co-chair...": the verb of a "who" question (not "who is/was").
+_WHO_DID = re.compile(r"^\s*who\s+(?:will\s+|would\s+|has\s+|had\s+|did\s+)?(?!is\b|was\b|are\b|were\b|be\b)([\w-]+)", re.I)
+
+
+def _saying_what_was_done(question: str, found: list[tuple[Candidate, Span]]) -> list[tuple[Candidate, Span]]:
+    """"Who chaired the Symposium?", "Who will publish the briefs?": of the sentences that name
+    someone, those that say the question's verb ("chaired by", "will be published by"), where any
+    does; a sentence naming someone who only "briefed" or "thanked" is no answer then."""
+    m = _WHO_DID.match(question)
+    if not m:
+        return found
+    verb = light_stem(m.group(1).split("-")[-1])
+    saying = [(c, sp) for c, sp in found if covers(light_stems(c.text), verb)]
+    return saying or found
 
 
 def _with_kind_found(candidate: Candidate, question: str, wanted: str | None) -> Candidate:

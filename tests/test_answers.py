@@ -527,3 +527,16 @@ def test_a_body_named_by_another_subject_is_another_body(sentence, another):
 
     question = "When will the Working Group on Technology-Facilitated Trafficking hold its second meeting?"
     assert names_another_body(question, sentence) is another
+
+
+def test_a_who_question_is_answered_by_a_sentence_that_says_what_was_done():
+    from search_app.answers import _saying_what_was_done
+    from search_app.closeness import Span
+
+    briefed = _candidate("Ms Kirsten Oakley briefed members on the workplan.", "2024-11-20", 1.0, "a")
+    chaired = _candidate("It was co-chaired by Ms Carmela Villanueva.", "2024-11-20", 0.5, "b")
+    found = [(briefed, Span(3, 17)), (chaired, Span(24, 42))]
+    assert [c.text for c, _ in _saying_what_was_done("Who co-chaired the meeting?", found)] == [chaired.text]
+    # None says it: every one stays; "who is" asks for no deed.
+    assert len(_saying_what_was_done("Who funded the meeting?", found)) == 2
+    assert len(_saying_what_was_done("Who is the co-manager?", found)) == 2
