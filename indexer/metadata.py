@@ -96,8 +96,9 @@ def load_metadata(corpus_root: Path, warn: Callable[[str], None] | None = None) 
         for name, problem in _field_problems(entry):
             _warn(warn, f"{METADATA_FILE}: entry {key!r}: {problem}; {name} ignored")
             del entry[name]
-        if entry.get("kind") in KIND_SYNONYMS:
-            entry["kind"] = KIND_SYNONYMS[entry["kind"]]
+        if "kind" in entry:
+            kind = " ".join(entry["kind"].lower().split())
+            entry["kind"] = KIND_SYNONYMS.get(kind, kind)
         entries[relpath] = entry
     return entries
 
@@ -120,7 +121,7 @@ def _field_problems(entry: dict) -> list[tuple[str, str]]:
         problems.append(("title", "title must be a non-empty string"))
     if date is not None and (not isinstance(date, str) or not is_iso_date(date)):
         problems.append(("date", f"date must be YYYY-MM-DD, got {date!r}"))
-    if kind is not None and kind not in KINDS and kind not in KIND_SYNONYMS:
+    if kind is not None and (not isinstance(kind, str) or " ".join(kind.lower().split()) not in (*KINDS, *KIND_SYNONYMS)):
         problems.append(("kind", f"kind must be one of {', '.join(KINDS)}, got {kind!r}"))
     return problems
 

@@ -229,7 +229,8 @@ def best_aligned(evidence: AnswerEvidence, question: str, grounded: list[tuple[C
     a pass over a passage's words (a few ms for a long one), so it is read passage by passage,
     best score without it first, and stops where even the most it could add cannot win."""
     weight = abs(weights[RANKING.index("alignment")])  # alignment lies in [-1, 1]
-    # (A clause or a reason differs from sentence to sentence: only a figure, a date, a name... can disagree.)
+    # The newest-statement margin only where statements can disagree (a figure, a date, a name...:
+    # a clause differs from sentence to sentence anyway); for a reason, the margin a cue may win by.
     kind = answer_kind(question)
     margin = CUE_MARGIN if kind == "reason" else 0.0 if named_occasion(question) or kind is None else NEWEST_MARGIN
     unaligned = [(selection_score(replace(c.features, alignment=0.0), weights), i) for i, (c, _) in enumerate(grounded)]
@@ -250,18 +251,18 @@ def best_aligned(evidence: AnswerEvidence, question: str, grounded: list[tuple[C
         return None
     best = max(scored, key=lambda row: (row[0], -row[1]))
 
+    # All but as good as the best, and holding the kind asked for (not a clause fallback).
+    close = [row for row in scored if row[0] >= best_score - margin and row[2].features.kind_found] if margin else []
     if kind == "reason":  # a sentence that gives a cue ("because", "in order to") over one that only shares the topic
-        cued = [row for row in scored if row[0] >= best_score - margin and row[2].features.kind_found]
-        _, _, chosen, span = max(cued, key=lambda row: (row[0], -row[1]), default=best)
+        _, _, chosen, span = max(close, key=lambda row: (row[0], -row[1]), default=best)
         return chosen, span
 
     def answer_of(row) -> str:
         return " ".join(row[2].text[row[3].start:row[3].end].lower().split())
 
     # Of statements that say it differently, the newest holds when the question names no year or
-    # meeting: of the sentences all but as good as the best that hold the kind asked for (not a
-    # clause fallback), the newest statement's, quoted instead of the best where it says otherwise.
-    close = [row for row in scored if row[0] >= best_score - margin and row[2].features.kind_found] if margin else []
+    # meeting: of the close sentences, the newest statement's, quoted instead of the best where it
+    # says otherwise.
     newest = max(close, key=lambda row: (row[2].hit.citation.date or "", row[0], -row[1]), default=best)
     newer = (newest[2].hit.citation.date or "") > (best[2].hit.citation.date or "") and answer_of(newest) != answer_of(best)
     _, _, chosen, span = newest if newer else best
@@ -303,8 +304,11 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
     return []
 
 
-# "Who chaired...", "Who will co-chair...": the verb of a "who" question (not "who is/was").
-_WHO_DID = re.compile(r"^\s*who\s+(?:will\s+|would\s+|has\s+|had\s+|did\s+)?(?!is\b|was\b|are\b|were\b|be\b)([\w-]+)", re.I)
+# "Who chaired...", "Who will co-chair...", "Who has been appointed...": the verb of a "who"
+# question, after its auxiliaries (none for "who is/was", or "who will be the next...").
+_WHO_DID = re.compile(r"^\s*who\s+(?:(?:will|would|shall|should|can|could|may|might|must|has|have|had|did|does|do)\s+)*"
+                      r"(?:(?:been|be|being)\s+)?([\w-]+)", re.I)
+_NOT_DEEDS = {"is", "was", "are", "were", "be", "been", "being", "the", "a", "an", "its", "their"}
 
 
 def _saying_what_was_done(question: str, found: list[tuple[Candidate, Span]]) -> list[tuple[Candidate, Span]]:
@@ -312,7 +316,7 @@ def _saying_what_was_done(question: str, found: list[tuple[Candidate, Span]]) ->
     someone, those that say the question's verb ("chaired by", "will be published by"), where any
     does; a sentence naming someone who only "briefed" or "thanked" is no answer then."""
     m = _WHO_DID.match(question)
-    if not m:
+    if not m or m.group(1).lower() in _NOT_DEEDS:
         return found
     verb = light_stem(m.group(1).split("-")[-1])
     saying = [(c, sp) for c, sp in found if covers(light_stems(c.text), verb)]

@@ -13,8 +13,9 @@ from .closeness import Span
 from .naming import ORDINAL, numbered_meetings
 
 # Nouns that name an event a date can belong to.
+# (Not "event", "session", "visit": "held as a two-day event on 22-23 March" is the meeting's own date.)
 EVENT_NOUNS = re.compile(r"\b(?:meetings?|conferences?|symposi(?:um|a)|workshops?|roundtables?|forums?|dialogues?|"
-                         r"consultations?|summits?|sessions?|seminars?|gatherings?|events?|exercises?|visits?)\b", re.I)
+                         r"consultations?|summits?|seminars?)\b", re.I)
 
 
 def dates_another_event(question: str, sentence: str, span: Span) -> bool:
@@ -27,8 +28,7 @@ def dates_another_event(question: str, sentence: str, span: Span) -> bool:
         return False
     before = sentence[: span.start]
     # Where the sentence names the question's meeting: an ordinal of a wanted (number, series).
-    ends = [m.end() for m in ORDINAL.finditer(before)
-            if numbered_meetings(before[m.start():]) & wanted and _first_meeting(before[m.start():]) & wanted]
+    ends = [m.end() for m in ORDINAL.finditer(before) if _first_meeting(before[m.start():]) & wanted]
     if not ends:
         return False
     # The meeting's own name runs a few words on ("Fifth Ministerial Conference"): skip it.
@@ -43,7 +43,8 @@ _CLAUSE_BREAK = re.compile(r"[,;:]\s")
 
 
 def _first_meeting(text: str) -> set[tuple[int, str]]:
-    """The numbered meeting `text` starts with (numbered_meetings of its first ordinal)."""
+    """The numbered meeting `text` starts with: numbered_meetings of its first ordinal's clause
+    (up to 60 characters on, to the first full stop)."""
     m = ORDINAL.search(text)
     return numbered_meetings(text[: m.end() + 60].split(".", 1)[0]) if m else set()
 
@@ -79,7 +80,7 @@ def gives_another_year(question: str, sentence: str) -> bool:
     """Whether the sentence gives a thing the question asks of one year ("the RSO's core budget
     for 2020") only for other years ("an RSO core budget for 2023")."""
     asked = years_of(question)
-    if not asked:
-        return False
+    if not asked or any(re.search(rf"\b{year}\b", sentence) for _, year in asked):
+        return False  # the question's year is there: "the budget for 2019 and 2020"
     held = years_of(sentence)
     return any((theirs := {y for n, y in held if n == noun}) and year not in theirs for noun, year in asked)

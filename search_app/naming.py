@@ -113,8 +113,8 @@ def named_bodies(text: str) -> set[tuple[str, str]]:
     for m, following in zip(heads, [*heads[1:], None]):
         end = following.start() if following else len(text)
         subject = _SUBJECT.match(text, m.end(), end)
-        if subject:
-            found.add((" ".join(m.group(1).lower().split()), " ".join(subject.group(0).lower().split()).removeprefix("the ")))
+        if subject:  # "Task Force" and "Taskforce" are one head
+            found.add(("".join(m.group(1).lower().split()), " ".join(subject.group(0).lower().split()).removeprefix("the ")))
     return found
 
 

@@ -124,7 +124,8 @@ def covers(words: set[str], stem: str) -> bool:
     """Whether `words` hold a stem, or the noun of whoever does it: "Who manages the programme?"
     is answered by "the Programme Manager", "who organised" by "the organiser"; "approve" is
     covered by "approved"."""
-    if stem in words or (len(stem) >= 4 and (stem + "er" in words or stem + "r" in words)):
+    # (Five letters at least: "form" is not covered by "former", nor "late" by "later".)
+    if stem in words or (len(stem) >= 5 and (stem + "er" in words or stem.endswith("e") and stem + "r" in words)):
         return True
     # "announce" and "announced" fold to "announce" and "announc": a final e comes and goes.
     return len(stem) >= 5 and ((stem[:-1] in words) if stem.endswith("e") else (stem + "e" in words))

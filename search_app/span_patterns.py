@@ -37,9 +37,11 @@ NUMBER = re.compile(r"(?<![\w.])(?<!\d,)(?:" + DIGITS + r"(?!,\d)(?:\.\d+)?(?:\s
 # A length of time: "two-day", "four years", "18 months" answer "how long".
 DURATION = re.compile(rf"(?:{NUMBER.pattern})[- ](?:hour|day|week|month|year)s?\b", re.I)
 # The ISO codes of the region's currencies and the world's main ones, and their signs.
-CURRENCY = (r"(?:USD|US\$|AUD|A\$|NZD|NZ\$|EUR|GBP|IDR|BDT|THB|MYR|PHP|INR|LKR|NPR|PKR|MMK|VND|KHR|LAK|"
-            r"JPY|CNY|KRW|SGD|S\$|HKD|CAD|CHF|FJD|PGK|AFN|MVR|MNT|\$|€|£|¥)")
-CURRENCY_CODE = re.compile(CURRENCY.replace(r"|\$|€|£|¥", ""))
+_CURRENCY_CODES = ("USD AUD NZD EUR GBP IDR BDT THB MYR PHP INR LKR NPR PKR MMK VND KHR LAK JPY CNY KRW SGD HKD CAD "
+                   "CHF FJD PGK AFN MVR MNT").split()
+CURRENCY_CODE = re.compile("|".join(_CURRENCY_CODES))
+# (Not inside a word: "the fraud 2 cases" holds no "aud 2".)
+CURRENCY = rf"(?<![A-Za-z])(?:{'|'.join(_CURRENCY_CODES)}|US\$|A\$|NZ\$|S\$|\$|€|£|¥)"
 # A currency named after the figure ("50,000 Bangladeshi Taka", "2 million baht"), a people's
 # adjective before it or not.
 CURRENCY_NAME = (r"(?:(?-i:[A-Z][a-z]+)\s+)?(?:dollars|USD|AUD|euros|rupiah|taka|baht|ringgit|pesos?|rupees|kyat|dong|"
@@ -79,7 +81,8 @@ NOT_PERSON = ORG_WORDS | NOT_PLACES | MONTHS | {
     "index", "plan", "strategy", "action", "framework", "agenda", "act", "law", "day", "week", "guide", "toolkit",
     "policy", "principles", "guidelines", "protocol", "convention", "consultation", "event", "session", "working",
     # Platforms and tools are named like people ("Digital Recruitment Watch").
-    "watch", "tracker", "platform", "portal", "database", "registry", "hub", "desk", "package", "system", "operation"}
+    "watch", "tracker", "platform", "portal", "database", "registry", "hub", "desk", "package", "system", "operation",
+    "division", "assembly", "branch", "section"}
 # Capitalised in titles and headings, but no one's name: without a title before it ("Ambassador",
 # "H.E."), a run holding one of these is not taken for a person.
 TITLE_WORDS = {

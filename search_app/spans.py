@@ -101,8 +101,10 @@ def _year(question: str, sentence: str) -> Span | None:
 
 def _amount(question: str, sentence: str) -> Span | None:
     spans = [Span(m.start(), m.end()) for m in AMOUNT.finditer(sentence)]
-    # "50,000 Bangladeshi Taka (BDT) ($476)": an amount in brackets after another is the same sum converted.
-    spans = [s for i, s in enumerate(spans) if not (i and _CONVERSION.fullmatch(sentence, spans[i - 1].end, s.start))]
+    # "50,000 Bangladeshi Taka (BDT) ($476)": an amount alone in brackets after another is the
+    # same sum converted ("AUD 2 million (AUD 500,000 in the first year)" is a part of it).
+    spans = [s for i, s in enumerate(spans) if not (i and _CONVERSION.fullmatch(sentence, spans[i - 1].end, s.start)
+                                                     and sentence[s.end:s.end + 1] == ")")]
     found = not_in_question(question, spans, sentence)
     chosen = closest(question, sentence, found)
     return with_bound(sentence, chosen) if chosen else number_span(question, sentence)
@@ -140,7 +142,9 @@ def _people_with_post_nominals(sentence: str) -> list[Span]:
         # "Foreign Secretary Ambassador Masud Bin Momen": titles may stack.
         while (lead := re.match(rf"(?:{TITLES})\.?\s+", text)) is not None:
             start, text = start + lead.end(), text[lead.end():]
-        if text and not any(s.start <= start < s.end for s in titled):
+        # "the Royal Thai Police Anti-Trafficking Division": a rank's word before a body's name.
+        if text and not any(s.start <= start < s.end for s in titled) \
+                and not any(w.strip(".,'’").lower() in NOT_PERSON for w in text.split()):
             titled.append(Span(start, start + len(text)))
     full = [t for t in titled if len(sentence[t.start:t.end].split()) >= 2]
     if full:
@@ -319,7 +323,10 @@ def _list(question: str, sentence: str) -> Span | None:
     return chosen
 
 
-_COUNTRIES = re.compile(r"\b(?:countries|nations|(?:member\s+)?states|governments)\b", re.I)
+# The list asked for is of countries: "which (three / member) countries", "what governments".
+_COUNTRIES = re.compile(r"\b(?:which|what)\s+(?:(?!(?:organi[sz]ations|agencies|bodies|partners|groups)\b)[\w-]+\s+){0,2}?"
+                        r"(?:countries|(?<!united\s)nations|states|governments)\b"
+                        r"(?!\s+(?:agencies|bodies|organi[sz]ations|entities|offices|programmes|members)\b)", re.I)
 
 
 # Things listed in lower case: "which sectors" -> "cyber-scam centres, agriculture, fisheries, and

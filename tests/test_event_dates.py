@@ -32,6 +32,9 @@ def _date(sentence: str) -> Span:
     ("When was the Eleventh Senior Officials Meeting held?",
      "The Eleventh Bali Process Senior Officials Meeting (SOM) was held in Canberra on 18-19 March 2026.", False),
     ("When was the Ninth Ministerial Conference held?", "Ninth Bali Process Ministerial Conference, Nusa Dua, Bali, 12 February 2025", False),
+    # An event's generic noun is the meeting's own: "held as a two-day event".
+    ("When was the Sixth Ministerial Conference held?", "The Sixth Ministerial Conference was held in Bali as a two-day "
+     "event on 22-23 March 2016.", False),
     # Nothing to tell: the question names no numbered meeting, or the sentence does not name it.
     ("When was the Regional Symposium held?", SYMPOSIUM, False),
     ("When was the Seventh Ministerial Conference held?", SYMPOSIUM, False),
@@ -46,6 +49,7 @@ def test_a_date_belongs_to_the_last_event_named_before_it(question, sentence, an
     ("The core budget for 2020 was AUD 5 million, and the budget for 2021 AUD 6 million.", False),
     ("The budget rose in 2020.", False),  # the question's own year
     ("Members met in 2023 to discuss the budget.", False),  # a year of something else
+    ("The core budget for 2019 and 2020 was AUD 1.2 million each year.", False),  # the question's year is there
 ])
 def test_a_thing_asked_of_one_year_is_not_answered_by_its_figure_for_another(sentence, another):
     from search_app.event_dates import gives_another_year

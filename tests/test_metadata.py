@@ -85,6 +85,7 @@ def test_untrustworthy_metadata_is_refused_with_a_reason(tmp_path, content, reas
         ({"title": "A", "date": "2024-02-30"}, {"title": "A"}, "date must be YYYY-MM-DD"),
         ({"title": "A", "kind": "memo"}, {"title": "A"}, "kind must be one of"),
         ({"title": "", "date": "2024-03-18"}, {"date": "2024-03-18"}, "title must be a non-empty string"),
+        ({"title": "A", "kind": ["news"]}, {"title": "A"}, "kind must be one of"),
     ],
 )
 def test_a_field_we_cannot_trust_is_dropped_with_its_reason_and_the_rest_kept(tmp_path, entry, kept, reason):
@@ -96,7 +97,7 @@ def test_a_field_we_cannot_trust_is_dropped_with_its_reason_and_the_rest_kept(tm
 
 
 def test_kinds_statements_come_in_are_filed_under_ours(tmp_path):
-    write_metadata(tmp_path, {"a.txt": {"kind": "news"}, "b.txt": {"kind": "speech"}, "c.txt": {"kind": "media release"}})
+    write_metadata(tmp_path, {"a.txt": {"kind": "news"}, "b.txt": {"kind": "Speech"}, "c.txt": {"kind": "Media  Release"}})
     warnings = []
     assert {k: v["kind"] for k, v in load_metadata(tmp_path, warn=warnings.append).items()} == {
         "a.txt": "article", "b.txt": "statement", "c.txt": "article"}

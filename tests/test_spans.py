@@ -122,6 +122,11 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     # A year alone does not say on what date.
     ("On what exact date was the conference first planned?", "It was planned for 2020 and postponed until 2021.", None),
     ("Who led the raid?", "INTERPOL briefed members on Operation Lunar Gate, which freed 1,140 people.", "INTERPOL"),
+    # Countries are asked for only where the list asked for is of countries.
+    ("Which United Nations agencies supported it?", "It was supported by IOM, UNHCR and UNODC.", "IOM, UNHCR and UNODC"),
+    ("Which organisations help governments?", "Support comes from IOM and UNODC.", "IOM and UNODC"),
+    # A sum in brackets that is not alone there is a part, not a conversion; no currency inside a word.
+    ("How much did Australia pledge?", "Australia pledged AUD 2 million (AUD 500,000 in the first year).", "AUD 2 million"),
     # A currency's code is no body.
     ("Which organisation funds the office?", "The core budget for 2026 has been set at AUD 8.3 million.", None),
     # A body the question names by its initials is not what it asks for.
@@ -414,3 +419,8 @@ def test_a_long_list_without_and_is_read_in_linear_time():
     # way (exponential backtracking, minutes or more) can reach; in a child process so that
     # such a regression fails here rather than hanging the suite.
     subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True, timeout=60)
+
+
+def test_a_ranks_word_before_a_bodys_name_makes_no_person_of_it():
+    sentence = "The case went to the Royal Thai Police Anti-Trafficking Division for investigation."
+    assert find_span("Which officer investigated the case?", "person", sentence, (), fallback=False) is None
