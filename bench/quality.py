@@ -170,13 +170,16 @@ def contains_answer(returned: str, expected: str) -> bool:
 
 
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+")
+# A person's courtesy title and post-nominal: "Ms Kirsten Oakley", "the Hon. Gregory Ashcombe MP"
+# name the same person as "Kirsten Oakley" (the question sets differ on whether to write them).
+_COURTESY = re.compile(r"^(?:(?:mr|mrs|ms|dr|h\.e\.|sir|dame|(?:the\s+)?hon\.?)\s+)+|\s+mp$")
 
 
 def span_matches(returned: str, expected: str) -> bool:
     """The short answer is the expected one, normalised (case, dashes, quotes, spacing, a
-    leading article, closing punctuation)."""
+    leading article, a person's courtesy title, closing punctuation)."""
     def norm(text: str) -> str:
-        return _ARTICLE.sub("", normalise_answer(text).strip(" .,;:'\"()"))
+        return _COURTESY.sub("", _ARTICLE.sub("", normalise_answer(text).strip(" .,;:'\"()")))
     return norm(returned) == norm(expected)
 
 

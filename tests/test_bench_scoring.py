@@ -1,0 +1,20 @@
+"""How bench/quality.py scores a short answer against the expected one."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.quality import span_matches
+
+
+@pytest.mark.parametrize("returned, expected, same", [
+    ("78 convictions", "78 Convictions.", True),  # case, closing punctuation
+    ("Technical Experts Group", "the Technical Experts Group", True),  # a leading article
+    ("Kirsten Oakley", "Ms Kirsten Oakley", True),  # a courtesy title
+    ("Gregory Ashcombe", "the Hon. Gregory Ashcombe MP", True),
+    ("Lynn Bell", "Ambassador Lynn Bell", False),  # an office is more than courtesy
+    ("Kirsten Oakley", "Kirsten", False),
+    ("20-21 November 2019", "20\u201321 November 2019", True),  # dash styles
+])
+def test_a_short_answer_matches_the_expected_one_normalised(returned, expected, same):
+    assert span_matches(returned, expected) is same
