@@ -157,12 +157,18 @@ _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 _QUOTES = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
 
 
+# "20 and 21 November 2019", "20 to 21 November": the days "20-21 November 2019" writes with a dash.
+_DAYS = re.compile(r"\b(\d{1,2})\s+(?:and|to)\s+(\d{1,2})\s+(january|february|march|april|may|june|july|august|september|"
+                   r"october|november|december)\b")
+
+
 def normalise_answer(text: str) -> str:
-    """Case, "&"/"and", dash and quote styles and spacing do not make an answer wrong."""
+    """Case, "&"/"and", dash and quote styles, spacing and how a span of days is written do not
+    make an answer wrong."""
     text = _DASHES.sub("-", text.lower().replace("&", " and "))
     for curly, straight in _QUOTES.items():
         text = text.replace(curly, straight)
-    return " ".join(text.split())
+    return _DAYS.sub(r"\1-\2 \3", " ".join(text.split()))
 
 
 def contains_answer(returned: str, expected: str) -> bool:

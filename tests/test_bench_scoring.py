@@ -15,6 +15,15 @@ from bench.quality import span_matches
     ("Lynn Bell", "Ambassador Lynn Bell", False),  # an office is more than courtesy
     ("Kirsten Oakley", "Kirsten", False),
     ("20-21 November 2019", "20\u201321 November 2019", True),  # dash styles
+    ("20 and 21 November 2019", "20-21 November 2019", True),  # one span of days, written two ways
+    ("20 November 2019", "20-21 November 2019", False),
 ])
 def test_a_short_answer_matches_the_expected_one_normalised(returned, expected, same):
     assert span_matches(returned, expected) is same
+
+
+def test_a_sentence_holds_the_answer_however_it_writes_a_span_of_days():
+    from bench.quality import contains_answer
+
+    assert contains_answer("The meeting was held on 22 and 23 September 2026 in Manila.", "22-23 September 2026")
+    assert not contains_answer("The meeting was held on 22 September 2026 in Manila.", "22-23 September 2026")
