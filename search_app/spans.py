@@ -280,6 +280,9 @@ def _organisations(question: str, sentence: str) -> list[Span]:
     # names by its initials is what it asks about (the initials in the name or in brackets after it).
     named = {a for a in ACRONYM.findall(question) if len(a) >= 2}
     found = [f for f in found if not named & set(ACRONYM.findall(_with_bracketed(sentence, f)))]
+    # "Lao PDR": a country's name is no body's.
+    countries = country_spans(sentence)
+    found = [f for f in found if not any(a <= f.start and f.end <= b for a, b in countries)]
     return not_in_question(question, found, sentence)
 
 

@@ -127,6 +127,8 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     ("Which organisations help governments?", "Support comes from IOM and UNODC.", "IOM and UNODC"),
     # A sum in brackets that is not alone there is a part, not a conversion; no currency inside a word.
     ("How much did Australia pledge?", "Australia pledged AUD 2 million (AUD 500,000 in the first year).", "AUD 2 million"),
+    # A country's name is no body's ("Lao PDR").
+    ("Which organisation gave grants?", "Shelters in Cambodia and Lao PDR received grants.", None),
     # A currency's code is no body.
     ("Which organisation funds the office?", "The core budget for 2026 has been set at AUD 8.3 million.", None),
     # A body the question names by its initials is not what it asks for.
