@@ -26,7 +26,7 @@ from .question_view import QuestionView, predicate_coverage, view_question
 from .event_dates import dates_another_event, gives_another_year
 from .evidence import AnswerEvidence
 from .language import mostly_unknown, reads_as_english
-from .naming import initialisms, long_date, names_another_body, numbered_meetings
+from .naming import initialisms, long_date, meeting_ordinals, names_another_body, numbered_meetings
 from .requests import SearchRequest
 from .rerankers import named_occasion
 from .results import Citation, Hit
@@ -282,7 +282,8 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
     identifiers, meetings = question_identifiers(question), numbered_meetings(question)
     if identifiers:
         hits = {c.hit.chunk_id: c.hit for c in candidates}
-        holds = {chunk_id: describes(hit, identifiers, meetings) for chunk_id, hit in hits.items()}
+        ordinals = meeting_ordinals(question)
+        holds = {chunk_id: describes(hit, identifiers, meetings, ordinals) for chunk_id, hit in hits.items()}
         candidates = [c for c in candidates if holds[c.hit.chunk_id]]
     # "When will the Working Group on Technology-Facilitated Trafficking meet?" is not answered by a
     # sentence about the Working Group on Trafficking in Persons.

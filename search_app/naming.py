@@ -81,6 +81,17 @@ def numbered_meetings(text: str) -> set[tuple[int, str]]:
     return found
 
 
+def meeting_ordinals(text: str) -> set[int]:
+    """The ordinals a text gives a meeting ("its first meeting", "the Ninth Annual Meeting"):
+    not "First Assistant Secretary" or "for the first time"."""
+    found = set()
+    for m in ORDINAL.finditer(text):
+        following = [w.group(1).lower() for w in _FOLLOWING.finditer(text[m.end() : m.end() + 60])][:3]
+        if any(w in MEETING_WORDS for w in following) and (n := ordinal_number(m.group(0))):
+            found.add(n)
+    return found
+
+
 def identifiers(text: str, named_only: bool = False) -> set[str]:
     """The ordinals ("ord:9" for "Ninth" and "9th") and whole numbers ("2000" for "2,000",
     "3.5") a text holds. `named_only`: an ordinal counts only where it names something (a

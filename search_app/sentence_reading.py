@@ -9,7 +9,7 @@ import re
 
 from indexer.terms import STOPWORDS, light_stem, query_words
 
-from .naming import identifiers, long_date, numbered_meetings
+from .naming import identifiers, long_date, meeting_ordinals, numbered_meetings
 from .question_kinds import DEFINITION_CUE
 from .results import Hit
 
@@ -31,12 +31,17 @@ def question_identifiers(question: str) -> set[str]:
     return identifiers(question, named_only=True)
 
 
-def describes(hit: Hit, wanted: set[str], meetings: set[tuple[int, str]] = frozenset()) -> bool:
+def describes(hit: Hit, wanted: set[str], meetings: set[tuple[int, str]] = frozenset(),
+              asked_meetings: set[int] = frozenset()) -> bool:
     """Whether a passage (with its statement's title and date) holds the ordinals and numbers a
     question names, and names none of its numbered meetings as another series' ("Eleventh Senior
     Officials Meeting" for "the Eleventh Ministerial Conference")."""
     text = f"{hit.text}. {hit.citation.title}. {long_date(hit.citation.date)}"
     if not wanted <= identifiers(text):
+        return False
+    # "Where did the Working Group hold its first meeting?": a first meeting, not a "First
+    # Assistant Secretary" at the ninth.
+    if asked_meetings and not asked_meetings <= meeting_ordinals(text):
         return False
     held = numbered_meetings(text)
     # For each number the question gives a meeting, the passage's meetings of that number (if it

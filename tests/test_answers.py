@@ -252,6 +252,14 @@ def test_question_identifiers_are_ordinals_and_whole_numbers():
     assert question_identifiers("Was the fine 2,000 or 3.5 million?") == {"2000", "3.5"}
 
 
+def test_a_meetings_ordinal_is_held_only_by_a_passage_that_gives_a_meeting_that_ordinal():
+    from search_app.naming import meeting_ordinals
+
+    assert meeting_ordinals("Where did the Working Group hold its first meeting?") == {1}
+    assert meeting_ordinals("the Ninth Annual Meeting") == {9}
+    assert meeting_ordinals("Mr Awal and First Assistant Secretary Ms Lee co-chaired it for the first time") == set()
+
+
 def test_a_numbered_meeting_of_another_series_is_another_meeting():
     from search_app.naming import numbered_meetings
     from search_app.sentence_reading import describes
