@@ -12,6 +12,9 @@ from .closeness import Span, closeness, closest, coordinated, not_in_question, w
 from .span_patterns import AMOUNT, COUNT_NOUNS, DATES, DURATION, NUMBER, WORDS, YEARS
 
 
+_PLANNED = re.compile(r"\b(?:targets?|aims?|goals?|plans?|intends?|expected|expects?|hopes?)\b(?:\s+(?:of|to|for))?"
+                      r"(?:\s+[\w-]+){0,2}\s*$", re.I)
+_PLAN_ASKED = re.compile(r"\b(?:targets?|aim\w*|goals?|plan\w*|intend\w*|expect\w*|hope\w*|will|would|should)\b", re.I)
 _SHARE_ASKED = re.compile(r"\b(?:what|which)\s+(?:portion|share|proportion|percentage|fraction)\b", re.I)
 _SHARE = re.compile(r"%|\bper\s?cent\b|\bpercent\b|\bhalf\b|\bhalves\b|\bthirds?\b|\bquarters?\b|"
                     r"\b(?:fifth|sixth|seventh|eighth|ninth|tenth)s?\b", re.I)
@@ -32,6 +35,10 @@ def number_span(question: str, sentence: str) -> Span | None:
                   and not any(a <= m.start() < b for a, b in dates)]
     candidates = [c for c in not_in_question(question, candidates, sentence) if sentence[c.start:c.end].strip()]
     # "What portion of the budget...": a share ("one fifth", "40 per cent"), not "AUD 6.2 million".
+    # "How many officials had completed the course by 2017?" is not answered by "a target of
+    # training 300 officials by the end of 2017": a target or plan is no outcome, unless asked for.
+    if not _PLAN_ASKED.search(question):
+        candidates = [c for c in candidates if not _PLANNED.search(sentence[max(0, c.start - 40) : c.start])]
     share = _SHARE_ASKED.search(question) is not None
     if share:
         candidates = [c for c in candidates if _SHARE.search(sentence[c.start:c.end] + sentence[c.end:c.end + 12])]

@@ -127,6 +127,10 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     ("Which organisations help governments?", "Support comes from IOM and UNODC.", "IOM and UNODC"),
     # A sum in brackets that is not alone there is a part, not a conversion; no currency inside a word.
     ("How much did Australia pledge?", "Australia pledged AUD 2 million (AUD 500,000 in the first year).", "AUD 2 million"),
+    # A target is no outcome, unless the question asks for one.
+    ("How many officials had completed the course by 2017?", "The RSO should train 1,350 officials, with a target of "
+     "training 300 frontline officials by the end of 2017.", "1,350 officials"),
+    ("How many officials did the plan aim to train?", "It set a target of training 300 officials.", "300 officials"),
     # A country's name is no body's ("Lao PDR").
     ("Which organisation gave grants?", "Shelters in Cambodia and Lao PDR received grants.", None),
     # A currency's code is no body.
