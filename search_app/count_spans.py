@@ -20,6 +20,25 @@ _SHARE = re.compile(r"%|\bper\s?cent\b|\bpercent\b|\bhalf\b|\bhalves\b|\bthirds?
                     r"\b(?:fifth|sixth|seventh|eighth|ninth|tenth)s?\b", re.I)
 
 
+def _count_candidates(question: str, sentence: str) -> list[Span]:
+    """The numbers of the sentence that may answer: not days of dates, nor years unless asked,
+    nor what the question says itself."""
+    # "3" of "3-4 December 2015" and "22" of "22 March 2016" are days, not counts.
+    dates = [m.span() for m in DATES.finditer(sentence) if not YEARS.fullmatch(m.group(0))]
+    candidates = [Span(m.start(), m.end()) for m in NUMBER.finditer(sentence)
+                  if not (YEARS.fullmatch(m.group(0)) and not re.search(r"\byears?\b", question, re.I))
+                  and not any(a <= m.start() < b for a, b in dates)]
+    candidates = [c for c in not_in_question(question, candidates, sentence) if sentence[c.start:c.end].strip()]
+    # "How many officials had completed the course by 2017?" is not answered by "a target of
+    # training 300 officials by the end of 2017": a target or plan is no outcome, unless asked for.
+    if not _PLAN_ASKED.search(question):
+        candidates = [c for c in candidates if not _PLANNED.search(sentence[max(0, c.start - 40) : c.start])]
+    # "What portion of the budget...": a share ("one fifth", "40 per cent"), not "AUD 6.2 million".
+    if _SHARE_ASKED.search(question):
+        candidates = [c for c in candidates if _SHARE.search(sentence[c.start:c.end] + sentence[c.end:c.end + 12])]
+    return candidates
+
+
 def number_span(question: str, sentence: str) -> Span | None:
     """The number counting what the question counts, with the counted noun when it follows
     ("how many members" -> "48 members"); years are dates, not counts."""
@@ -28,23 +47,10 @@ def number_span(question: str, sentence: str) -> Span | None:
         if chosen := closest(question, sentence, not_in_question(question, durations, sentence)):
             bounded = with_bound(sentence, chosen)  # "more than two years"; "over two days" is when, not how long
             return chosen if sentence[bounded.start : chosen.start].lower().startswith("over") else bounded
-    # "3" of "3-4 December 2015" and "22" of "22 March 2016" are days, not counts.
-    dates = [m.span() for m in DATES.finditer(sentence) if not YEARS.fullmatch(m.group(0))]
-    candidates = [Span(m.start(), m.end()) for m in NUMBER.finditer(sentence)
-                  if not (YEARS.fullmatch(m.group(0)) and not re.search(r"\byears?\b", question, re.I))
-                  and not any(a <= m.start() < b for a, b in dates)]
-    candidates = [c for c in not_in_question(question, candidates, sentence) if sentence[c.start:c.end].strip()]
-    # "What portion of the budget...": a share ("one fifth", "40 per cent"), not "AUD 6.2 million".
-    # "How many officials had completed the course by 2017?" is not answered by "a target of
-    # training 300 officials by the end of 2017": a target or plan is no outcome, unless asked for.
-    if not _PLAN_ASKED.search(question):
-        candidates = [c for c in candidates if not _PLANNED.search(sentence[max(0, c.start - 40) : c.start])]
-    share = _SHARE_ASKED.search(question) is not None
-    if share:
-        candidates = [c for c in candidates if _SHARE.search(sentence[c.start:c.end] + sentence[c.end:c.end + 12])]
+    candidates = _count_candidates(question, sentence)
     if not candidates:
         return None
-    if share:  # the share is the answer, not what it is a share of
+    if _SHARE_ASKED.search(question):  # the share is the answer, not what it is a share of
         return with_bound(sentence, closest(question, sentence, candidates))
     counted = _counted_nouns(question)
 
