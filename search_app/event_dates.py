@@ -5,17 +5,19 @@ the last event a sentence names before it."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from indexer.terms import STOPWORDS, light_stem
 
 from .closeness import Span
+from .span_patterns import EVENT_WORDS
 from .naming import ORDINAL, numbered_meetings
 
-# Nouns that name an event a date can belong to.
-# (Not "event", "session", "visit": "held as a two-day event on 22-23 March" is the meeting's own date.)
-EVENT_NOUNS = re.compile(r"\b(?:meetings?|conferences?|symposi(?:um|a)|workshops?|roundtables?|forums?|dialogues?|"
-                         r"consultations?|summits?|seminars?)\b", re.I)
+# Nouns that name an event a date can belong to: span_patterns.EVENT_WORDS, and a forum or a
+# dialogue (bodies' words elsewhere). (Not "event", "session", "visit": "held as a two-day event
+# on 22-23 March" is the meeting's own date.)
+EVENT_NOUNS = re.compile(rf"\b(?:{'|'.join(sorted(EVENT_WORDS | {'forum', 'dialogue'}))})s?\b|\bsymposia\b", re.I)
 
 
 def dates_another_event(question: str, sentence: str, span: Span) -> bool:
@@ -23,7 +25,7 @@ def dates_another_event(question: str, sentence: str, span: Span) -> bool:
     question asks about: the sentence names that meeting before the date, and then another
     event in the date's clause. False when the question names no numbered meeting, or the
     sentence does not name it before the date (nothing to tell then)."""
-    wanted = numbered_meetings(question)
+    wanted = _asked_meetings(question)
     if not wanted:
         return False
     before = sentence[: span.start]
@@ -40,6 +42,17 @@ def dates_another_event(question: str, sentence: str, span: Span) -> bool:
 
 
 _CLAUSE_BREAK = re.compile(r"[,;:]\s")
+
+
+# The question's side of these checks, read once per question, not once per candidate sentence.
+@functools.lru_cache(maxsize=1024)
+def _asked_meetings(question: str) -> frozenset[tuple[int, str]]:
+    return frozenset(numbered_meetings(question))
+
+
+@functools.lru_cache(maxsize=1024)
+def _asked_years(question: str) -> frozenset[tuple[str, str]]:
+    return frozenset(years_of(question))
 
 
 def _first_meeting(text: str) -> set[tuple[int, str]]:
@@ -79,7 +92,7 @@ def years_of(text: str) -> set[tuple[str, str]]:
 def gives_another_year(question: str, sentence: str) -> bool:
     """Whether the sentence gives a thing the question asks of one year ("the RSO's core budget
     for 2020") only for other years ("an RSO core budget for 2023")."""
-    asked = years_of(question)
+    asked = _asked_years(question)
     if not asked or any(re.search(rf"\b{year}\b", sentence) for _, year in asked):
         return False  # the question's year is there: "the budget for 2019 and 2020"
     held = years_of(sentence)

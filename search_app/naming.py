@@ -5,6 +5,7 @@ Meeting" is "the 9th"). The answer picker and DocumentMatch both read them."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|on|and|for|in|the|to)\s+)*[A-Z][\w'’-]*)+")
@@ -129,11 +130,16 @@ def named_bodies(text: str) -> set[tuple[str, str]]:
     return found
 
 
+@functools.lru_cache(maxsize=1024)  # read once per question, not once per candidate sentence
+def _asked_bodies(question: str) -> frozenset[tuple[str, str]]:
+    return frozenset(named_bodies(question))
+
+
 def names_another_body(question: str, sentence: str) -> bool:
     """Whether the sentence names, under the head of a body the question names, only bodies of
     other subjects: "the Working Group on Trafficking in Persons" for a question about "the
     Working Group on Technology-Facilitated Trafficking"."""
-    asked = named_bodies(question)
+    asked = _asked_bodies(question)
     if not asked:
         return False
     held = named_bodies(sentence)

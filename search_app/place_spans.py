@@ -71,9 +71,10 @@ _IN_NAME_BEFORE = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Hon|Sir|Dame)\.?\s+$")
 
 
 def _asked_part(sentence: str, wants: str, m: re.Match) -> list[Span]:
-    """Of a place matched as (city)(, country)?: "Bangkok, Thailand" whole for "where", the city
-    for "which city" (the venue for "what venue": "Adelaide Convention Centre, Adelaide"), for "which country" the part that is one, if any ("Bali, Indonesia" ->
-    "Indonesia"; "Nusa Dua, Bali" -> none)."""
+    """Of a place matched as (city)(, country)?: "Bangkok, Thailand" whole for "where"; the city
+    for "which city", the venue for "what venue" ("Adelaide Convention Centre, Adelaide"); for
+    "which country" the part that is one, if any ("Bali, Indonesia" -> "Indonesia"; "Nusa Dua,
+    Bali" -> none)."""
     city, country = Span(*m.span(1)), Span(*m.span(2)) if m.group(2) else None
     if wants == "country":
         return [part for part in (country, city) if part and _is_country(sentence, part)][:1]

@@ -77,6 +77,9 @@ NOT_PLACES = ORG_WORDS | {"meeting", "conference", "statement", "declaration", "
                             "persons", "people", "trafficking", "smuggling", "crime", "migrants", "refugees",
                             "victims", "partnerships", "partnership", "cooperation", "region", "support", "relation"}
 MONTHS = {m.lower().rstrip(".") for m in re.findall(r"[A-Za-z]+", MONTH)}
+# Nouns that name an event (a date belongs to one; a name that ends in one is no body's).
+EVENT_WORDS = frozenset({"workshop", "meeting", "conference", "symposium", "roundtable", "seminar", "summit",
+                         "consultation"})
 NOT_PERSON = ORG_WORDS | NOT_PLACES | MONTHS | {
     "index", "plan", "strategy", "action", "framework", "agenda", "act", "law", "day", "week", "guide", "toolkit",
     "policy", "principles", "guidelines", "protocol", "convention", "consultation", "event", "session", "working",

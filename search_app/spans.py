@@ -43,6 +43,7 @@ from .span_patterns import (
     CAP,
     CURRENCY_CODE,
     DATES,
+    EVENT_WORDS,
     JOIN,
     LIST_HEAD,
     NAME,
@@ -286,14 +287,11 @@ def _organisations(question: str, sentence: str) -> list[Span]:
     return not_in_question(question, found, sentence)
 
 
-_EVENT_WORDS = {"workshop", "meeting", "conference", "symposium", "roundtable", "seminar", "summit", "consultation"}
-
-
 def _is_event(run: list[str]) -> bool:
     """"Bali Process Regional Workshop on ...": a body's name before an event's noun names the
     event, not a body ("Ministerial Conference Secretariat" is a body: its body word comes last)."""
     words = [w.lower().strip(".,;:()'’") for w in run]
-    events = [i for i, w in enumerate(words) if w in _EVENT_WORDS]
+    events = [i for i, w in enumerate(words) if w in EVENT_WORDS]
     bodies = [i for i, w in enumerate(words) if w in ORG_WORDS]
     return bool(events) and (not bodies or events[0] > bodies[-1])
 
