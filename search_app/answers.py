@@ -9,11 +9,12 @@ linear ranker over them picks the sentence; a logistic model over the winner's f
 whether to answer at all. Both are fitted by bench/calibrate_answers.py on our own development
 questions (bench/questions.jsonl), never on benchmark test queries or the held-out questions,
 and kept in answer_model.json. The picker reads the question's evidence (evidence.py) only.
+The features and both scores are candidates.py's; the choice among the grounded sentences (the
+newest statement's, a reason's cue) is sentence_choice.py's.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -22,13 +23,13 @@ from indexer.chunking import split_sentences
 from indexer.terms import light_stem, light_stems
 
 from .answer_model import AnswerModel, load_answer_model
+from .candidates import CALIBRATING, RANKING, Candidate, SentenceFeatures, calibrated_confidence, selection_score
 from .question_view import QuestionView, predicate_coverage, view_question
 from .event_dates import dates_another_event, gives_another_year
 from .evidence import AnswerEvidence
 from .language import mostly_unknown, reads_as_english
 from .naming import initialisms, long_date, meeting_ordinals, names_another_body, numbered_meetings
 from .requests import SearchRequest
-from .rerankers import named_occasion
 from .results import Citation, Hit
 from .question_kinds import answer_kind
 from .closeness import Span
@@ -45,31 +46,14 @@ from .sentence_reading import (
 )
 from .reason_spans import reason_span
 from .spans import find_span, kinds_to_try
+from .sentence_choice import best_aligned
 
 # Passages whose sentences compete for the answer: six, not three, since the right passage is
 # often fourth or fifth (dev: answer accuracy own 0.850->0.867, dev2 0.691->0.706, near-miss
 # declines unchanged; eight gave the same; /api/ask ~1.3 ms slower at p50 on SciFact).
 ANSWER_PASSAGES = 6
-# How far below the best sentence's selection score a newer statement's sentence may be and still
-# be chosen, when the question names no year or meeting (best_aligned): of statements that give
-# other figures for one thing, the newest holds. Dev sets: 0.25 and 0.5 gave dev set 3 one more
-# right answer (one fewer wrong), own and dev set 2 unchanged; 0.75 and 1.0 lost 2-3 own answers.
-NEWEST_MARGIN = 0.5
-# How far below the best sentence's selection score a sentence that gives a reason's cue
-# ("because", "in order to") may be and still answer a "why" question before it: the same margin.
-# (Dev: three reason questions right more, none lost; the gaps to a right cued sentence were
-# 0.09-0.29, then 1.08, and a wrong cued sentence's nearest 1.40.)
-CUE_MARGIN = NEWEST_MARGIN
 # A sentence shorter than this is a heading or a fragment, not an answer.
 MIN_ANSWER_WORDS = 4
-# The features the sentence ranker and the calibration read, in answer_model.json's terms.
-RANKING = ("coverage", "context_gain", "kind_match", "entity_share", "passage_cosine", "position",
-           "defines", "sentence_cosine", "heading", "document_match", "alignment")
-# (document_match helps choose among statements, not whether to answer: in the calibration it
-# declined 12 of our 60 answerable questions against 7, bench/calibrate_answers.py.)
-CALIBRATING = ("passage_cosine", "coverage", "passage_coverage", "kind_match", "missing_entity",
-               "sentence_cosine", "predicate_coverage", "defines", "alignment")
-
 
 
 def default_answer_model() -> AnswerModel:
@@ -105,61 +89,6 @@ class AskResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)  # as SearchResult's
     # Why there is no answer when it is not the statements: "language" (the reader reads English).
     declined: str | None = None
-
-
-@dataclass(frozen=True)
-class SentenceFeatures:
-    """What the ranker and the calibration know about one sentence."""
-
-    coverage: float  # share of the question's rare vocabulary in the sentence
-    context_gain: float  # what the sentence before adds to that share
-    kind_match: float  # 1 holds the kind of thing asked for, -1 cannot, 0 not asked
-    entity_share: float  # share of the question's names and numbers in the sentence or the one before
-    passage_cosine: float
-    position: float  # the passage's rank among the answer passages, from 0
-    defines: float  # 1 if it spells out an acronym of the question
-    sentence_cosine: float
-    heading: float  # 1 if it reads as a heading or slide title, not a sentence
-    passage_coverage: float
-    predicate_coverage: float  # share of the question's other rare words (not names) in the sentence and the one before
-    missing_entity: float  # 1 if a name or number of the question is nowhere in the passage or its document's title and date
-    document_match: float  # share of the question's names and numbers in the document's title and date ("the 2025 meeting")
-    # How closely it says what the question asks about, word by word (alignment.py); None where
-    # not read (answer_candidates(align=False)): then neither the ranker nor the calibration can read it.
-    alignment: float | None
-    # 1 when the question asks for a kind of thing (a date, an amount, a place, a name...) and the
-    # sentence holds one; for a reason, when a cue gives it ("because", "to ..."); 0 for a clause,
-    # the answer to any other question (and the fallback of names and frequencies). Set by
-    # grounded_candidates; best_aligned's newest-statement rule reads it. (As a calibration feature,
-    # mostly per question, it gave 5-fold CV on the three dev sets 212 -> 217 right of 298 with
-    # wrong answers unchanged, but with the fit on three sets the held-out sets got 2 more right
-    # answers and 4 more wrong ones: not kept, see bench/calibrate_answers.py.)
-    kind_found: float = 0.0
-
-    def ranking(self) -> tuple[float, ...]:
-        return self._read(RANKING)
-
-    def calibration(self) -> tuple[float, ...]:
-        return self._read(CALIBRATING)
-
-    def _read(self, names: tuple[str, ...]) -> tuple[float, ...]:
-        if self.alignment is None:
-            raise ValueError("alignment was not read for this sentence (answers.best_aligned reads it)")
-        return tuple(getattr(self, name) for name in names)
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One sentence of an answer passage, with its features."""
-
-    hit: Hit
-    start: int  # offsets inside hit.text
-    end: int
-    features: SentenceFeatures
-
-    @property
-    def text(self) -> str:
-        return self.hit.text[self.start : self.end]
 
 
 def answer_question(searcher, request: SearchRequest, model: AnswerModel) -> AskResult:
@@ -223,52 +152,6 @@ def grounded_candidate(evidence: AnswerEvidence, question: str, hits: list[Hit],
     return best_aligned(evidence, question, grounded, weights)
 
 
-def best_aligned(evidence: AnswerEvidence, question: str, grounded: list[tuple[Candidate, Span]],
-                 weights: tuple[float, ...]) -> tuple[Candidate, Span] | None:
-    """The grounded sentence with the best selection score, its alignment read. Alignment costs
-    a pass over a passage's words (a few ms for a long one), so it is read passage by passage,
-    best score without it first, and stops where even the most it could add cannot win."""
-    weight = abs(weights[RANKING.index("alignment")])  # alignment lies in [-1, 1]
-    # The newest-statement margin only where statements can disagree (a figure, a date, a name...:
-    # a clause differs from sentence to sentence anyway); for a reason, the margin a cue may win by.
-    kind = answer_kind(question)
-    margin = CUE_MARGIN if kind == "reason" else 0.0 if named_occasion(question) or kind is None else NEWEST_MARGIN
-    unaligned = [(selection_score(replace(c.features, alignment=0.0), weights), i) for i, (c, _) in enumerate(grounded)]
-    scored, best_score, read = [], -math.inf, {}
-    for score, i in sorted(unaligned, key=lambda si: (-si[0], si[1])):
-        if score + weight < best_score - margin:
-            break
-        candidate, span = grounded[i]
-        key = candidate.hit.chunk_id
-        if key not in read:  # every grounded sentence of this passage at once
-            ranges = [(c.start, c.end) for c, _ in grounded if c.hit.chunk_id == key]
-            read[key] = dict(zip(ranges, evidence.alignments(question, candidate.hit, ranges)))
-        aligned = replace(candidate, features=replace(candidate.features, alignment=read[key][candidate.start, candidate.end]))
-        total = selection_score(aligned.features, weights)
-        scored.append((total, i, aligned, span))
-        best_score = max(best_score, total)
-    if not scored:
-        return None
-    best = max(scored, key=lambda row: (row[0], -row[1]))
-
-    # All but as good as the best, and holding the kind asked for (not a clause fallback).
-    close = [row for row in scored if row[0] >= best_score - margin and row[2].features.kind_found] if margin else []
-    if kind == "reason":  # a sentence that gives a cue ("because", "in order to") over one that only shares the topic
-        _, _, chosen, span = max(close, key=lambda row: (row[0], -row[1]), default=best)
-        return chosen, span
-
-    def answer_of(row) -> str:
-        return " ".join(row[2].text[row[3].start:row[3].end].lower().split())
-
-    # Of statements that say it differently, the newest holds when the question names no year or
-    # meeting: of the close sentences, the newest statement's, quoted instead of the best where it
-    # says otherwise.
-    newest = max(close, key=lambda row: (row[2].hit.citation.date or "", row[0], -row[1]), default=best)
-    newer = (newest[2].hit.citation.date or "") > (best[2].hit.citation.date or "") and answer_of(newest) != answer_of(best)
-    _, _, chosen, span = newest if newer else best
-    return chosen, span
-
-
 def grounded_candidates(evidence: AnswerEvidence, question: str,
                         candidates: list[Candidate]) -> list[tuple[Candidate, Span]]:
     """The candidates that may answer, in their order, each with its span: those holding what
@@ -328,15 +211,6 @@ def _with_kind_found(candidate: Candidate, question: str, wanted: str | None) ->
     # A reason falls back to the clause inside its finder: only a cue ("because", "to ...") is one.
     found = wanted is not None and (wanted != "reason" or reason_span(question, candidate.text) is not None)
     return replace(candidate, features=replace(candidate.features, kind_found=float(found))) if found else candidate
-
-
-def calibrated_confidence(features: tuple[float, ...], weights: tuple[float, ...]) -> float:
-    z = weights[0] + sum(w * f for w, f in zip(weights[1:], features))
-    return 1.0 / (1.0 + math.exp(-z))
-
-
-def selection_score(features: SentenceFeatures, weights: tuple[float, ...]) -> float:
-    return sum(w * f for w, f in zip(weights, features.ranking()))
 
 
 def best_candidate(evidence: AnswerEvidence, question: str, hits: list[Hit],

@@ -477,6 +477,46 @@ def test_the_newest_statement_is_quoted_only_where_it_says_otherwise():
     assert found[0].hit.citation.date == "2016-03-22"  # the newest agrees with the best: the best stands
 
 
+@pytest.mark.parametrize("change, chosen", [
+    ({}, "2024-11"),  # says all the older one says: its passage's rank is no reason to quote the older
+    ({"coverage": 0.9}, "2024-06"),  # says less of what was asked
+    ({"entity_share": 0.5}, "2024-06"),  # leaves out a name the question gives
+    ({"sentence_cosine": 0.4}, "2024-06"),  # reads less like the question
+    ({"kind_found": 0.0}, "2024-06"),  # holds no figure
+    ({"coverage": 0.0, "older": 0.0}, "2024-06"),  # neither says any of the question's words: nothing restated
+])
+def test_a_newer_statement_that_restates_the_best_sentence_answers_whatever_its_passage_rank(change, chosen):
+    from dataclasses import replace
+
+    from search_app.answers import best_aligned
+    from search_app.closeness import Span
+
+    # The older passage ranks first, the newer third: a rank costs 1.0, far past NEWEST_MARGIN.
+    change = dict(change)
+    weights = tuple({"coverage": 1.0, "position": -1.0, "sentence_cosine": 1.0}.get(name, 0.0) for name in RANKING)
+    older = _candidate("The series had reached 410 officials.", "2024-06-05", change.pop("older", 1.0), "old")
+    newer = _candidate("The series has reached 560 officials.", "2024-11-20", 1.0, "new")
+    newer = replace(newer, features=replace(newer.features, position=2.0, **change))
+    found = best_aligned(_NoAlignment(), "How many officials has the series reached?",
+                         [(older, Span(23, 26)), (newer, Span(23, 26))], weights)
+    assert found[0].hit.citation.date[:7] == chosen
+
+
+def test_an_older_statement_never_restates_a_newer_best():
+    from dataclasses import replace
+
+    from search_app.answers import best_aligned
+    from search_app.closeness import Span
+
+    weights = tuple({"coverage": 1.0, "position": -1.0}.get(name, 0.0) for name in RANKING)
+    newer = _candidate("The series has reached 560 officials.", "2024-11-20", 1.0, "new")
+    older = _candidate("The series had reached 410 officials.", "2024-06-05", 1.0, "old")
+    older = replace(older, features=replace(older.features, position=2.0))
+    found = best_aligned(_NoAlignment(), "How many officials has the series reached?",
+                         [(newer, Span(23, 26)), (older, Span(23, 26))], weights)
+    assert found[0].hit.citation.date == "2024-11-20"
+
+
 @pytest.mark.parametrize("gap, chosen", [(0.3, "because"), (2.0, "moved")])
 def test_a_why_question_is_answered_by_a_close_sentence_that_gives_a_reason(gap, chosen):
     from dataclasses import replace
