@@ -171,6 +171,14 @@ def _people_with_post_nominals(sentence: str) -> list[Span]:
     return out or titled
 
 
+# Where the sentence's verb comes back after the last of several names: ", co-chaired the ...",
+# "... have been appointed as the first Co-Managers" (the verb and what follows are everyone's;
+# "who is" or "which has" still describes the name before it).
+_VERB_BACK = re.compile(r",\s+(?:[a-z]+-)?[a-z]+ed\b|(?<!\bwho)(?<!\bwhich)(?<!\bthat)\s+(?:have|has|had|were|was|are|is|will|would|shall)\s")
+
+_VERB_BEFORE = re.compile(r"\b(?:[a-z]+-)?[a-z]+ed(?:\s+by)?\b")
+
+
 def _person(question: str, sentence: str) -> Span | None:
     """The person the question describes: where a sentence names several ("co-chaired by Julian
     Whitford MP, Minister for Foreign Affairs of Australia, and Dewi Kartika Sari, Minister for
@@ -181,7 +189,10 @@ def _person(question: str, sentence: str) -> Span | None:
     names = asked_names(question)
     if len(people) < 2 or not names:
         return closest(question, sentence, people)
-    splits = [0]
+    # Before the first name, its description begins after the sentence's verb ("The Conference
+    # was co-chaired by H.E. ...": what comes before is everyone's).
+    verbs = [m.end() for m in _VERB_BEFORE.finditer(sentence, 0, people[0].start)]
+    splits = [verbs[-1] if verbs else 0]
     for before, after in zip(people, people[1:]):
         gap = sentence[before.end : after.start]
         # ", and" parts two descriptions before a bare "and" does ("Security and Disarmament").
@@ -193,7 +204,7 @@ def _person(question: str, sentence: str) -> Span | None:
         # After the last name, its description ends where the sentence's verb comes back
         # (", co-chaired the ... Working Group Meeting" is everyone's).
         end = splits[i + 1]
-        if i == len(people) - 1 and (verb := PREDICATE.search(sentence, people[i].end)):
+        if i == len(people) - 1 and (verb := _VERB_BACK.search(sentence, people[i].end)):
             end = verb.start()
         stretch = sentence[splits[i] : people[i].start] + " " + sentence[people[i].end : end]
         words = light_stems(stretch)

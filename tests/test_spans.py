@@ -160,6 +160,19 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     ("Name the Australian minister who co-chaired the conference.", "The Conference was co-chaired by H.E. Ana "
      "Wirawan, Minister for Foreign Affairs of the Republic of Indonesia, and the Hon. James Clarke MP, Minister for "
      "Foreign Affairs of Australia.", "James Clarke"),
+    # What comes before the sentence's verb, and the verb coming back after the last name, is
+    # everyone's: "the Sixth Ministerial Conference" and "the first Co-Managers" describe no one.
+    ("Name the Australian minister who co-chaired the Sixth Ministerial Conference.", "The Sixth Ministerial "
+     "Conference was co-chaired by H.E. Ana Wirawan, Minister for Foreign Affairs of the Republic of Indonesia, and "
+     "the Hon. James Clarke MP, Minister for Foreign Affairs of Australia.", "James Clarke"),
+    ("Who was the Australian co-chair of the Third Regional Ministerial Conference?", "The Third Regional Ministerial "
+     "Conference was co-chaired by the Minister for Foreign Affairs of the Republic of Indonesia, Dr Budi Santoso, and "
+     "the Minister for Foreign Affairs of Australia, the Hon. Kate Moore.", "Kate Moore"),
+    ("Who was appointed as the first Australian Co-Manager of the RSO?", "Ms Kate Moore of the Australian Department "
+     "of Foreign Affairs and Trade and Mr Budi Santoso of the Indonesian Ministry of Foreign Affairs have been "
+     "appointed as the first Co-Managers of the RSO.", "Kate Moore"),
+    ("Who is the Indonesian co-manager?", "Ms Kate Moore, who is Australian, and Mr Budi Santoso, who is the "
+     "Indonesian Co-Manager, opened the office.", "Budi Santoso"),
     ("Who was the Indonesian co-chair?", "On 7 November, the Director of Security and Disarmament of the Republic of "
      "Indonesia, Mr Budi Santoso, and First Assistant Secretary, Law and Rights Division, Australian Department, "
      "Ms Kate Moore, co-chaired the Working Group meeting.", "Budi Santoso"),
