@@ -13,8 +13,6 @@ from .span_patterns import WORDS
 
 # Characters either side of a candidate that count as "beside" it.
 NEAR_REACH = 25
-# Where a sentence goes on past its last name: ", co-chaired the ...", ", opened ...".
-PREDICATE = re.compile(r",\s+(?:[a-z]+-)?[a-z]+ed\b")
 # What joins items of one list: "29 May and 4 December", "UNHCR, IOM and UNODC", "IOM and the RSO";
 # a list counts as joined only when "and" (or "&") is among its joints: "A, B, and C" too.
 COORDINATION = re.compile(r"(?:\s*\([^()]{1,20}\))?(?:(?:\s*,)?\s+(?:and|&)\s+(?:the\s+)?|\s*,\s*(?:the\s+)?)")

@@ -23,17 +23,15 @@ from indexer.facets import country_spans
 from indexer.terms import STOPWORDS, light_stem, light_stems
 
 from .closeness import (
-    PREDICATE,
     Span,
-    asked_names,
     asked_stems,
     closest,
     coordinated,
     not_in_question,
-    shares_stem,
     with_bound,
 )
 from .count_spans import number_span
+from .people_spans import person_span, proper_runs
 from .place_spans import place_span
 from .reason_spans import reason_span
 from .what_spans import frequency_span, title_span
@@ -46,13 +44,8 @@ from .span_patterns import (
     EVENT_WORDS,
     JOIN,
     LIST_HEAD,
-    NAME,
-    NOT_PERSON,
     ORG_WORDS,
-    PROPER,
     ROMAN,
-    TITLES,
-    TITLE_WORDS,
     WHAT_END,
     WORDS,
     YEARS,
@@ -114,112 +107,10 @@ def _amount(question: str, sentence: str) -> Span | None:
 _CONVERSION = re.compile(r"(?:\s*\([A-Z]{3}\))?\s*\((?:about|approximately|approx\.|around|some|c\.)?\s*")
 
 
-def _proper_runs(sentence: str, pattern: re.Pattern = PROPER) -> list[Span]:
-    out = []
-    for m in pattern.finditer(sentence):
-        text = sentence[m.start() : m.end()].rstrip(".,'’")
-        if text:
-            out.append(Span(m.start(), m.start() + len(text)))
-    return out
-
-
-_POST_NOMINAL = re.compile(r"\s+(?:MP|QC|KC|OBE|CBE|MBE|AO|AM|PhD|Jr\.?|Sr\.?)$")
-
-
-def _people(sentence: str) -> list[Span]:
-    found = []
-    for span in _people_with_post_nominals(sentence):
-        m = _POST_NOMINAL.search(sentence[span.start : span.end])  # "Julian Whitford MP" is Julian Whitford
-        found.append(Span(span.start, span.start + m.start()) if m else span)
-    return found
-
-
-def _people_with_post_nominals(sentence: str) -> list[Span]:
-    """Names of people: after a title ("Ambassador Lynn Bell", "H.E. Dewi Kartika Sari"), or a
-    capitalised run of two to four words none of which is a title, place or heading word."""
-    titled = []
-    for m in re.finditer(rf"(?:{TITLES})\.?\s+({NAME.pattern})", sentence):
-        start, text = m.start(1), m.group(1).rstrip(".,'’")
-        # "Foreign Secretary Ambassador Masud Bin Momen": titles may stack.
-        while (lead := re.match(rf"(?:{TITLES})\.?\s+", text)) is not None:
-            start, text = start + lead.end(), text[lead.end():]
-        # "the Royal Thai Police Anti-Trafficking Division": a rank's word before a body's name.
-        if text and not any(s.start <= start < s.end for s in titled) \
-                and not any(w.strip(".,'’").lower() in NOT_PERSON for w in text.split()):
-            titled.append(Span(start, start + len(text)))
-    full = [t for t in titled if len(sentence[t.start:t.end].split()) >= 2]
-    if full:
-        return full
-    # "Fuad Adriansyah, RSO Co-Manager (Indonesia) and Deputy Chief of Mission": a lone
-    # capitalised word after a title is a rank, not a name, when a full name stands untitled.
-    out = []
-    for span in _proper_runs(sentence, NAME):
-        raw = [w.strip(".,'’") for w in sentence[span.start:span.end].split()]
-        words = [w.lower() for w in raw]
-        if not 2 <= len(words) <= 4 or any(w in NOT_PERSON or w in TITLE_WORDS for w in words):
-            continue
-        if any(ACRONYM.fullmatch(w) and not ROMAN.fullmatch(w) for w in raw):
-            continue  # "UN Women", "IOM Bangkok": a body's initials, not a person's name
-        before = sentence[max(0, span.start - 40) : span.start]
-        # "the Global Slavery Index" is a thing and "in Kuala Lumpur" a place: people come bare.
-        if re.search(r"\b(the|in|at|to|from|of)\s+$", before.lower()):
-            continue
-        # "...Welfare and Overseas Employment" ends a body's name; "Colombo, Sri Lanka" a place.
-        if re.search(r"[A-Z][\w'’]*(?:\s+and|,)\s+$", before):
-            continue
-        out.append(span)
-    return out or titled
-
-
-# Where the sentence's verb comes back after the last of several names: ", co-chaired the ...",
-# "... have been appointed as the first Co-Managers" (the verb and what follows are everyone's;
-# "who is" or "which has" still describes the name before it).
-_VERB_BACK = re.compile(r",\s+(?:[a-z]+-)?[a-z]+ed\b|(?<!\bwho)(?<!\bwhich)(?<!\bthat)\s+(?:have|has|had|were|was|are|is|will|would|shall)\s")
-
-_VERB_BEFORE = re.compile(r"\b(?:[a-z]+-)?[a-z]+ed(?:\s+by)?\b")
-
-
-def _person(question: str, sentence: str) -> Span | None:
-    """The person the question describes: where a sentence names several ("co-chaired by Julian
-    Whitford MP, Minister for Foreign Affairs of Australia, and Dewi Kartika Sari, Minister for
-    Foreign Affairs of Indonesia"), the one whose own stretch of the sentence holds the
-    question's names ("for Indonesia"). Stretches part at the "and" between two names, so a
-    description before a name ("of Indonesia, Mr Caka Awal") or after it is the name's own."""
-    people = sorted(not_in_question(question, _people(sentence), sentence), key=lambda s: s.start)
-    names = asked_names(question)
-    if len(people) < 2 or not names:
-        return closest(question, sentence, people)
-    # Before the first name, its description begins after the sentence's verb ("The Conference
-    # was co-chaired by H.E. ...": what comes before is everyone's).
-    verbs = [m.end() for m in _VERB_BEFORE.finditer(sentence, 0, people[0].start)]
-    splits = [verbs[-1] if verbs else 0]
-    for before, after in zip(people, people[1:]):
-        gap = sentence[before.end : after.start]
-        # ", and" parts two descriptions before a bare "and" does ("Security and Disarmament").
-        m = re.search(r",\s*and\s", gap) or re.search(r";", gap) or re.search(r"\sand\s", gap)
-        splits.append(before.end + (m.start() if m else len(gap)))
-    splits.append(len(sentence))
-
-    def own_stretch(i: int) -> int:
-        # After the last name, its description ends where the sentence's verb comes back
-        # (", co-chaired the ... Working Group Meeting" is everyone's).
-        end = splits[i + 1]
-        if i == len(people) - 1 and (verb := _VERB_BACK.search(sentence, people[i].end)):
-            end = verb.start()
-        stretch = sentence[splits[i] : people[i].start] + " " + sentence[people[i].end : end]
-        words = light_stems(stretch)
-        return sum(any(shares_stem(n, w) for w in words) for n in names)
-
-    scores = [own_stretch(i) for i in range(len(people))]
-    if max(scores) == 0 or scores.count(max(scores)) > 1:
-        return closest(question, sentence, people)
-    return people[scores.index(max(scores))]
-
-
 def _agent(question: str, sentence: str) -> Span | None:
     """Who did it: a person when the sentence names one, else a body or a country, or the
     bodies it names together ("published by IOM and the RSO"): "who" can be several."""
-    person = _person(question, sentence)
+    person = person_span(question, sentence)
     if person is not None:
         return person
     found = _organisations(question, sentence)
@@ -275,7 +166,7 @@ def with_initials(sentence: str, span: Span) -> Span:
 def _organisations(question: str, sentence: str) -> list[Span]:
     asked = light_stems(question)
     found = []
-    for span in _proper_runs(sentence):
+    for span in proper_runs(sentence):
         words = {w.lower() for w in WORDS.findall(sentence[span.start:span.end])}
         # "The Co-chairs of the Bali Process" only echoes "Who co-chaired the Bali Process...?"
         # A run led by initials is a body too: "UN Women", "IOM Thailand".
@@ -404,7 +295,7 @@ def _clause(question: str, sentence: str) -> Span:
     return Span(rest[0].start(), end.start() if end else len(sentence.rstrip(". ")))
 
 
-_FINDERS = {"date": _date, "year": _year, "number": number_span, "amount": _amount, "person": _person, "agent": _agent,
+_FINDERS = {"date": _date, "year": _year, "number": number_span, "amount": _amount, "person": person_span, "agent": _agent,
             "organisation": _organisation, "place": place_span, "list": _list,
             # A reason given by a cue, else the clause, in every sentence alike (preferring the
             # sentences with a cue, as FALLBACKS does for names, was measured: reason_spans.py).
