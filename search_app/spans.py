@@ -113,13 +113,16 @@ def _agent(question: str, sentence: str) -> Span | None:
     person = person_span(question, sentence)
     if person is not None:
         return person
-    found = _organisations(question, sentence)
-    chosen = closest(question, sentence, found)
-    return coordinated(sentence, chosen, found) if chosen else None
-
-
-def _organisation(question: str, sentence: str) -> Span | None:
     found = [_without_post(sentence, s) for s in _organisations(question, sentence)]
+    chosen = _organisation(question, sentence, found)
+    # "led by Malaysia and IOM": a country joined to a body acts with it.
+    countries = [Span(a, b) for a, b in country_spans(sentence)]
+    return coordinated(sentence, chosen, found + countries) if chosen else None
+
+
+def _organisation(question: str, sentence: str, found: list[Span] | None = None) -> Span | None:
+    if found is None:
+        found = [_without_post(sentence, s) for s in _organisations(question, sentence)]
     # "The TEG-RR has been renamed the Working Group on ...": a body is now called what follows.
     renamed = [s for s in found if _RENAMED.search(sentence[: s.start])]
     chosen = closest(question, sentence, renamed or found)
@@ -305,7 +308,7 @@ _FINDERS = {"date": _date, "year": _year, "number": number_span, "amount": _amou
 # Where no sentence holds the kind asked for, the next kind that may answer: "who" is a person,
 # else a body; a name or a frequency, else the clause as for any "what" question (None).
 FALLBACKS: dict[str | None, tuple[str | None, ...]] = {
-    "agent": ("person", "organisation"), "title": ("title", None), "frequency": ("frequency", None)}
+    "agent": ("person", "agent"), "title": ("title", None), "frequency": ("frequency", None)}
 
 
 def kinds_to_try(kind: str | None) -> tuple[str | None, ...]:

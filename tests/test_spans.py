@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from search_app.question_kinds import answer_kind
-from search_app.spans import find_span
+from search_app.spans import find_span, kinds_to_try
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -222,6 +222,20 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
 ])
 def test_the_words_that_answer(question, sentence, expected):
     assert span_of(question, sentence, ["Task Force on Planning and Preparedness"]) == expected
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("Who leads the drafting group?", "Members agreed to a small drafting group, led by Malaysia and IOM, to prepare "
+     "guidance.", "Malaysia and IOM"),
+    ("Who will publish the briefs?", "The briefs will be published by IOM and the RSO over the coming months.",
+     "IOM and the RSO"),
+    ("Who will publish the briefs?", "The briefs will be published by Ms Kate Moore of IOM.", "Kate Moore"),
+])
+def test_who_is_a_person_else_the_bodies_and_countries_named_together(question, sentence, expected):
+    # As the answer picker asks: each kind in turn, the first a sentence holds.
+    spans = (find_span(question, kind, sentence, fallback=False) for kind in kinds_to_try(answer_kind(question)))
+    span = next(s for s in spans if s is not None)
+    assert sentence[span.start : span.end] == expected
 
 
 @pytest.mark.parametrize("question, sentence", [
