@@ -258,12 +258,16 @@ def _lower_case_lists(sentence: str) -> list[Span]:
         m = _LOWER_LIST.match(sentence, lead.end())
         if m is None or _LIST_LEAD.match(sentence, lead.end()):  # "—including ...": read after "including"
             continue
-        # The last item ends at its last word that is not a small one: "construction in the" is "construction".
-        words = list(WORDS.finditer(sentence, m.start(), m.end()))
-        while len(words) > 1 and words[-1].group(0).lower() in STOPWORDS:
-            words.pop()
-        out.append(Span(m.start(), words[-1].end()))
+        out.append(_without_small_words(sentence, m))
     return out
+
+
+def _without_small_words(sentence: str, m: re.Match) -> Span:
+    """The last item ends at its last word that is not a small one: "construction in the" is "construction"."""
+    words = list(WORDS.finditer(sentence, m.start(), m.end()))
+    while len(words) > 1 and words[-1].group(0).lower() in STOPWORDS:
+        words.pop()
+    return Span(m.start(), words[-1].end())
 
 
 def _definition(question: str, sentence: str, long_forms: tuple[str, ...] = ()) -> Span | None:
@@ -273,6 +277,10 @@ def _definition(question: str, sentence: str, long_forms: tuple[str, ...] = ()) 
         if at >= 0:
             return Span(at, at + len(form))
     return None
+
+
+# What ends a clause but for the ", and" before a list's last item.
+_LIST_BREAK = re.compile(r"[;:.](?=\s|$)|,\s+(?:but|which|while|who)\b|\s+(?:in order to|to be|to|which|that|so that)\s")
 
 
 def _clause(question: str, sentence: str) -> Span:
@@ -295,7 +303,13 @@ def _clause(question: str, sentence: str) -> Span:
     if len(rest) > 3 and re.fullmatch(r"[a-z]+ed", rest[0].group(0)):
         rest = rest[1:]
     end = WHAT_END.search(sentence, rest[0].start())
-    return Span(rest[0].start(), end.start() if end else len(sentence.rstrip(". ")))
+    stop = end.start() if end else len(sentence.rstrip(". "))
+    # "three pillars: prevention, protection of victims, and prosecution of offenders": the ", and"
+    # that ends a clause ends no list.
+    listed = _LOWER_LIST.match(sentence, rest[0].start())
+    if listed and listed.end() > stop and not _LIST_BREAK.search(sentence, rest[0].start(), listed.end()):
+        stop = _without_small_words(sentence, listed).end
+    return Span(rest[0].start(), stop)
 
 
 _FINDERS = {"date": _date, "year": _year, "number": number_span, "amount": _amount, "person": person_span, "agent": _agent,

@@ -219,6 +219,10 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
      "Syed Raiyan Amir"),
     ("What documents has the office prepared?", "The office has drafted concept notes in order to explore options.",
      "concept notes"),
+    # The ", and" before a list's last item ends no clause.
+    ("What are the three pillars of the plan?", "Members adopted a new plan organised around three pillars: prevention, "
+     "protection of victims, and prosecution of offenders.", "prevention, protection of victims, and prosecution of offenders"),
+    ("What did members discuss?", "Members discussed the budget, and agreed to meet in May.", "the budget"),
 ])
 def test_the_words_that_answer(question, sentence, expected):
     assert span_of(question, sentence, ["Task Force on Planning and Preparedness"]) == expected
