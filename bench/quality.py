@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import CACHE, DEFAULT_SCIFACT, load_scifact, scifact_index  # noqa: E402
 from bench.machine import encoder_info, write_results  # noqa: E402
+from indexer.facets import country_spans  # noqa: E402
 from indexer.build import build_index  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
@@ -181,12 +182,32 @@ _ARTICLE = re.compile(r"^(?:the|a|an)\s+")
 _COURTESY = re.compile(r"^(?:(?:mr|mrs|ms|dr|h\.e\.|sir|dame|(?:the\s+)?hon\.?)\s+)+|\s+mp$")
 
 
+# A body's initials in brackets after its name: "International Labour Organization (ILO)".
+_INITIALS_AFTER = re.compile(r"\s*\([A-Z][A-Za-z&-]{1,12}\)$")
+_NUMBER_ONLY = re.compile(r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)")
+# The words after a count that say what it counts: not a magnitude ("2 million") or a share ("5 per cent").
+_COUNTED = re.compile(r"(?!\s+(?:hundred|thousand|million|billion|per|percent)\b)(?:\s+[a-z][a-z'-]*){1,3}")
+
+
 def span_matches(returned: str, expected: str) -> bool:
     """The short answer is the expected one, normalised (case, dashes, quotes, spacing, a
-    leading article, a person's courtesy title, closing punctuation)."""
+    leading article, a person's courtesy title, closing punctuation), and read as the same
+    answer: a body's initials in brackets after its name, a place's country after it ("Kuala
+    Lumpur, Malaysia"), and the noun a bare count counts ("78" and "78 convictions") are extra
+    words on either side, not another answer."""
     def norm(text: str) -> str:
+        text = _INITIALS_AFTER.sub("", text.strip().rstrip(".,;:"))
+        countries = country_spans(text)
+        if countries and countries[-1][1] == len(text) and text[: countries[-1][0]].rstrip().endswith(","):
+            text = text[: countries[-1][0]].rstrip().rstrip(",")
         return _COURTESY.sub("", _ARTICLE.sub("", normalise_answer(text).strip(" .,;:'\"()")))
-    return norm(returned) == norm(expected)
+
+    got, want = norm(returned), norm(expected)
+    if got == want:
+        return True
+    # A bare count against the count with its noun, whichever side gives the noun.
+    short, long = sorted((got, want), key=len)
+    return bool(_NUMBER_ONLY.fullmatch(short) and long.startswith(short) and _COUNTED.fullmatch(long[len(short):]))
 
 
 def span_f1(returned: str, expected: str) -> float:

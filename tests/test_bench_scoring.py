@@ -17,6 +17,18 @@ from bench.quality import span_matches
     ("20-21 November 2019", "20\u201321 November 2019", True),  # dash styles
     ("20 and 21 November 2019", "20-21 November 2019", True),  # one span of days, written two ways
     ("20 November 2019", "20-21 November 2019", False),
+    # The same answer with extra words on either side: a body's initials, a place's country, a count's noun.
+    ("International Labour Organization (ILO)", "International Labour Organization", True),
+    ("ILO", "International Labour Organization", False),
+    ("Kuala Lumpur, Malaysia", "Kuala Lumpur", True),
+    ("Wellington", "Wellington, New Zealand", True),
+    ("Kuala Lumpur, Malaysia", "Malaysia", False),
+    ("78 convictions", "78", True),
+    ("nine", "nine grants", True),
+    ("78 convictions", "78 convictions in 30 cases", False),
+    ("2 million", "2", False),
+    ("5 per cent", "5", False),
+    ("780 convictions", "78", False),
 ])
 def test_a_short_answer_matches_the_expected_one_normalised(returned, expected, same):
     assert span_matches(returned, expected) is same
