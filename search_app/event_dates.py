@@ -12,7 +12,7 @@ from indexer.terms import STOPWORDS, light_stem
 
 from .closeness import Span
 from .span_patterns import EVENT_WORDS
-from .naming import ORDINAL, numbered_meetings
+from .naming import ORDINAL, meeting_ordinals, numbered_meetings
 
 # Nouns that name an event a date can belong to: span_patterns.EVENT_WORDS, and a forum or a
 # dialogue (bodies' words elsewhere). (Not "event", "session", "visit": "held as a two-day event
@@ -22,13 +22,21 @@ EVENT_NOUNS = re.compile(rf"\b(?:{'|'.join(sorted(EVENT_WORDS | {'forum', 'dialo
 
 def dates_another_event(question: str, sentence: str, span: Span) -> bool:
     """Whether the date at `span` belongs to another event than the numbered meeting the
-    question asks about: the sentence names that meeting before the date, and then another
-    event in the date's clause. False when the question names no numbered meeting, or the
-    sentence does not name it before the date (nothing to tell then)."""
+    question asks about: the sentence numbers other meetings before the date, not that one;
+    or the sentence names the asked meeting before the date, and then another event in the
+    date's clause. False when the question names no numbered meeting, or the sentence numbers
+    none before the date (nothing to tell then)."""
+    before = sentence[: span.start]
+    # "When did the Network hold its first meeting?" is not answered by "established ... at its
+    # Fifth Annual Meeting in Kuala Lumpur in November 2019": the sentence numbers another
+    # meeting before the date, and not the one asked about.
+    ordinals = _asked_ordinals(question)
+    numbered = meeting_ordinals(before)
+    if ordinals and numbered and not numbered & ordinals:
+        return True
     wanted = _asked_meetings(question)
     if not wanted:
         return False
-    before = sentence[: span.start]
     # Where the sentence names the question's meeting: an ordinal of a wanted (number, series).
     ends = [m.end() for m in ORDINAL.finditer(before) if _first_meeting(before[m.start():]) & wanted]
     if not ends:
@@ -48,6 +56,11 @@ _CLAUSE_BREAK = re.compile(r"[,;:]\s")
 @functools.lru_cache(maxsize=1024)
 def _asked_meetings(question: str) -> frozenset[tuple[int, str]]:
     return frozenset(numbered_meetings(question))
+
+
+@functools.lru_cache(maxsize=1024)
+def _asked_ordinals(question: str) -> frozenset[int]:
+    return frozenset(meeting_ordinals(question))
 
 
 @functools.lru_cache(maxsize=1024)

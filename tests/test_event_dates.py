@@ -1,5 +1,6 @@
 """Whose date a date is: a date question about a numbered meeting is not answered by another
-event's date in a sentence that also names the meeting."""
+event's date in a sentence that also names the meeting, nor by the date of another meeting
+numbered last before it."""
 
 from __future__ import annotations
 
@@ -35,9 +36,17 @@ def _date(sentence: str) -> Span:
     # An event's generic noun is the meeting's own: "held as a two-day event".
     ("When was the Sixth Ministerial Conference held?", "The Sixth Ministerial Conference was held in Bali as a two-day "
      "event on 22-23 March 2016.", False),
-    # Nothing to tell: the question names no numbered meeting, or the sentence does not name it.
+    # Nothing to tell: the question names no numbered meeting.
     ("When was the Regional Symposium held?", SYMPOSIUM, False),
-    ("When was the Seventh Ministerial Conference held?", SYMPOSIUM, False),
+    # The sentence numbers another meeting before the date, and not the one asked about.
+    ("When was the Seventh Ministerial Conference held?", SYMPOSIUM, True),
+    ("When did the Network hold its first meeting?", "The Network was established by the Working Group at its Fifth "
+     "Annual Meeting in Kuala Lumpur in November 2019.", True),
+    ("When did the Network hold its first meeting?", "The first meeting of the Network, after the Fifth Annual "
+     "Meeting had set it up, took place on 11-13 February 2020.", False),
+    ("When did the Network hold its first meeting?", "The Network held its first meeting in Bangkok on 11-13 "
+     "February 2020.", False),
+    ("When did the Network hold its first meeting?", "The Network met in Bangkok on 11-13 February 2020.", False),
 ])
 def test_a_date_belongs_to_the_last_event_named_before_it(question, sentence, another):
     assert dates_another_event(question, sentence, _date(sentence)) is another
