@@ -60,9 +60,12 @@ def place_span(question: str, sentence: str) -> Span | None:
     if noun:
         after = re.compile(rf"\s+{noun.group(1)}\b", re.I)
         found = [Span(f.start, m.end()) if (m := after.match(sentence, f.end)) else f for f in found]
+    if wants == "venue":  # "the Philippine International Convention Center": a venue's name runs on
+        found = [Span(f.start, m.end()) if (m := _NAME_RUNS_ON.match(sentence, f.end)) else f for f in found]
     return closest(question, sentence, not_in_question(question, found, sentence))
 
 
+_NAME_RUNS_ON = re.compile(r"(?:\s+[A-Z][\w'’-]+){1,3}")
 # Nouns a place's name is followed by ("the Sathorn district", "Kedah province"), when the question asks for one.
 _PLACE_NOUN = re.compile(r"\b(?:which|what)\s+(district|province|region|island|suburb|village|port)\b", re.I)
 VENUE_WORDS = {"centre", "center", "hall", "hotel", "convention", "house", "palace", "building", "auditorium"}

@@ -97,7 +97,9 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     ("Who did the co-chairs meet?", "They met Foreign Secretary Ambassador Masud Bin Momen at the Ministry.", "Masud Bin Momen"),
     ("Where will the next meeting be held?", "The next meeting will be hosted by Malaysia in Kuala Lumpur.", "Kuala Lumpur"),
     ("In which country did the Working Group meet?", "The Working Group met in Bangkok, Thailand, on 7 November 2023.", "Thailand"),
-    # A venue is a place when the question asks for one.
+    # A venue is a place when the question asks for one, its name whole.
+    ("Which venue hosted the first meeting?", "The inaugural meeting was held on 22 and 23 September 2026 at the "
+     "Philippine International Convention Center in Manila.", "Philippine International Convention Center"),
     ("At what venue was the Conference held?", "Eighth Ministerial Conference, Adelaide Convention Centre, Adelaide, "
      "10 February 2023", "Adelaide Convention Centre"),
     # A district, province... is named with its noun when the question asks for one.
