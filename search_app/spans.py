@@ -218,6 +218,11 @@ def _list(question: str, sentence: str) -> Span | None:
             # "the Governments of Australia & Indonesia": the list is what the plural head names.
             head = LIST_HEAD.match(text)
             start = m.start() + (head.end() if head else 0)
+            # "Summaries in Bahasa Indonesia and Thai will be added": the question's own word
+            # ("in which languages will summaries...") leads the list, it is no item.
+            lead = _ASKED_LEAD.match(sentence, start)
+            if lead and light_stem(lead.group(1).lower()) in asked_stems(question):
+                start = lead.end()
             found.append(Span(start, m.start() + len(text)))
     found = not_in_question(question, found, sentence)
     if not found and _COMMON_ITEMS.search(question):
@@ -229,6 +234,7 @@ def _list(question: str, sentence: str) -> Span | None:
     return chosen
 
 
+_ASKED_LEAD = re.compile(r"([A-Z][a-z]+)\s+(?:in|of|from|for|by|with)\s+(?=[A-Z])")
 # The list asked for is of countries: "which (three / member) countries", "what governments".
 _COUNTRIES = re.compile(r"\b(?:which|what)\s+(?:(?!(?:organi[sz]ations|agencies|bodies|partners|groups)\b)[\w-]+\s+){0,2}?"
                         r"(?:countries|(?<!united\s)nations|states|governments)\b"

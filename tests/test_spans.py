@@ -97,6 +97,10 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     ("Who did the co-chairs meet?", "They met Foreign Secretary Ambassador Masud Bin Momen at the Ministry.", "Masud Bin Momen"),
     ("Where will the next meeting be held?", "The next meeting will be hosted by Malaysia in Kuala Lumpur.", "Kuala Lumpur"),
     ("In which country did the Working Group meet?", "The Working Group met in Bangkok, Thailand, on 7 November 2023.", "Thailand"),
+    # The question's own word leading a list is no item of it.
+    ("In which languages will summaries be added?", "Summaries in Bahasa Indonesia and Thai will be added in 2015.",
+     "Bahasa Indonesia and Thai"),
+    ("Which countries took part?", "Officials from Thailand, Malaysia and Sri Lanka took part.", "Thailand, Malaysia and Sri Lanka"),
     # A venue is a place when the question asks for one, its name whole.
     ("Which venue hosted the first meeting?", "The inaugural meeting was held on 22 and 23 September 2026 at the "
      "Philippine International Convention Center in Manila.", "Philippine International Convention Center"),
