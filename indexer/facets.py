@@ -122,6 +122,12 @@ def country_spans(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b, _ in matcher.find(text)]
 
 
+def countries_named(text: str) -> list[tuple[int, int, str]]:
+    """Where `text` names a country, with the name it is shown under ("Vietnam": "Viet Nam")."""
+    matcher, shown = _country_names()
+    return [(a, b, shown[name]) for a, b, name in matcher.find(text)]
+
+
 @lru_cache(maxsize=1)
 def _body_names() -> dict[str, str]:
     names = {}

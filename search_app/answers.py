@@ -28,7 +28,7 @@ from .question_view import QuestionView, predicate_coverage, view_question
 from .event_dates import dates_another_event, gives_another_year
 from .evidence import AnswerEvidence
 from .language import mostly_unknown, reads_as_english
-from .naming import initialisms, long_date, meeting_ordinals, names_another_body, numbered_meetings
+from .naming import initialisms, long_date, meeting_ordinals, names_another_body, names_another_country, numbered_meetings
 from .requests import SearchRequest
 from .results import Citation, Hit
 from .question_kinds import answer_kind
@@ -182,7 +182,9 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
     for wanted in kinds_to_try(kind):
         found = [(_with_kind_found(c, question, wanted), span) for c in candidates
                  if (span := find_span(question, wanted, c.text, long_forms, fallback=False)) is not None
-                 and not (wanted in ("date", "year") and dates_another_event(question, c.text, span))]
+                 and not (wanted in ("date", "year") and dates_another_event(question, c.text, span))
+                 and not names_another_country(question, c.text, (span.start, span.end),
+                                               f"{c.hit.citation.title}. {c.hit.text[:c.start]}")]
         if found:
             return _saying_what_was_done(question, found) if kind == "agent" else found
     return []
