@@ -69,6 +69,10 @@ def answer_kind(question: str) -> str | None:
         # "What is the estimated cost of the platform?", "workshop cost": a sum of money (after the
         # kinds above: "which country covers the costs" asks for a country).
         ("amount", r"^(?!\s*(?:who|whom|whose|why)\b)(?:.*\bwhat (?:is|was|will be) the (?:[\w-]+ ){0,2}cost\b|.*\bcost\s*\??\s*$)"),
+        # "Who is the RSO's Indonesian Co-Manager?": an office only a person holds (a co-chair may be a country).
+        ("person", r"^\s*who (?:is|was|are|were|will be|has been|had been) (?:the|a|an|[\w-]+['’]s) (?:[\w'’-]+ ){0,4}?"
+                   r"(?:co-manager|manager|minister|ambassador|secretary|director|officer|head|president|commissioner|"
+                   r"spokesperson|author|judge)\b"),
         ("agent", r"^\s*who\b|\b(who|whom|whose)\b"),
         ("reason", r"^\s*why\b|\bwhy (is|was|were|did|do|does|has|have|can|could|would|should)\b|\bfor what reason\b"
                    r"|\bwhat (was|is|were|are) the (reason|purpose|aim|goal|objective)s?\b|\bpurpose\b"),

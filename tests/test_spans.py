@@ -43,6 +43,10 @@ from search_app.spans import find_span, kinds_to_try
     ("Who renamed the task force?", "agent"),
     ("Why was the task force renamed?", "reason"),
     ("Who is entitled to vote?", "agent"),
+    # An office only a person holds asks for a person; a co-chair may be a government.
+    ("Who is the RSO's Indonesian Co-Manager in 2026?", "person"),
+    ("Who was Australia's foreign minister at the conference?", "person"),
+    ("Who was the Australian co-chair?", "agent"),
     ("What changes to the law were made?", None),
     ("What guides the work of the office?", None),
     ("What acts of exploitation were discussed?", None),
