@@ -50,9 +50,14 @@ def number_span(question: str, sentence: str) -> Span | None:
     candidates = _count_candidates(question, sentence)
     if not candidates:
         return None
-    if _SHARE_ASKED.search(question):  # the share is the answer, not what it is a share of
-        return with_bound(sentence, closest(question, sentence, candidates))
     counted = _counted_nouns(question)
+    if _SHARE_ASKED.search(question):  # the share is the answer, not what it is a share of
+        # "What share of trafficking cases...": a share of something the sentence does not
+        # name ("one fifth of it is allocated to the programme") is a share of something else.
+        kin, words = _kin(counted), {light_stem(w) for w in WORDS.findall(sentence)}
+        if counted and not any(w.startswith(k) for w in words for k in kin):
+            return None
+        return with_bound(sentence, closest(question, sentence, candidates))
 
     def counted_after(span: Span) -> Span:
         end = span.end

@@ -259,6 +259,8 @@ def test_who_is_a_person_else_the_bodies_and_countries_named_together(question, 
     ("Who founded the Walk Free Foundation?", "The Walk Free Foundation published the Global Slavery Index."),
     ("Which official briefed the delegation?", "The Ministry of Expatriates' Welfare and Overseas Employment briefed it."),
     ("Which official hosted the meeting?", "The meeting took place in Colombo, Sri Lanka, last June."),
+    # A share of something the sentence does not name is a share of something else.
+    ("What share of trafficking cases began online in 2022?", "About one fifth of it is allocated to the programme."),
     # A count of something else than what the question counts; a day of a date is no count.
     ("How many staff work at the office?", "The events were attended by seven additional Bali Process members."),
     ("How many delegates attended the meeting?", "Participants welcomed the two Special Meetings held in 2015."),
