@@ -25,7 +25,7 @@ from indexer.terms import STOPWORDS, light_stem, light_stems
 from .answer_model import AnswerModel, load_answer_model
 from .candidates import CALIBRATING, RANKING, Candidate, SentenceFeatures, calibrated_confidence, selection_score
 from .question_view import QuestionView, predicate_coverage, view_question
-from .event_dates import dates_another_event, gives_another_year
+from .event_dates import belongs_to_another_event, gives_another_year
 from .evidence import AnswerEvidence
 from .language import mostly_unknown, reads_as_english
 from .naming import initialisms, long_date, meeting_ordinals, names_another_body, names_another_country, numbered_meetings
@@ -182,7 +182,7 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
     for wanted in kinds_to_try(kind):
         found = [(_with_kind_found(c, question, wanted), span) for c in candidates
                  if (span := find_span(question, wanted, c.text, long_forms, fallback=False)) is not None
-                 and not (wanted in ("date", "year") and dates_another_event(question, c.text, span))
+                 and not (wanted in ("date", "year", "place") and belongs_to_another_event(question, c.text, span))
                  and not names_another_country(question, c.text, (span.start, span.end),
                                                f"{c.hit.citation.title}. {c.hit.text[:c.start]}")]
         if found:

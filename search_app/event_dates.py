@@ -1,7 +1,8 @@
 """Whose date a date is. "When was the Fifth Ministerial Meeting held?" is not answered by
 "...as directed by the Fifth Ministerial Conference and ... the convening of the Regional
 Symposium in Bangkok (25-26 March 2015)": the date there is the Symposium's. A date belongs to
-the last event a sentence names before it."""
+the last event a sentence names before it; so does a place ("Where will the group meet for the
+second time?" is not answered by "The inaugural meeting ... was held ... in Manila")."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from .naming import ORDINAL, meeting_ordinals, numbered_meetings
 EVENT_NOUNS = re.compile(rf"\b(?:{'|'.join(sorted(EVENT_WORDS | {'forum', 'dialogue'}))})s?\b|\bsymposia\b", re.I)
 
 
-def dates_another_event(question: str, sentence: str, span: Span) -> bool:
-    """Whether the date at `span` belongs to another event than the numbered meeting the
+def belongs_to_another_event(question: str, sentence: str, span: Span) -> bool:
+    """Whether the date or place at `span` belongs to another event than the numbered meeting the
     question asks about: the sentence numbers other meetings before the date, not that one;
     or the sentence names the asked meeting before the date, and then another event in the
     date's clause. False when the question names no numbered meeting, or the sentence numbers

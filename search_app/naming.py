@@ -92,7 +92,17 @@ def meeting_ordinals(text: str) -> set[int]:
         following = [w.group(1).lower() for w in _FOLLOWING.finditer(text[m.end() : m.end() + 60])][:3]
         if any(w in MEETING_WORDS for w in following) and (n := ordinal_number(m.group(0))):
             found.add(n)
+    # "meet for the second time"; "the inaugural meeting" is the first.
+    found |= {n for m in _MEETS_FOR_THE.finditer(text) if (n := ordinal_number(m.group(1)))}
+    if any(w.group(1).lower() in MEETING_WORDS for m in _INAUGURAL.finditer(text)
+           for w in list(_FOLLOWING.finditer(text[m.end() : m.end() + 60]))[:3]):
+        found.add(1)
     return found
+
+
+_MEETS_FOR_THE = re.compile(rf"\b(?:meets?|met|meeting|convene[sd]?|gather(?:s|ed)?)\s+for\s+the\s+({ORDINAL.pattern})\s+time\b",
+                            re.I)
+_INAUGURAL = re.compile(r"\binaugural\b", re.I)
 
 
 def identifiers(text: str, named_only: bool = False) -> set[str]:

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from search_app.closeness import Span
-from search_app.event_dates import dates_another_event
+from search_app.event_dates import belongs_to_another_event
 
 SYMPOSIUM = ("The Meeting welcomed the Working Group, as directed by the Fifth Ministerial Conference, and the "
              "convening of the Regional Symposium on Labour Exploitation in Bangkok (25-26 March 2015).")
@@ -49,7 +49,7 @@ def _date(sentence: str) -> Span:
     ("When did the Network hold its first meeting?", "The Network met in Bangkok on 11-13 February 2020.", False),
 ])
 def test_a_date_belongs_to_the_last_event_named_before_it(question, sentence, another):
-    assert dates_another_event(question, sentence, _date(sentence)) is another
+    assert belongs_to_another_event(question, sentence, _date(sentence)) is another
 
 
 @pytest.mark.parametrize("sentence, another", [
@@ -64,3 +64,27 @@ def test_a_thing_asked_of_one_year_is_not_answered_by_its_figure_for_another(sen
     from search_app.event_dates import gives_another_year
 
     assert gives_another_year("What was the RSO's core budget for 2020?", sentence) is another
+
+
+@pytest.mark.parametrize("question, sentence, another", [
+    ("Where will the group meet for the second time?", "The inaugural meeting of the group was held on 22 September "
+     "2026 in Manila.", True),
+    ("Where will the group meet for the second time?", "Its second meeting will be held in Wellington.", False),
+    ("Where did the group hold its first meeting?", "The inaugural meeting of the group was held in Manila.", False),
+])
+def test_a_place_belongs_to_the_meeting_named_before_it(question, sentence, another):
+    at = sentence.rindex(" in ") + 4
+    assert belongs_to_another_event(question, sentence, Span(at, len(sentence) - 1)) is another
+
+
+@pytest.mark.parametrize("text, ordinals", [
+    ("Where will the group meet for the second time?", {2}),
+    ("The inaugural meeting of the group was held in Manila.", {1}),
+    ("She gave an inaugural address.", set()),
+    ("Members spoke for the first time.", set()),
+])
+def test_the_ordinals_a_text_gives_a_meeting(text, ordinals):
+    from search_app.naming import meeting_ordinals
+
+    assert meeting_ordinals(text) == ordinals
+
