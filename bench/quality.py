@@ -63,6 +63,14 @@ DEV4_CORPUS = (DEV2_CORPUS, DEV3_CORPUS, ROOT / "bench" / "dev4-corpus")
 # statements in holdout4-corpus/ (29 documents), by a helper that never ran the system.
 HOLDOUT4 = ROOT / "bench" / "questions-holdout4.jsonl"
 HOLDOUT4_CORPUS = (HOLDOUT2_CORPUS, ROOT / "bench" / "holdout3-corpus", ROOT / "bench" / "holdout4-corpus")
+# A fifth development set, over dev set 4's corpus and ten more fictional statements in
+# dev5-corpus/ (35 documents), by a helper that read no code and no question set.
+DEV5 = ROOT / "bench" / "questions-dev5.jsonl"
+DEV5_CORPUS = (*DEV4_CORPUS, ROOT / "bench" / "dev5-corpus")
+# A fifth held-out set, over held-out set 4's corpus and ten more fictional statements in
+# holdout5-corpus/ (39 documents), by a helper that read no code and no question set.
+HOLDOUT5 = ROOT / "bench" / "questions-holdout5.jsonl"
+HOLDOUT5_CORPUS = (*HOLDOUT4_CORPUS, ROOT / "bench" / "holdout5-corpus")
 MODES = ("semantic", "keyword", "hybrid")
 ANCHORS = {"semantic": ("all-MiniLM-L6-v2 dense (MTEB)", 0.645), "keyword": ("BM25 (BEIR paper)", 0.665),
            "hybrid": ("txtai hybrid", 0.713)}
@@ -316,10 +324,12 @@ QUESTION_SETS = (("own_questions", "Own questions (dev)", "own", QUESTIONS, ()),
                  ("dev2_questions", "Dev set 2 (tuned on)", "dev2", DEV2, DEV2_CORPUS),
                  ("dev3_questions", "Dev set 3 (tuned on)", "dev3", DEV3, DEV3_CORPUS),
                  ("dev4_questions", "Dev set 4 (tuned on)", "dev4", DEV4, DEV4_CORPUS),
+                 ("dev5_questions", "Dev set 5 (tuned on)", "dev5", DEV5, DEV5_CORPUS),
                  ("holdout_questions", "Held-out questions", "holdout", HOLDOUT, ()),
                  ("holdout2_questions", "Held-out set 2", "holdout2", HOLDOUT2, HOLDOUT2_CORPUS),
                  ("holdout3_questions", "Held-out set 3", "holdout3", HOLDOUT3, HOLDOUT3_CORPUS),
-                 ("holdout4_questions", "Held-out set 4", "holdout4", HOLDOUT4, HOLDOUT4_CORPUS))
+                 ("holdout4_questions", "Held-out set 4", "holdout4", HOLDOUT4, HOLDOUT4_CORPUS),
+                 ("holdout5_questions", "Held-out set 5", "holdout5", HOLDOUT5, HOLDOUT5_CORPUS))
 
 
 def print_questions(results: dict) -> None:
@@ -350,8 +360,8 @@ def main() -> None:
     parser.add_argument("--split", choices=("test", "dev"), default="test")
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--skip-scifact", action="store_true")
-    parser.add_argument("--sets", default="own,dev2,dev3,dev4,holdout,holdout2,holdout3,holdout4",
-                        help="question sets to run (tune with own,dev2,dev3,dev4 only: the held-out sets are for reporting)")
+    parser.add_argument("--sets", default="own,dev2,dev3,dev4,dev5,holdout,holdout2,holdout3,holdout4,holdout5",
+                        help="question sets to run (tune with own,dev2,dev3,dev4,dev5 only: the held-out sets are for reporting)")
     parser.add_argument("--limit", type=int, default=0, help="first N queries only (quick looks)")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--by-kind", action="store_true", help="also print each set's figures per type of question")
