@@ -42,7 +42,8 @@ def answer_kind(question: str) -> str | None:
     rules = (
         ("definition", r"\b(stands? for|abbreviat\w*|acronym|full (name|form)|short for|meaning)\b"),
         ("year", r"\b(what|which|in what|in which) year\b|^\s*year\b"),
-        ("date", r"^\s*when\b|\bwhen (is|was|were|did|do|does|will|has|have|had)\b|\b(what|which) (dates?|days?|months?)\b"
+        ("date", r"^\s*when\b|\bwhen (is|was|were|did|do|does|will|has|have|had)\b"
+                 r"|\b(what|which) (?:exact |precise |specific )?(dates?|days?|months?)\b"
                  r"|\bdates?\b|\bdeadline\b|\bsince when\b|\b(what|which) (years|period)\b|\bon what day\b"),
         # "What portion of the 2021 budget went to...": a share of a sum, not a sum.
         ("number", r"\b(what|which) (portion|share|proportion|percentage|fraction)\b"),
@@ -65,7 +66,8 @@ def answer_kind(question: str) -> str | None:
         ("title", _TITLE),
         ("person", rf"\b(which|what) {_ADJ}(minister|ambassador|official|secretary|director|person|chair|co-chair|"
                    r"officer|head|speaker|representative|co-manager|manager|author|president|judge)\b"
-                   r"|\bname of the (minister|ambassador|director|official|chair)\b|^\s*name the\b"),
+                   r"|\bname of the (?:[\w'’-]+ ){0,4}?(minister|ambassador|director|official|officer|chair|manager|"
+                   r"co-manager|secretary|head|president|representative|speaker|author)\b|^\s*name the\b"),
         # "What is the estimated cost of the platform?", "workshop cost": a sum of money (after the
         # kinds above: "which country covers the costs" asks for a country).
         ("amount", r"^(?!\s*(?:who|whom|whose|why)\b)(?:.*\bwhat (?:is|was|will be) the (?:[\w-]+ ){0,2}cost\b|.*\bcost\s*\??\s*$)"),

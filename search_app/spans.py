@@ -77,6 +77,9 @@ def _date(question: str, sentence: str) -> Span | None:
     # "On what exact date...", "On which day...": a year alone does not say.
     if _DAY_ASKED.search(question):
         found = [s for s in found if not YEARS.fullmatch(sentence[s.start:s.end])]
+    # "On what exact day...": "January 2026" does not say either.
+    if _EXACT_DAY_ASKED.search(question):
+        found = [s for s in found if re.search(r"(?<![\d-])\d{1,2}(?!\d)", sentence[s.start:s.end])]
     if not found:
         return None
     # The most specific expressions ("18 March 2024" over "2024"), then the nearest the question's words.
@@ -85,6 +88,7 @@ def _date(question: str, sentence: str) -> Span | None:
     return with_bound(sentence, coordinated(sentence, chosen, found), date=True)
 
 
+_EXACT_DAY_ASKED = re.compile(r"\b(?:exact|precise|specific)\s+(?:date|day)\b|\b(?:what|which)\s+day\b", re.I)
 _DAY_ASKED = re.compile(r"\b(?:on\s+)?(?:what|which)\s+(?:exact\s+|precise\s+)?(?:date|day)\b|\bexact date\b", re.I)
 
 

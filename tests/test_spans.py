@@ -43,6 +43,9 @@ from search_app.spans import find_span, kinds_to_try
     ("Who renamed the task force?", "agent"),
     ("Why was the task force renamed?", "reason"),
     ("Who is entitled to vote?", "agent"),
+    ("On what exact day was Nauru admitted?", "date"),
+    ("What is the name of the New Zealand-funded victim support officer?", "person"),
+    ("What is the name of the RSO's platform?", None),
     # An office only a person holds asks for a person; a co-chair may be a government.
     ("Who is the RSO's Indonesian Co-Manager in 2026?", "person"),
     ("Who was Australia's foreign minister at the conference?", "person"),
@@ -259,6 +262,8 @@ def test_who_is_a_person_else_the_bodies_and_countries_named_together(question, 
     ("Who founded the Walk Free Foundation?", "The Walk Free Foundation published the Global Slavery Index."),
     ("Which official briefed the delegation?", "The Ministry of Expatriates' Welfare and Overseas Employment briefed it."),
     ("Which official hosted the meeting?", "The meeting took place in Colombo, Sri Lanka, last June."),
+    # "On what exact day": a month does not say.
+    ("On what exact day was Nauru admitted?", "It followed the admission of Nauru in January 2026."),
     # A share of something the sentence does not name is a share of something else.
     ("What share of trafficking cases began online in 2022?", "About one fifth of it is allocated to the programme."),
     # A count of something else than what the question counts; a day of a date is no count.
