@@ -12,8 +12,8 @@ from .closeness import Span, closeness, closest, coordinated, not_in_question, w
 from .span_patterns import AMOUNT, COUNT_NOUNS, DATES, DURATION, NUMBER, WORDS, YEARS
 
 
-_PLANNED = re.compile(r"\b(?:targets?|aims?|goals?|plans?|intends?|expected|expects?|hopes?)\b(?:\s+(?:of|to|for))?"
-                      r"(?:\s+[\w-]+){0,2}\s*$", re.I)
+_PLANNED = re.compile(r"\b(?:targets?|aims?|goals?|plans?|intends?|expected|expects?|hopes?|should|shall|will|would|must)\b"
+                      r"(?:\s+(?:of|to|for))?(?:\s+[\w-]+){0,2}\s*$", re.I)
 _PLAN_ASKED = re.compile(r"\b(?:targets?|aim\w*|goals?|plan\w*|intend\w*|expect\w*|hope\w*|will|would|should)\b", re.I)
 _SHARE_ASKED = re.compile(r"\b(?:what|which)\s+(?:portion|share|proportion|percentage|fraction)\b", re.I)
 _SHARE = re.compile(r"%|\bper\s?cent\b|\bpercent\b|\bhalf\b|\bhalves\b|\bthirds?\b|\bquarters?\b|"
@@ -30,7 +30,8 @@ def _count_candidates(question: str, sentence: str) -> list[Span]:
                   and not any(a <= m.start() < b for a, b in dates)]
     candidates = [c for c in not_in_question(question, candidates, sentence) if sentence[c.start:c.end].strip()]
     # "How many officials had completed the course by 2017?" is not answered by "a target of
-    # training 300 officials by the end of 2017": a target or plan is no outcome, unless asked for.
+    # training 300 officials by the end of 2017", nor "The Network should train 120 inspectors":
+    # a target or plan is no outcome, unless asked for.
     if not _PLAN_ASKED.search(question):
         candidates = [c for c in candidates if not _PLANNED.search(sentence[max(0, c.start - 40) : c.start])]
     # "What portion of the budget...": a share ("one fifth", "40 per cent"), not "AUD 6.2 million".

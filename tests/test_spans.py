@@ -141,9 +141,11 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     # A sum in brackets that is not alone there is a part, not a conversion; no currency inside a word.
     ("How much did Australia pledge?", "Australia pledged AUD 2 million (AUD 500,000 in the first year).", "AUD 2 million"),
     # A target is no outcome, unless the question asks for one.
-    ("How many officials had completed the course by 2017?", "The RSO should train 1,350 officials, with a target of "
+    ("How many officials had completed the course by 2017?", "The RSO has trained 1,350 officials, with a target of "
      "training 300 frontline officials by the end of 2017.", "1,350 officials"),
     ("How many officials did the plan aim to train?", "It set a target of training 300 officials.", "300 officials"),
+    ("How many inspectors will the Network train by 2021?", "The Network should train 120 inspectors by 2021.",
+     "120 inspectors"),
     # A country's name is no body's ("Lao PDR").
     ("Which organisation gave grants?", "Shelters in Cambodia and Lao PDR received grants.", None),
     # A currency's code is no body.
@@ -262,6 +264,8 @@ def test_who_is_a_person_else_the_bodies_and_countries_named_together(question, 
     ("Who founded the Walk Free Foundation?", "The Walk Free Foundation published the Global Slavery Index."),
     ("Which official briefed the delegation?", "The Ministry of Expatriates' Welfare and Overseas Employment briefed it."),
     ("Which official hosted the meeting?", "The meeting took place in Colombo, Sri Lanka, last June."),
+    # What should or will be done is no outcome.
+    ("How many inspectors had the Network trained by 2021?", "The Network should train 120 inspectors by 2021."),
     # "On what exact day": a month does not say.
     ("On what exact day was Nauru admitted?", "It followed the admission of Nauru in January 2026."),
     # A share of something the sentence does not name is a share of something else.
