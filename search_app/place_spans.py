@@ -62,13 +62,16 @@ def place_span(question: str, sentence: str) -> Span | None:
         found = [Span(f.start, m.end()) if (m := after.match(sentence, f.end)) else f for f in found]
     if wants == "venue":  # "the Philippine International Convention Center": a venue's name runs on
         found = [Span(f.start, m.end()) if (m := _NAME_RUNS_ON.match(sentence, f.end)) else f for f in found]
+        # and says it is a venue: "Which venue in Bangkok hosted ...?" is not answered by "Nusa Dua".
+        found = [f for f in found if VENUE_WORDS & {w.lower() for w in WORDS.findall(sentence[f.start:f.end])}]
     return closest(question, sentence, not_in_question(question, found, sentence))
 
 
-_NAME_RUNS_ON = re.compile(r"(?:\s+[A-Z][\w'’-]+){1,3}")
+_NAME_RUNS_ON = re.compile(r"(?:\s+(?:and\s+|of\s+(?:the\s+)?)?[A-Z][\w'’-]+){1,4}")
 # Nouns a place's name is followed by ("the Sathorn district", "Kedah province"), when the question asks for one.
 _PLACE_NOUN = re.compile(r"\b(?:which|what)\s+(district|province|region|island|suburb|village|port)\b", re.I)
-VENUE_WORDS = {"centre", "center", "hall", "hotel", "convention", "house", "palace", "building", "auditorium"}
+VENUE_WORDS = {"centre", "center", "hall", "hotel", "convention", "house", "palace", "building", "auditorium",
+               "resort", "complex", "headquarters", "campus", "venue"}
 _IN_NAME_AFTER = re.compile(r"[ -][A-Z]")
 _IN_NAME_BEFORE = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Hon|Sir|Dame)\.?\s+$")
 

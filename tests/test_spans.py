@@ -109,6 +109,8 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
      "Bahasa Indonesia and Thai"),
     ("Which countries took part?", "Officials from Thailand, Malaysia and Sri Lanka took part.", "Thailand, Malaysia and Sri Lanka"),
     # A venue is a place when the question asks for one, its name whole.
+    ("What venue hosted the first meeting?", "The first meeting was held at the Brisbane Convention and Exhibition "
+     "Centre in Brisbane on 10 November 2004.", "Brisbane Convention and Exhibition Centre"),
     ("Which venue hosted the first meeting?", "The inaugural meeting was held on 22 and 23 September 2026 at the "
      "Philippine International Convention Center in Manila.", "Philippine International Convention Center"),
     ("At what venue was the Conference held?", "Eighth Ministerial Conference, Adelaide Convention Centre, Adelaide, "
@@ -264,6 +266,8 @@ def test_who_is_a_person_else_the_bodies_and_countries_named_together(question, 
     ("Who founded the Walk Free Foundation?", "The Walk Free Foundation published the Global Slavery Index."),
     ("Which official briefed the delegation?", "The Ministry of Expatriates' Welfare and Overseas Employment briefed it."),
     ("Which official hosted the meeting?", "The meeting took place in Colombo, Sri Lanka, last June."),
+    # A venue asked for: a town is none.
+    ("Which venue in Bangkok hosted the workshop?", "Ministers adopted the Framework in Nusa Dua on 12 February 2025."),
     # What should or will be done is no outcome.
     ("How many inspectors had the Network trained by 2021?", "The Network should train 120 inspectors by 2021."),
     # "On what exact day": a month does not say.
