@@ -75,8 +75,12 @@ def find_span(question: str, kind: str | None, sentence: str, long_forms: tuple[
 def _date(question: str, sentence: str) -> Span | None:
     found = not_in_question(question, [Span(m.start(), m.end()) for m in DATES.finditer(sentence)], sentence)
     # "On what exact date...", "On which day...": a year alone does not say.
-    if _DAY_ASKED.search(question):
-        found = [s for s in found if not YEARS.fullmatch(sentence[s.start:s.end])]
+    if _DAY_ASKED.search(question):  # nor a span of years ("2005-2006")
+        found = [s for s in found if not YEARS.fullmatch(sentence[s.start:s.end])
+                 and not _YEAR_SPAN.fullmatch(sentence[s.start:s.end])]
+    # "On what date in 2006...": a date of another year is no answer ("2007-2009").
+    if asked := _WHEN_IN_YEAR.search(question):
+        found = [s for s in found if _within_year(sentence[s.start:s.end], int(asked.group(1)))]
     # "On what exact day...": "January 2026" does not say either.
     if _EXACT_DAY_ASKED.search(question):
         found = [s for s in found if re.search(r"(?<![\d-])\d{1,2}(?!\d)", sentence[s.start:s.end])]
@@ -86,6 +90,16 @@ def _date(question: str, sentence: str) -> Span | None:
     longest = max(s.end - s.start for s in found)
     chosen = closest(question, sentence, [s for s in found if s.end - s.start >= min(longest, 8)])
     return with_bound(sentence, coordinated(sentence, chosen, found), date=True)
+
+
+_YEAR_SPAN = re.compile(r"(?:19|20)\d{2}\s*[-–—/]\s*(?:(?:19|20)\d{2}|\d{2})")
+_WHEN_IN_YEAR = re.compile(r"\b(?:when|date|day|month)\s+in\s+((?:19|20)\d{2})\b", re.I)
+
+
+def _within_year(text: str, year: int) -> bool:
+    """Whether a date falls in `year`: it names the year, or a span of years holding it, or no year."""
+    years = [int(y) for y in re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", text)]
+    return not years or year in years or (len(years) == 2 and years[0] <= year <= years[1])
 
 
 _EXACT_DAY_ASKED = re.compile(r"\b(?:exact|precise|specific)\s+(?:date|day)\b|\b(?:what|which)\s+day\b", re.I)

@@ -108,6 +108,8 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     ("In which languages will summaries be added?", "Summaries in Bahasa Indonesia and Thai will be added in 2015.",
      "Bahasa Indonesia and Thai"),
     ("Which countries took part?", "Officials from Thailand, Malaysia and Sri Lanka took part.", "Thailand, Malaysia and Sri Lanka"),
+    ("On what date in 2006 did officials meet?", "Officials met in Bangkok on 14 March 2006, after a 2005 workshop.",
+     "14 March 2006"),
     # A venue is a place when the question asks for one, its name whole.
     ("What venue hosted the first meeting?", "The first meeting was held at the Brisbane Convention and Exhibition "
      "Centre in Brisbane on 10 November 2004.", "Brisbane Convention and Exhibition Centre"),
@@ -266,6 +268,10 @@ def test_who_is_a_person_else_the_bodies_and_countries_named_together(question, 
     ("Who founded the Walk Free Foundation?", "The Walk Free Foundation published the Global Slavery Index."),
     ("Which official briefed the delegation?", "The Ministry of Expatriates' Welfare and Overseas Employment briefed it."),
     ("Which official hosted the meeting?", "The meeting took place in Colombo, Sri Lanka, last June."),
+    # "On what date in 2006": a date of another year, or a span of years, is none.
+    ("On what date in 2006 did officials meet?", "Australia gave AUD 2.0 million (2007-2009)."),
+    ("On what date in 2006 did officials meet?", "Australia gave AUD 1.2 million (2005-2006)."),
+    ("On what date in 2006 did officials meet?", "Officials met in Bangkok on 14 March 2007."),
     # A venue asked for: a town is none.
     ("Which venue in Bangkok hosted the workshop?", "Ministers adopted the Framework in Nusa Dua on 12 February 2025."),
     # What should or will be done is no outcome.
