@@ -138,7 +138,9 @@ def named_bodies(text: str) -> set[tuple[str, str]]:
         end = following.start() if following else len(text)
         subject = _SUBJECT.match(text, m.end(), end)
         if subject:  # "Task Force" and "Taskforce" are one head
-            found.add(("".join(m.group(1).lower().split()), " ".join(subject.group(0).lower().split()).removeprefix("the ")))
+            # "the Working Group on Trafficking in Persons' plan": the possessive is no part of the name
+            name = re.sub(r"['’]s?$", "", " ".join(subject.group(0).lower().split()).removeprefix("the "))
+            found.add(("".join(m.group(1).lower().split()), name))
     return found
 
 

@@ -3,6 +3,8 @@ sentence (kinds of answer, names, headings, acronym definitions)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -576,6 +578,26 @@ def test_a_body_named_by_another_subject_is_another_body(sentence, another):
 
     question = "When will the Working Group on Technology-Facilitated Trafficking hold its second meeting?"
     assert names_another_body(question, sentence) is another
+
+
+def test_a_possessive_is_no_part_of_a_body_s_name():
+    from search_app.naming import names_another_body, named_bodies
+
+    question = "How many action items are in the Working Group on Trafficking in Persons' forward work plan?"
+    assert named_bodies(question) == {("group", "trafficking in persons")}
+    assert not names_another_body(question, "Working Group on Trafficking in Persons Twelfth Annual Meeting")
+
+
+def test_a_sentence_naming_no_body_is_read_with_its_statement_s_title_and_passage():
+    from search_app.answers import _names_another
+
+    question = "Who co-chaired the first meeting of the Working Group on Disruption of Criminal Networks?"
+    other = _candidate("It was co-chaired by Ms Carmela Villanueva.", "2026-09-23", 1.0, "a")
+    other = replace(other, hit=replace(other.hit, citation=replace(other.hit.citation,
+                    title="First meeting of the Working Group on Technology-Facilitated Trafficking")))
+    own = replace(other, hit=replace(other.hit, chunk_id="b:0", citation=replace(other.hit.citation,
+                  title="First meeting of the Working Group on Disruption of Criminal Networks")))
+    assert _names_another(question, other) and not _names_another(question, own)
 
 
 def test_a_who_question_is_answered_by_a_sentence_that_says_what_was_done():
