@@ -519,6 +519,29 @@ def test_an_older_statement_never_restates_a_newer_best():
     assert found[0].hit.citation.date == "2024-11-20"
 
 
+@pytest.mark.parametrize("between, answers", [(" ", True), (" It was a busy year. ", False)])
+def test_a_why_question_is_answered_by_the_sentence_and_the_reason_right_after_it(between, answers):
+    from search_app.answers import best_aligned
+    from search_app.closeness import Span
+
+    first, second = "The office moved in April 2018 to larger premises.", "The move was needed because the old office was full."
+    text = first + between + second
+    weights = tuple(1.0 if name == "coverage" else 0.0 for name in RANKING)
+    moved = _candidate(text, "2018-05-22", 1.0, "a")
+    moved = replace(moved, end=len(first), features=replace(moved.features, kind_found=0.0))
+    at = text.index(second)
+    reason = replace(_candidate(text, "2018-05-22", 0.1, "a"), start=at)
+    cue = text.index("the old office")
+    found = best_aligned(_NoAlignment(), "Why did the office move in 2018?", [(moved, Span(0, 10)),
+                         (reason, Span(cue - at, len(second) - 1))], weights)
+    chosen, span = found
+    if answers:  # both sentences, the reason marked in them
+        assert chosen.text == text and chosen.text[span.start:span.end] == "the old office was full"
+        assert replace(chosen.features, alignment=None) == moved.features  # the first sentence's
+    else:
+        assert chosen.text == first
+
+
 @pytest.mark.parametrize("gap, chosen", [(0.3, "because"), (2.0, "moved")])
 def test_a_why_question_is_answered_by_a_close_sentence_that_gives_a_reason(gap, chosen):
     from dataclasses import replace
