@@ -44,10 +44,12 @@ def answer_kind(question: str) -> str | None:
         ("year", r"\b(what|which|in what|in which) year\b|^\s*year\b"),
         ("date", r"^\s*when\b|\bwhen (is|was|were|did|do|does|will|has|have|had)\b"
                  r"|\b(what|which) (?:exact |precise |specific )?(dates?|days?|months?)\b"
-                 r"|\bdates?\b|\bdeadline\b|\bsince when\b|\b(what|which) (years|period)\b|\bon what day\b"),
+                 r"|(?<!\bto )(?<!\bup-to-)\bdates?\b|\bdeadline\b|\bsince when\b|\b(what|which) (years|period)\b|\bon what day\b"),
         # "What portion of the 2021 budget went to...": a share of a sum, not a sum.
         ("number", r"\b(what|which) (portion|share|proportion|percentage|fraction)\b"),
         ("amount", r"\bhow much (money|funding|fund\w*)\b|\b(what|which) (amount|sum|budget|funding)\b|\bbudget\b"
+                   # "What did Australia's total commitment amount to?", "What did it cost to build the platform?"
+                   r"|\bamount(?:ed|s)? to\b|\bwhat (?:did|does|will|would) (?:it|[\w'’-]+(?: [\w'’-]+){0,4}) cost\b"
                    # "the smallest fine a trafficker can receive", "Minimum fine for trafficking offences?"
                    r"|\b(?:minimum|maximum|smallest|largest|highest|lowest|what|which)\s+fines?\b|\bfines?\s+(?:of|for)\b"
                    r"|\bcontribution\b|\bhow much (did|does|do|is|are|was|were|has|have|will)\b.*\b(pledge\w*|fund\w*|budget\w*|cost\w*|"

@@ -44,6 +44,9 @@ from search_app.spans import find_span, kinds_to_try
     ("Why was the task force renamed?", "reason"),
     ("Who is entitled to vote?", "agent"),
     ("On what exact day was Nauru admitted?", "date"),
+    ("How many adverts has the platform flagged to date?", "number"),  # "to date" asks for no date
+    ("What did Australia's total commitment amount to?", "amount"),
+    ("What did it cost to build the platform?", "amount"),
     ("What is the name of the New Zealand-funded victim support officer?", "person"),
     ("What is the name of the RSO's platform?", None),
     # An office only a person holds asks for a person; a co-chair may be a government.
