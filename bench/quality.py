@@ -192,7 +192,10 @@ _COURTESY = re.compile(r"^(?:(?:mr|mrs|ms|dr|h\.e\.|sir|dame|(?:the\s+)?hon\.?)\
 
 # A body's initials in brackets after its name: "International Labour Organization (ILO)".
 _INITIALS_AFTER = re.compile(r"\s*\([A-Z][A-Za-z&-]{1,12}\)$")
-_NUMBER_ONLY = re.compile(r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)")
+_NUMBER_ONLY = re.compile(r"(?:(?:more than|fewer than|less than|about|over|nearly|some|at least|up to|approximately|around|"
+                          r"almost) )?(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)")
+# A reason's cue: "because travel restrictions ..." and "travel restrictions ..." give one reason.
+_CUE = re.compile(r"^(?:because(?: of)?|owing to|due to|in order|so that) ")
 # The words after a count that say what it counts: not a magnitude ("2 million") or a share ("5 per cent").
 _COUNTED = re.compile(r"(?!\s+(?:hundred|thousand|million|billion|per|percent)\b)(?:\s+[a-z][a-z'-]*){1,3}")
 
@@ -201,14 +204,15 @@ def span_matches(returned: str, expected: str) -> bool:
     """The short answer is the expected one, normalised (case, dashes, quotes, spacing, a
     leading article, a person's courtesy title, closing punctuation), and read as the same
     answer: a body's initials in brackets after its name, a place's country after it ("Kuala
-    Lumpur, Malaysia"), and the noun a bare count counts ("78" and "78 convictions") are extra
-    words on either side, not another answer."""
+    Lumpur, Malaysia"), the noun a bare count counts ("78" and "78 convictions", "more than
+    5,700 officials") and a reason's cue ("because ...", "in order to ...") are extra words on
+    either side, not another answer."""
     def norm(text: str) -> str:
         text = _INITIALS_AFTER.sub("", text.strip().rstrip(".,;:"))
         countries = country_spans(text)
         if countries and countries[-1][1] == len(text) and text[: countries[-1][0]].rstrip().endswith(","):
             text = text[: countries[-1][0]].rstrip().rstrip(",")
-        return _COURTESY.sub("", _ARTICLE.sub("", normalise_answer(text).strip(" .,;:'\"()")))
+        return _CUE.sub("", _COURTESY.sub("", _ARTICLE.sub("", normalise_answer(text).strip(" .,;:'\"()"))))
 
     got, want = norm(returned), norm(expected)
     if got == want:

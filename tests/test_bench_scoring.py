@@ -29,6 +29,12 @@ from bench.quality import span_matches
     ("2 million", "2", False),
     ("5 per cent", "5", False),
     ("780 convictions", "78", False),
+    ("more than 5,700 officials", "more than 5,700", True),
+    ("5,700 officials", "more than 5,700", False),  # a bound says something
+    ("travel restrictions made meeting in person impossible", "because travel restrictions made meeting in person "
+     "impossible", True),
+    ("to allow Ministers to consider the review", "in order to allow Ministers to consider the review", True),
+    ("to allow Ministers to consider the review", "because Ministers wanted a review", False),
 ])
 def test_a_short_answer_matches_the_expected_one_normalised(returned, expected, same):
     assert span_matches(returned, expected) is same
