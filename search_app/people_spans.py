@@ -83,7 +83,7 @@ def person_span(question: str, sentence: str) -> Span | None:
     Foreign Affairs of Indonesia"), the one whose own stretch of the sentence holds the
     question's names ("for Indonesia"). Stretches part at the "and" between two names, so a
     description before a name ("of Indonesia, Mr Caka Awal") or after it is the name's own."""
-    people = sorted(not_in_question(question, _people(sentence), sentence), key=lambda s: s.start)
+    people = _joined(sentence, sorted(not_in_question(question, _people(sentence), sentence), key=lambda s: s.start))
     names = asked_names(question)
     if len(people) < 2 or not names:
         return closest(question, sentence, people)
@@ -112,3 +112,20 @@ def person_span(question: str, sentence: str) -> Span | None:
     if max(scores) == 0 or scores.count(max(scores)) > 1:
         return closest(question, sentence, people)
     return people[scores.index(max(scores))]
+
+
+def _joined(sentence: str, people: list[Span]) -> list[Span]:
+    """People named together with nothing but "and" and titles between them ("written by Dr Maya
+    Lindqvist and Ms Nguyen Thi Lan") are one answer; "Ms A (Australia) and Mr B (Indonesia)",
+    "Ms A, Director ..., and Mr B" or "Foreign Secretary A and Secretary B" (an office between
+    them) are two."""
+    out: list[Span] = []
+    for person in people:
+        if out and _AND_TITLED.fullmatch(sentence, out[-1].end, person.start):
+            out[-1] = Span(out[-1].start, person.end)
+        else:
+            out.append(person)
+    return out
+
+
+_AND_TITLED = re.compile(r"\s+and\s+(?:(?:Mr|Mrs|Ms|Dr|Prof|Professor|Sir|Dame)\.?\s+)?")

@@ -195,6 +195,11 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
      "appointed as the first Co-Managers of the RSO.", "Kate Moore"),
     ("Who is the Indonesian co-manager?", "Ms Kate Moore, who is Australian, and Mr Budi Santoso, who is the "
      "Indonesian Co-Manager, opened the office.", "Budi Santoso"),
+    # People named together with only "and" between them answer together; an office between them parts them.
+    ("Who wrote the policy brief?", "This brief was written by Dr Maya Lindqvist and Ms Nguyen Thi Lan of the RSO.",
+     "Maya Lindqvist and Ms Nguyen Thi Lan"),
+    ("Which foreign secretary met the delegation?", "The delegation met Foreign Secretary Ambassador Masud Bin Momen "
+     "and Secretary Md. Ruhul Amin at the Ministry.", "Masud Bin Momen"),
     ("Who was the Indonesian co-chair?", "On 7 November, the Director of Security and Disarmament of the Republic of "
      "Indonesia, Mr Budi Santoso, and First Assistant Secretary, Law and Rights Division, Australian Department, "
      "Ms Kate Moore, co-chaired the Working Group meeting.", "Budi Santoso"),
