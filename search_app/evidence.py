@@ -41,7 +41,12 @@ class AnswerEvidence:
         things they may stand for."""
         if len(word) <= 2 or not _PLAIN_WORD.fullmatch(word) or self.stats.document_frequency(word) > 0:
             return False
-        return not self.stats.has_prefix(word.lower()[: max(4, len(word) - 3)])
+        if self.stats.has_prefix(word.lower()[: max(4, len(word) - 3)]):
+            return False
+        # "Digital Recruitment Wacth": a word of five letters or more typed with two letters swapped
+        # is the word the statements hold, not a thing they never speak about. (Not a letter dropped,
+        # added or changed: through the stemmer, "Chiang" is then "chang", a form of "change".)
+        return len(word) < 5 or not any(self.stats.document_frequency(w) > 0 for w in swapped_letters(word.lower()))
 
     def alignments(self, question: str, hit: Hit, sentences: list[tuple[int, int]]) -> list[float]:
         """How closely each sentence (`start`:`end` in hit.text), with its statement's title,
@@ -89,3 +94,8 @@ class AnswerEvidence:
             for i, vector in zip(missing, self.encoder.sentences(texts, self.generation.dimension)):
                 vectors[i] = vector
         return vectors
+
+
+def swapped_letters(word: str) -> set[str]:
+    """The words two neighbouring letters of `word` swapped make ("wacth": "watch", "awcth"...)."""
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)} - {word}

@@ -241,6 +241,15 @@ def test_a_question_naming_what_no_statement_holds_gets_no_answer(built):
     assert not built.evidence.unknown("Regionally")  # "regional"
     assert not built.evidence.unknown("KL")
     assert built.evidence.unknown("Chiang") and built.evidence.unknown("Kilimanjaro")
+    # A word of five letters or more typed with two letters swapped is the word.
+    assert not built.evidence.unknown("Bnagkok")
+    assert built.evidence.unknown("Bnagkko")  # two swaps
+
+
+def test_words_with_two_letters_swapped():
+    from search_app.evidence import swapped_letters
+
+    assert swapped_letters("wacth") == {"awcth", "wcath", "watch", "wacht"}
 
 
 def test_question_identifiers_are_ordinals_and_whole_numbers():
