@@ -23,7 +23,7 @@ def place_span(question: str, sentence: str) -> Span | None:
     "which country", the city alone for "which city"."""
     wants = "country" if re.search(r"\bcountry\b", question, re.I) else \
         "city" if re.search(r"\b(city|town|capital)\b", question, re.I) else \
-        "venue" if re.search(r"\bvenue\b", question, re.I) else "place"
+        "venue" if re.search(r"\b(?:venue|hotel)\b", question, re.I) else "place"
     # "At what venue...": "the Adelaide Convention Centre" is the answer, though a centre is a body's word too.
     not_places = NOT_PLACES - VENUE_WORDS if wants == "venue" else NOT_PLACES
     found = []

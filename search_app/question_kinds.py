@@ -61,7 +61,8 @@ def answer_kind(question: str) -> str | None:
                  r"agencies|bodies|partners|governments|topics|themes|areas|priorities|issues|sectors|groups|languages|"
                  r"officials|ministries|companies)\b|\bwhat are the\b.*\b(members|organi[sz]ations|countries)\b"),
         ("place", r"^\s*where\b|\bwhere (is|was|were|did|do|does|will|has|have|had)\b|\b(what|which|in which|in what) "
-                  r"(city|country|town|place|venue|location|capital|province|island|region|district|suburb|village|port)\b"),
+                  r"(?:[\w-]+ or )?(city|country|town|place|venue|hotel|location|capital|province|island|region|district|"
+                  r"suburb|village|port)\b"),
         ("organisation", rf"\b(which|what) {_ADJ}(organi[sz]ation|agency|body|institution|ministry|office|department|"
                          r"group|entity|partner|foundation|company|programme|program|platform|mechanism|fund)\b"
                          r"|\bwhich un\b|\bwhat is (?:it|the [\w\s-]+) called\b"),

@@ -45,6 +45,7 @@ from search_app.spans import find_span, kinds_to_try
     ("Who is entitled to vote?", "agent"),
     ("On what exact day was Nauru admitted?", "date"),
     ("How many adverts has the platform flagged to date?", "number"),  # "to date" asks for no date
+    ("Which hotel or venue hosted the first meeting?", "place"),
     ("What did Australia's total commitment amount to?", "amount"),
     ("What did it cost to build the platform?", "amount"),
     ("What is the name of the New Zealand-funded victim support officer?", "person"),
@@ -281,6 +282,7 @@ def test_who_is_a_person_else_the_bodies_and_countries_named_together(question, 
     ("On what date in 2006 did officials meet?", "Australia gave AUD 1.2 million (2005-2006)."),
     ("On what date in 2006 did officials meet?", "Officials met in Bangkok on 14 March 2007."),
     # A venue asked for: a town is none.
+    ("Which hotel or venue hosted the meeting?", "The Group was established in Bali on 22 March 2016."),
     ("Which venue in Bangkok hosted the workshop?", "Ministers adopted the Framework in Nusa Dua on 12 February 2025."),
     # What should or will be done is no outcome.
     ("How many inspectors had the Network trained by 2021?", "The Network should train 120 inspectors by 2021."),
