@@ -88,3 +88,17 @@ def test_the_ordinals_a_text_gives_a_meeting(text, ordinals):
 
     assert meeting_ordinals(text) == ordinals
 
+
+
+@pytest.mark.parametrize("question, date, before", [
+    ("How many workshops were held in 2005?", "2004-11-10", True),
+    ("How many workshops were held in 2005?", "2005-11-10", False),
+    ("How many workshops were held in 2005?", "2006-03-01", False),
+    ("How many workshops will be held in 2005?", "2004-11-10", False),  # a plan may be told before
+    ("How many workshops are planned in 2005?", "2004-11-10", False),
+    ("How many workshops were held between 2005 and 2007?", "2004-11-10", False),  # no one year "in"
+])
+def test_a_past_year_is_not_told_by_a_statement_written_before_it(question, date, before):
+    from search_app.event_dates import written_before
+
+    assert written_before(question, date) is before
