@@ -127,3 +127,15 @@ def written_before(question: str, date: str | None) -> bool:
     if len(years) != 1 or not date or not _PAST.search(question) or _NOT_PAST.search(question):
         return False
     return date[:4].isdigit() and int(date[:4]) < years.pop()
+
+
+def numbers_another_meeting(question: str, title: str, sentence: str) -> bool:
+    """Whether a statement whose title numbers another meeting than the one a question asks
+    about (not what will happen at it) speaks of the question's only where the sentence names it:
+    "How many participants attended the second meeting of the Network?" is not answered by the
+    report of its first meeting ("... by 28 of the 34 participants"), though it plans the second."""
+    asked = _asked_ordinals(question)
+    if not asked or _NOT_PAST.search(question):
+        return False
+    titled = meeting_ordinals(title)
+    return bool(titled) and not titled & asked and not meeting_ordinals(sentence) & asked

@@ -102,3 +102,26 @@ def test_a_past_year_is_not_told_by_a_statement_written_before_it(question, date
     from search_app.event_dates import written_before
 
     assert written_before(question, date) is before
+
+
+REPORT = "Report of the First Meeting of the Expert Network"
+
+
+@pytest.mark.parametrize("question, title, sentence, another", [
+    ("How many participants attended the second meeting of the Network?", REPORT,
+     "The session was rated useful by 28 of the 34 participants.", True),
+    ("How many participants attended the first meeting of the Network?", REPORT,
+     "The session was rated useful by 28 of the 34 participants.", False),
+    # The sentence names the asked meeting, or the question asks what will happen at it.
+    ("How many participants attended the second meeting of the Network?", REPORT,
+     "The second meeting was attended by 40 participants.", False),
+    ("Where will the second meeting of the Network be held?", REPORT, "It will meet next in Jakarta.", False),
+    # A title that numbers no meeting tells nothing.
+    ("How many participants attended the second meeting of the Network?", "Network news",
+     "The session was rated useful by 28 of the 34 participants.", False),
+])
+def test_a_statement_on_another_numbered_meeting_speaks_of_the_asked_one_only_where_it_names_it(
+        question, title, sentence, another):
+    from search_app.event_dates import numbers_another_meeting
+
+    assert numbers_another_meeting(question, title, sentence) is another
