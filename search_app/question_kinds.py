@@ -42,12 +42,14 @@ def answer_kind(question: str) -> str | None:
     rules = (
         ("definition", r"\b(stands? for|abbreviat\w*|acronym|full (name|form)|short for|meaning)\b"),
         ("year", r"\b(what|which|in what|in which) year\b|^\s*year\b"),
-        ("date", r"^\s*when\b|\bwhen (is|was|were|did|do|does|will|has|have|had)\b"
+        ("date", r"^\s*when\b|\bwhen (is|are|was|were|did|do|does|will|has|have|had|should|must|can)\b|\bby when\b"
                  r"|\b(what|which) (?:exact |precise |specific )?(dates?|days?|months?)\b"
                  r"|(?<!\bto )(?<!\bup-to-)\bdates?\b|\bdeadline\b|\bsince when\b|\b(what|which) (years|period)\b|\bon what day\b"),
         # "What portion of the 2021 budget went to...": a share of a sum, not a sum.
         ("number", r"\b(what|which) (portion|share|proportion|percentage|fraction)\b"),
         ("amount", r"\bhow much (money|funding|fund\w*)\b|\b(what|which) (amount|sum|budget|funding)\b|\bbudget\b"
+                   r"|\b(what|which) (?:is|was|will be) the (?:total|combined|maximum|minimum|estimated|overall|average|"
+                   r"largest|smallest) (?:[\w-]+ )?(?:value|price)\b"
                    # "What did Australia's total commitment amount to?", "What did it cost to build the platform?"
                    r"|\bamount(?:ed|s)? to\b|\bwhat (?:did|does|will|would) (?:it|[\w'’-]+(?: [\w'’-]+){0,4}) cost\b"
                    # "the smallest fine a trafficker can receive", "Minimum fine for trafficking offences?"

@@ -46,6 +46,9 @@ from search_app.spans import find_span, kinds_to_try
     ("On what exact day was Nauru admitted?", "date"),
     ("How many adverts has the platform flagged to date?", "number"),  # "to date" asks for no date
     ("Which hotel or venue hosted the first meeting?", "place"),
+    ("By when are providers expected to deliver the indicators?", "date"),
+    ("What is the maximum value of a single grant?", "amount"),
+    ("What is the value of partnerships?", None),
     ("What did Australia's total commitment amount to?", "amount"),
     ("What did it cost to build the platform?", "amount"),
     ("What is the name of the New Zealand-funded victim support officer?", "person"),
