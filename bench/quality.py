@@ -196,8 +196,11 @@ _NUMBER_ONLY = re.compile(r"(?:(?:more than|fewer than|less than|about|over|near
                           r"almost) )?(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)")
 # A reason's cue: "because travel restrictions ..." and "travel restrictions ..." give one reason.
 _CUE = re.compile(r"^(?:because(?: of)?|owing to|due to|in order|so that) ")
-# The words after a count that say what it counts: not a magnitude ("2 million") or a share ("5 per cent").
-_COUNTED = re.compile(r"(?!\s+(?:hundred|thousand|million|billion|per|percent)\b)(?:\s+[a-z][a-z'-]*){1,3}")
+# The words after a count that say what it counts: not a magnitude ("2 million", "2 bn"), a share
+# ("5 per cent"), a month ("22 March"), a currency ("2 AUD") or a part ("28 of the participants").
+_NOT_COUNTED = ("hundred|thousand|million|billion|bn|m|k|per|percent|percentage|of|january|february|march|april|may|"
+                "june|july|august|september|october|november|december|aud|usd|nzd|eur|gbp|thb|myr|idr|php|bdt|sgd|jpy")
+_COUNTED = re.compile(rf"(?!\s+(?:{_NOT_COUNTED})\b)(?:\s+[a-z][a-z'-]*){{1,3}}")
 
 
 def span_matches(returned: str, expected: str) -> bool:
@@ -211,8 +214,10 @@ def span_matches(returned: str, expected: str) -> bool:
         text = _INITIALS_AFTER.sub("", text.strip().rstrip(".,;:"))
         countries = country_spans(text)
         if countries and countries[-1][1] == len(text) and text[: countries[-1][0]].rstrip().endswith(","):
-            text = text[: countries[-1][0]].rstrip().rstrip(",")
-        return _CUE.sub("", _COURTESY.sub("", _ARTICLE.sub("", normalise_answer(text).strip(" .,;:'\"()"))))
+            place = text[: countries[-1][0]].rstrip().rstrip(",")
+            if not (country_spans(place) and country_spans(place)[-1][1] == len(place)):  # "Thailand, Malaysia" is a list
+                text = place
+        return _COURTESY.sub("", _ARTICLE.sub("", _CUE.sub("", normalise_answer(text).strip(" .,;:'\"()"))))
 
     got, want = norm(returned), norm(expected)
     if got == want:

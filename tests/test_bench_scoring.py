@@ -35,6 +35,15 @@ from bench.quality import span_matches
      "impossible", True),
     ("to allow Ministers to consider the review", "in order to allow Ministers to consider the review", True),
     ("to allow Ministers to consider the review", "because Ministers wanted a review", False),
+    ("the pandemic", "because of the pandemic", True),  # the cue before an article
+    # Not the same answer: a list of countries, a date, a unit, a currency, a part.
+    ("Thailand, Malaysia", "Thailand", False),
+    ("Thailand, Malaysia", "Thailand, Cambodia", False),
+    ("22 March", "22", False),
+    ("5 percentage points", "5", False),
+    ("2 bn", "2", False),
+    ("2 AUD", "2", False),
+    ("28 of the participants", "28", False),
 ])
 def test_a_short_answer_matches_the_expected_one_normalised(returned, expected, same):
     assert span_matches(returned, expected) is same
