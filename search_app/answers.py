@@ -190,7 +190,8 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
                  and not names_another_country(question, c.text, (span.start, span.end),
                                                f"{c.hit.citation.title}. {c.hit.text[:c.start]}")]
         if found:
-            return _saying_what_was_done(question, found) if kind == "agent" else found
+            return _saying_what_was_done(question, found, lambda word: evidence.stats.document_frequency(word) == 0) \
+                if kind == "agent" else found
     return []
 
 
@@ -213,7 +214,8 @@ _WHO_DID = re.compile(r"^\s*who\s+(?:(?:will|would|shall|should|can|could|may|mi
 _NOT_DEEDS = {"is", "was", "are", "were", "be", "been", "being", "the", "a", "an", "its", "their"}
 
 
-def _saying_what_was_done(question: str, found: list[tuple[Candidate, Span]]) -> list[tuple[Candidate, Span]]:
+def _saying_what_was_done(question: str, found: list[tuple[Candidate, Span]],
+                          unknown=lambda word: False) -> list[tuple[Candidate, Span]]:
     """"Who chaired the Symposium?", "Who will publish the briefs?": of the sentences that name
     someone, those that say the question's verb ("chaired by", "will be published by"); a
     sentence naming someone who only "briefed" or "thanked" is no answer. (Dev, over keeping
@@ -224,8 +226,11 @@ def _saying_what_was_done(question: str, found: list[tuple[Candidate, Span]]) ->
         return found
     typed = m.group(1).split("-")[-1].lower()
     verb = light_stem(typed)
-    saying = [(c, sp) for c, sp in found if covers(light_stems(c.text), verb)]
-    if not saying and len(typed) >= 5:  # "who co-chared ...": a verb typed one letter off
+    forms = {verb, *(light_stem(f) for f in _IRREGULAR.get(typed, ()))}  # "gave": "given"
+    saying = [(c, sp) for c, sp in found if any(covers(light_stems(c.text), f) for f in forms)]
+    # "who co-chared ...": a verb typed one letter off, where no statement holds it as typed
+    # ("Who funded ...?" is not "founded").
+    if not saying and len(typed) >= 5 and unknown(typed):
         saying = [(c, sp) for c, sp in found if any(_one_edit_apart(typed, w) for w in re.findall(r"[a-z]+", c.text.lower()))]
     if saying:
         return saying
@@ -236,6 +241,14 @@ def _saying_what_was_done(question: str, found: list[tuple[Candidate, Span]]) ->
     rest = {light_stem(w) for w in re.findall(r"\b[a-z]+\b", question[m.end():])
             if w not in STOPWORDS and len(w) > 2} - {verb}
     return [(c, sp) for c, sp in found if rest and all(covers(light_stems(c.text), w) for w in rest)]
+
+
+# Irregular past forms a "who" question asks with, and the participle a statement says them with.
+_IRREGULAR = {"gave": ("given",), "wrote": ("written",), "took": ("taken",), "led": ("lead",), "chose": ("chosen",),
+              "spoke": ("spoken",), "began": ("begun",), "drew": ("drawn",), "rose": ("risen",), "ran": ("run",),
+              "undertook": ("undertaken",), "oversaw": ("overseen",), "withdrew": ("withdrawn",), "sent": ("send",),
+              "won": ("win",), "held": ("hold",), "made": ("make",), "brought": ("bring",), "paid": ("pay",),
+              "met": ("meet",), "built": ("build",), "set": ("set",), "told": ("tell",), "saw": ("seen",)}
 
 
 def _one_edit_apart(a: str, b: str) -> bool:

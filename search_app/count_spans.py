@@ -12,7 +12,7 @@ from .closeness import Span, closeness, closest, coordinated, not_in_question, w
 from .span_patterns import AMOUNT, COUNT_NOUNS, DATES, DURATION, NUMBER, WORDS, YEARS
 
 
-_PLANNED = re.compile(r"\b(?:targets?|aims?|goals?|plans?|intends?|expected|expects?|hopes?|should|shall|will|would|must)\b"
+_PLANNED = re.compile(r"\b(?:targets?|aims?|goals?|plans?|intends?|expected|expects?|hopes?|should|will|would)\b"
                       r"(?:\s+(?:of|to|for))?(?:\s+[\w-]+){0,2}\s*$", re.I)
 _PLAN_ASKED = re.compile(r"\b(?:targets?|aim\w*|goals?|plan\w*|intend\w*|expect\w*|hope\w*|will|would|should)\b", re.I)
 _SHARE_ASKED = re.compile(r"\b(?:what|which)\s+(?:portion|share|proportion|percentage|fraction)\b", re.I)

@@ -116,6 +116,9 @@ def gives_another_year(question: str, sentence: str) -> bool:
 # "How many workshops were held in 2005?": what happened in a year, asked in the past tense.
 _PAST = re.compile(r"\b(?:was|were|did|had)\b", re.I)
 _NOT_PAST = re.compile(r"\b(?:will|would|shall|plan\w*|expect\w*|due|schedul\w*|intend\w*)\b", re.I)
+# What is set before the year it is for: a budget, an allocation, an appointment, a chair.
+_SET_AHEAD = re.compile(r"\b(?:budget\w*|allocat\w*|appoint\w*|elect\w*|chair\w*|co-chair\w*|host\w*|lead|leads|led|"
+                        r"target\w*|pledg\w*|commit\w*|who|whom)\b", re.I)
 _IN_YEAR = re.compile(r"\b(?:in|during|throughout)\s+((?:19|20)\d{2})\b", re.I)
 
 
@@ -124,7 +127,8 @@ def written_before(question: str, date: str | None) -> bool:
     about ("How many workshops were held in 2005?" is not answered by a 2004 statement, whatever
     it counts "since April 2003")."""
     years = {int(y) for y in _IN_YEAR.findall(question)}
-    if len(years) != 1 or not date or not _PAST.search(question) or _NOT_PAST.search(question):
+    if len(years) != 1 or not date or not _PAST.search(question) or _NOT_PAST.search(question) \
+            or _SET_AHEAD.search(question):
         return False
     return date[:4].isdigit() and int(date[:4]) < years.pop()
 

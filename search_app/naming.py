@@ -90,7 +90,9 @@ def meeting_ordinals(text: str) -> set[int]:
     found = set()
     for m in ORDINAL.finditer(text):
         following = [w.group(1).lower() for w in _FOLLOWING.finditer(text[m.end() : m.end() + 60])][:3]
-        if any(w in MEETING_WORDS for w in following) and (n := ordinal_number(m.group(0))):
+        # "its Fifth Annual Meeting"; "the Network first met in Bangkok".
+        if any(w in MEETING_WORDS or w in _MEETING_VERBS for w in following[:1] + [w for w in following if w in MEETING_WORDS]) \
+                and (n := ordinal_number(m.group(0))):
             found.add(n)
     # "meet for the second time"; "the inaugural meeting" is the first.
     found |= {n for m in _MEETS_FOR_THE.finditer(text) if (n := ordinal_number(m.group(1)))}
@@ -103,6 +105,7 @@ def meeting_ordinals(text: str) -> set[int]:
 _MEETS_FOR_THE = re.compile(rf"\b(?:meets?|met|meeting|convene[sd]?|gather(?:s|ed)?)\s+for\s+the\s+({ORDINAL.pattern})\s+time\b",
                             re.I)
 _INAUGURAL = re.compile(r"\binaugural\b", re.I)
+_MEETING_VERBS = {"met", "meet", "meets", "convened", "convenes", "gathered"}
 
 
 def identifiers(text: str, named_only: bool = False) -> set[str]:
@@ -190,6 +193,9 @@ def countries_or_adjectives(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+_WHERE_BEFORE = re.compile(r"\b(?:in|at|to|across|throughout|within)\s+(?:the\s+)?(?:[A-Z][\w'’-]*,?\s+){0,3}$")
+
+
 def names_another_country(question: str, sentence: str, answer: tuple[int, int], context: str = "") -> bool:
     """Whether the sentence is about one other country than the question's: outside the words
     that answer it names one country, and neither it nor `context` (the statement's title and the
@@ -204,7 +210,10 @@ def names_another_country(question: str, sentence: str, answer: tuple[int, int],
     if not asked:
         return False
     named = countries_or_adjectives(sentence)
-    others = {name for a, b, name in named if b <= answer[0] or a >= answer[1]}
-    if len(others) != 1 or asked & {name for _, _, name in named}:
+    outside = [(a, name) for a, b, name in named if b <= answer[0] or a >= answer[1]]
+    if len({name for _, name in outside}) != 1 or asked & {name for _, _, name in named}:
+        return False
+    # "held in Bali, Indonesia": where something happened is no country it is about.
+    if all(_WHERE_BEFORE.search(sentence[max(0, a - 40):a]) for a, _ in outside):
         return False
     return not asked & {name for _, _, name in countries_or_adjectives(context)}

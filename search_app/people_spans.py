@@ -9,6 +9,7 @@ import re
 from indexer.terms import light_stems
 
 from .closeness import Span, asked_names, closest, not_in_question, shares_stem
+from .question_kinds import answer_kind
 from .span_patterns import ACRONYM, NAME, NOT_PERSON, PROPER, ROMAN, TITLES, TITLE_WORDS
 
 
@@ -83,7 +84,10 @@ def person_span(question: str, sentence: str) -> Span | None:
     Foreign Affairs of Indonesia"), the one whose own stretch of the sentence holds the
     question's names ("for Indonesia"). Stretches part at the "and" between two names, so a
     description before a name ("of Indonesia, Mr Caka Awal") or after it is the name's own."""
-    people = _joined(sentence, sorted(not_in_question(question, _people(sentence), sentence), key=lambda s: s.start))
+    people = sorted(not_in_question(question, _people(sentence), sentence), key=lambda s: s.start)
+    # "Who wrote the brief?" may be answered by two people; "Who is the Indonesian Co-Manager?" by one.
+    if answer_kind(question) == "agent":
+        people = _joined(sentence, people)
     names = asked_names(question)
     if len(people) < 2 or not names:
         return closest(question, sentence, people)

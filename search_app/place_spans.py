@@ -61,13 +61,25 @@ def place_span(question: str, sentence: str) -> Span | None:
         after = re.compile(rf"\s+{noun.group(1)}\b", re.I)
         found = [Span(f.start, m.end()) if (m := after.match(sentence, f.end)) else f for f in found]
     if wants == "venue":  # "the Philippine International Convention Center": a venue's name runs on
-        found = [Span(f.start, m.end()) if (m := _NAME_RUNS_ON.match(sentence, f.end)) else f for f in found]
+        found = [_venue_name(sentence, f) for f in found]
         # and says it is a venue: "Which venue in Bangkok hosted ...?" is not answered by "Nusa Dua".
         found = [f for f in found if VENUE_WORDS & {w.lower() for w in WORDS.findall(sentence[f.start:f.end])}]
     return closest(question, sentence, not_in_question(question, found, sentence))
 
 
 _NAME_RUNS_ON = re.compile(r"(?:\s+(?:and\s+|of\s+(?:the\s+)?)?[A-Z][\w'’-]+){1,4}")
+_CAPITALS_RUN_ON = re.compile(r"(?:\s+[A-Z][\w'’-]+){1,4}")
+
+
+def _venue_name(sentence: str, found: Span) -> Span:
+    """A venue's name run on past the place pattern's three words: through "and" or "of" only
+    to a venue's word ("Brisbane Convention and Exhibition Centre", not "... Centre and
+    Ministers"), else through capitals alone."""
+    m = _NAME_RUNS_ON.match(sentence, found.end)
+    if m and not (sentence[m.start():m.end()].split()[-1].lower().strip(".,") in VENUE_WORDS) \
+            and re.search(r"\s(?:and|of)\s", sentence[m.start():m.end()]):
+        m = _CAPITALS_RUN_ON.match(sentence, found.end)
+    return Span(found.start, m.end()) if m else found
 # Nouns a place's name is followed by ("the Sathorn district", "Kedah province"), when the question asks for one.
 _PLACE_NOUN = re.compile(r"\b(?:which|what)\s+(district|province|region|island|suburb|village|port)\b", re.I)
 VENUE_WORDS = {"centre", "center", "hall", "hotel", "convention", "house", "palace", "building", "auditorium",

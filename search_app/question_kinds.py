@@ -71,13 +71,15 @@ def answer_kind(question: str) -> str | None:
         ("title", _TITLE),
         ("person", rf"\b(which|what) {_ADJ}(minister|ambassador|official|secretary|director|person|chair|co-chair|"
                    r"officer|head|speaker|representative|co-manager|manager|author|president|judge)\b"
-                   r"|\bname of the (?:[\w'’-]+ ){0,4}?(minister|ambassador|director|official|officer|chair|manager|"
+                   r"|\bname of the (?:(?!(?:that|which|who|whom|the|a|an|of|at|in|for|on|to)\b)[\w'’-]+ ){0,4}?"
+                   r"(minister|ambassador|director|official|officer|chair|manager|"
                    r"co-manager|secretary|head|president|representative|speaker|author)\b|^\s*name the\b"),
         # "What is the estimated cost of the platform?", "workshop cost": a sum of money (after the
         # kinds above: "which country covers the costs" asks for a country).
         ("amount", r"^(?!\s*(?:who|whom|whose|why)\b)(?:.*\bwhat (?:is|was|will be) the (?:[\w-]+ ){0,2}cost\b|.*\bcost\s*\??\s*$)"),
         # "Who is the RSO's Indonesian Co-Manager?": an office only a person holds (a co-chair may be a country).
-        ("person", r"^\s*who (?:is|was|are|were|will be|has been|had been) (?:the|a|an|[\w-]+['’]s) (?:[\w'’-]+ ){0,4}?"
+        ("person", r"^\s*who (?:is|was|are|were|will be|has been|had been) (?:the|a|an|[\w-]+['’]s) "
+                   r"(?:(?!(?:that|which|who|whom|the|a|an|of|at|in|for|on|to)\b)[\w'’-]+ ){0,4}?"
                    r"(?:co-manager|manager|minister|ambassador|secretary|director|officer|head|president|commissioner|"
                    r"spokesperson|author|judge)\b"),
         ("agent", r"^\s*who\b|\b(who|whom|whose)\b"),

@@ -114,9 +114,13 @@ def _restatements(evidence: AnswerEvidence, question: str, grounded: list[tuple[
     rows: list[Row] = []
     if b.coverage <= 0:  # a sentence that says none of the question's words has nothing to restate
         return rows
+    weight = abs(weights[RANKING.index("alignment")])  # the most alignment can add
     for i, (c, span) in enumerate(grounded):
         if (c.hit.citation.date or "") <= date or not restates(c.features):
             continue
+        unaligned = selection_score(replace(c.features, alignment=0.0), weights)
+        if unaligned + weight + rank_weight * (c.features.position - b.position) < best[0] - margin:
+            continue  # cannot come close even aligned: not worth reading
         aligned = _aligned(evidence, question, grounded, i, read)
         total = selection_score(aligned.features, weights)
         if (aligned.features.alignment >= b.alignment - RESTATES_WITHIN

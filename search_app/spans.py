@@ -83,7 +83,7 @@ def _date(question: str, sentence: str) -> Span | None:
         found = [s for s in found if _within_year(sentence[s.start:s.end], int(asked.group(1)))]
     # "On what exact day...": "January 2026" does not say either.
     if _EXACT_DAY_ASKED.search(question):
-        found = [s for s in found if re.search(r"(?<![\d-])\d{1,2}(?!\d)", sentence[s.start:s.end])]
+        found = [s for s in found if re.search(r"(?<![\d-])\d{1,2}(?!\d)|\d{4}-\d{2}-\d{2}", sentence[s.start:s.end])]
     if not found:
         return None
     # The most specific expressions ("18 March 2024" over "2024"), then the nearest the question's words.
@@ -93,7 +93,7 @@ def _date(question: str, sentence: str) -> Span | None:
 
 
 _YEAR_SPAN = re.compile(r"(?:19|20)\d{2}\s*[-–—/]\s*(?:(?:19|20)\d{2}|\d{2})")
-_WHEN_IN_YEAR = re.compile(r"\b(?:when|date|day|month)\s+in\s+((?:19|20)\d{2})\b", re.I)
+_WHEN_IN_YEAR = re.compile(r"\b(?:when|dates?|days?|months?)\s+in\s+((?:19|20)\d{2})\b", re.I)
 
 
 def _within_year(text: str, year: int) -> bool:
@@ -331,7 +331,9 @@ def _clause(question: str, sentence: str) -> Span:
     # "three pillars: prevention, protection of victims, and prosecution of offenders": the ", and"
     # that ends a clause ends no list.
     listed = _LOWER_LIST.match(sentence, rest[0].start())
-    if listed and listed.end() > stop and not _LIST_BREAK.search(sentence, rest[0].start(), listed.end()):
+    # (Not a list of things done: "discussed the budget, reviewed the workplan, and adopted the report".)
+    if listed and listed.end() > stop and not _LIST_BREAK.search(sentence, rest[0].start(), listed.end()) \
+            and not re.search(r"(?:,|\band)\s+[a-z]+ed\b", sentence[rest[0].start():listed.end()]):
         stop = _without_small_words(sentence, listed).end
     return Span(rest[0].start(), stop)
 

@@ -82,6 +82,7 @@ def test_a_place_belongs_to_the_meeting_named_before_it(question, sentence, anot
     ("The inaugural meeting of the group was held in Manila.", {1}),
     ("She gave an inaugural address.", set()),
     ("Members spoke for the first time.", set()),
+    ("The Network, set up at the Fifth Annual Meeting, first met in Bangkok.", {1, 5}),
 ])
 def test_the_ordinals_a_text_gives_a_meeting(text, ordinals):
     from search_app.naming import meeting_ordinals
@@ -97,6 +98,8 @@ def test_the_ordinals_a_text_gives_a_meeting(text, ordinals):
     ("How many workshops will be held in 2005?", "2004-11-10", False),  # a plan may be told before
     ("How many workshops are planned in 2005?", "2004-11-10", False),
     ("How many workshops were held between 2005 and 2007?", "2004-11-10", False),  # no one year "in"
+    ("What was the core budget in 2020?", "2019-12-05", False),  # set ahead of its year
+    ("Who was the Australian co-chair in 2024?", "2023-12-01", False),
 ])
 def test_a_past_year_is_not_told_by_a_statement_written_before_it(question, date, before):
     from search_app.event_dates import written_before

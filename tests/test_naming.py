@@ -43,6 +43,11 @@ def _answer(sentence: str, words: str) -> tuple[int, int]:
      "Thailand and Malaysia", "", False),
     ("When did the co-chairs meet Bangladesh's foreign secretary?", "The Co-Chairs from Australia and Indonesia met "
      "the Foreign Secretary on 18 March 2024.", "18 March 2024", "", False),
+    # Where something happened is no country it is about.
+    ("Who was the Australian co-chair?", "The Conference, held in Bali, Indonesia, was co-chaired by Ms Kate Moore.",
+     "Kate Moore", "", False),
+    ("How many victims did Australia's programme assist?", "The programme, delivered in Cambodia, assisted 300 victims.",
+     "300 victims", "", False),
     # Nothing to tell: the question names no country, or the sentence none.
     ("How many tribunals were set up?", "Bangladesh set up seven tribunals.", "seven tribunals", "", False),
     ("How many tribunals does Sri Lanka have?", "The government set up seven tribunals.", "seven tribunals", "", False),
