@@ -25,7 +25,7 @@ from indexer.terms import STOPWORDS, light_stem, light_stems
 from .answer_model import AnswerModel, load_answer_model
 from .candidates import CALIBRATING, RANKING, Candidate, SentenceFeatures, calibrated_confidence, selection_score
 from .question_view import QuestionView, predicate_coverage, view_question
-from .event_dates import belongs_to_another_event, gives_another_year, numbers_another_meeting, written_before
+from .event_dates import belongs_to_another_event, gives_another_year, numbers_another_meeting
 from .evidence import AnswerEvidence
 from .language import mostly_unknown, reads_as_english
 from .naming import (initialisms, long_date, meeting_ordinals, named_bodies, names_another_body, names_another_country,
@@ -196,10 +196,8 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
 
 
 def _names_another(question: str, candidate: Candidate) -> bool:
-    """Whether the sentence is about another body, year or meeting than the question's, or its
-    statement was written before the year the question asks about."""
-    if names_another_body(question, candidate.text) or gives_another_year(question, candidate.text) \
-            or written_before(question, candidate.hit.citation.date):
+    """Whether the sentence is about another body, year or meeting than the question's."""
+    if names_another_body(question, candidate.text) or gives_another_year(question, candidate.text):
         return True
     if numbers_another_meeting(question, candidate.hit.citation.title, candidate.text):
         return True

@@ -113,24 +113,8 @@ def gives_another_year(question: str, sentence: str) -> bool:
     return any((theirs := {y for n, y in held if n == noun}) and year not in theirs for noun, year in asked)
 
 
-# "How many workshops were held in 2005?": what happened in a year, asked in the past tense.
-_PAST = re.compile(r"\b(?:was|were|did|had)\b", re.I)
+# A question about what will happen: a statement may tell it before it happens.
 _NOT_PAST = re.compile(r"\b(?:will|would|shall|plan\w*|expect\w*|due|schedul\w*|intend\w*)\b", re.I)
-# What is set before the year it is for: a budget, an allocation, an appointment, a chair.
-_SET_AHEAD = re.compile(r"\b(?:budget\w*|allocat\w*|appoint\w*|elect\w*|chair\w*|co-chair\w*|host\w*|lead|leads|led|"
-                        r"target\w*|pledg\w*|commit\w*|who|whom)\b", re.I)
-_IN_YEAR = re.compile(r"\b(?:in|during|throughout)\s+((?:19|20)\d{2})\b", re.I)
-
-
-def written_before(question: str, date: str | None) -> bool:
-    """Whether a statement dated `date` was written before the year a past-tense question asks
-    about ("How many workshops were held in 2005?" is not answered by a 2004 statement, whatever
-    it counts "since April 2003")."""
-    years = {int(y) for y in _IN_YEAR.findall(question)}
-    if len(years) != 1 or not date or not _PAST.search(question) or _NOT_PAST.search(question) \
-            or _SET_AHEAD.search(question):
-        return False
-    return date[:4].isdigit() and int(date[:4]) < years.pop()
 
 
 def numbers_another_meeting(question: str, title: str, sentence: str) -> bool:

@@ -91,22 +91,6 @@ def test_the_ordinals_a_text_gives_a_meeting(text, ordinals):
 
 
 
-@pytest.mark.parametrize("question, date, before", [
-    ("How many workshops were held in 2005?", "2004-11-10", True),
-    ("How many workshops were held in 2005?", "2005-11-10", False),
-    ("How many workshops were held in 2005?", "2006-03-01", False),
-    ("How many workshops will be held in 2005?", "2004-11-10", False),  # a plan may be told before
-    ("How many workshops are planned in 2005?", "2004-11-10", False),
-    ("How many workshops were held between 2005 and 2007?", "2004-11-10", False),  # no one year "in"
-    ("What was the core budget in 2020?", "2019-12-05", False),  # set ahead of its year
-    ("Who was the Australian co-chair in 2024?", "2023-12-01", False),
-])
-def test_a_past_year_is_not_told_by_a_statement_written_before_it(question, date, before):
-    from search_app.event_dates import written_before
-
-    assert written_before(question, date) is before
-
-
 REPORT = "Report of the First Meeting of the Expert Network"
 
 
