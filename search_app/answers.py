@@ -185,7 +185,8 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
     # "how often" is answered by the sentences that say how often, where any does.
     for wanted in kinds_to_try(kind):
         found = [(_with_kind_found(c, question, wanted), span) for c in candidates
-                 if (span := find_span(question, wanted, c.text, long_forms, fallback=False)) is not None
+                 if (span := find_span(question, wanted, c.text, long_forms, fallback=False,
+                                       before=c.hit.text[max(0, c.start - 300):c.start])) is not None
                  and not (wanted in ("date", "year", "place") and belongs_to_another_event(question, c.text, span))
                  and not names_another_country(question, c.text, (span.start, span.end),
                                                f"{c.hit.citation.title}. {c.hit.text[:c.start]}")]

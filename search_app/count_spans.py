@@ -40,7 +40,7 @@ def _count_candidates(question: str, sentence: str) -> list[Span]:
     return candidates
 
 
-def number_span(question: str, sentence: str) -> Span | None:
+def number_span(question: str, sentence: str, before: str = "") -> Span | None:
     """The number counting what the question counts, with the counted noun when it follows
     ("how many members" -> "48 members"); years are dates, not counts."""
     if re.search(r"\bhow long\b", question, re.I):
@@ -53,9 +53,11 @@ def number_span(question: str, sentence: str) -> Span | None:
         return None
     counted = _counted_nouns(question)
     if _SHARE_ASKED.search(question):  # the share is the answer, not what it is a share of
-        # "What share of trafficking cases...": a share of something the sentence does not
-        # name ("one fifth of it is allocated to the programme") is a share of something else.
-        kin, words = _kin(counted), {light_stem(w) for w in WORDS.findall(sentence)}
+        # "What share of trafficking cases...": a share of something neither the sentence nor the
+        # one before it names ("one fifth of it is allocated to the programme") is a share of
+        # something else.
+        previous = re.split(r"(?<=[.!?])\s+", before.strip())[-1] if before.strip() else ""
+        kin, words = _kin(counted), {light_stem(w) for w in WORDS.findall(f"{previous} {sentence}")}
         if counted and not any(w.startswith(k) for w in words for k in kin):
             return None
         return with_bound(sentence, closest(question, sentence, candidates))

@@ -53,15 +53,18 @@ from .span_patterns import (
 
 
 def find_span(question: str, kind: str | None, sentence: str, long_forms: tuple[str, ...] = (),
-              fallback: bool = True) -> Span | None:
+              fallback: bool = True, before: str = "") -> Span | None:
     """Where in `sentence` the short answer to `question` stands; None when the sentence holds
     nothing of the kind asked for. A question of no kind gets its clause, or the sentence; so
     does one asking for a name or a frequency the sentence lacks, unless not `fallback` (the
-    answer picker first looks for a sentence that has one: kinds_to_try)."""
+    answer picker first looks for a sentence that has one: kinds_to_try). `before`: the text
+    before the sentence in its passage, which a share's "of it" may point into."""
     if kind is None:
         return _clause(question, sentence)
     if kind == "definition":
         return _definition(question, sentence, long_forms)
+    if kind == "number":
+        return number_span(question, sentence, before)
     span = _FINDERS[kind](question, sentence)
     if span is None and fallback and None in FALLBACKS.get(kind, ()):
         return _clause(question, sentence)

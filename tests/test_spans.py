@@ -516,3 +516,12 @@ def test_a_long_list_without_and_is_read_in_linear_time():
 def test_a_ranks_word_before_a_bodys_name_makes_no_person_of_it():
     sentence = "The case went to the Royal Thai Police Anti-Trafficking Division for investigation."
     assert find_span("Which officer investigated the case?", "person", sentence, (), fallback=False) is None
+
+
+def test_a_share_of_it_is_a_share_of_what_the_sentence_before_names():
+    question, sentence = "What share of the budget went to shelters?", "About one fifth of it went to shelters."
+    assert find_span(question, "number", sentence) is None  # of what, nothing says
+    span = find_span(question, "number", sentence, before="The 2022 budget was AUD 5 million. ")
+    assert sentence[span.start : span.end] == "About one fifth"
+    # Only the sentence right before: a budget named earlier in the passage is not "it".
+    assert find_span(question, "number", sentence, before="The budget was set. Cases rose. ") is None
