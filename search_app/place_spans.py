@@ -62,8 +62,10 @@ def place_span(question: str, sentence: str) -> Span | None:
         found = [Span(f.start, m.end()) if (m := after.match(sentence, f.end)) else f for f in found]
     if wants == "venue":  # "the Philippine International Convention Center": a venue's name runs on
         found = [_venue_name(sentence, f) for f in found]
-        # and says it is a venue: "Which venue in Bangkok hosted ...?" is not answered by "Nusa Dua".
-        found = [f for f in found if VENUE_WORDS & {w.lower() for w in WORDS.findall(sentence[f.start:f.end])}]
+        # and says it is a venue, or stands where one does ("at the Grand Hyatt Jakarta"): "Which
+        # venue in Bangkok hosted ...?" is not answered by "in Nusa Dua".
+        found = [f for f in found if VENUE_WORDS & {w.lower() for w in WORDS.findall(sentence[f.start:f.end])}
+                 or re.search(r"\bat\s+(?:the\s+)?$", sentence[max(0, f.start - 8):f.start])]
     return closest(question, sentence, not_in_question(question, found, sentence))
 
 

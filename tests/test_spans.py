@@ -124,6 +124,8 @@ def span_of(question: str, sentence: str, long_forms=()) -> str | None:
     ("Which venue hosted the meeting?", "The meeting was held at the Bali International Convention Centre and "
      "Ministers adopted the plan.", "Bali International Convention Centre"),
     ("On what exact day was the office opened?", "The office opened on 2026-01-14.", "2026-01-14"),
+    ("Which hotel hosted the meeting?", "The meeting was held at the Grand Hyatt Jakarta on 4 May 2019.",
+     "Grand Hyatt Jakarta"),
     ("What venue hosted the first meeting?", "The first meeting was held at the Brisbane Convention and Exhibition "
      "Centre in Brisbane on 10 November 2004.", "Brisbane Convention and Exhibition Centre"),
     ("Which venue hosted the first meeting?", "The inaugural meeting was held on 22 and 23 September 2026 at the "
