@@ -648,6 +648,13 @@ def test_a_who_question_is_answered_by_a_sentence_that_says_what_was_done():
     assert [c.text for c, _ in typo] == [chaired.text]
     founded = _candidate("The foundation was founded by Mr Andrew Forrest.", "2024-11-20", 0.5, "c")
     assert _saying_what_was_done("Who funded the workshop?", [(founded, Span(29, 42))], unknown=lambda word: False) == []
+    # "Whom did X replace?": the verb after the one who did it, and a word for it ("succeeded").
+    succeeded = _candidate("Ms Brennan succeeded Mr Daniel Hargreaves as Co-Chair.", "2024-11-20", 0.5, "e")
+    co_chaired = _candidate("It was co-chaired by Ms Carmela Villanueva and Ms Olivia Brennan.", "2024-11-20", 1.0, "f")
+    kept = _saying_what_was_done("Whom did Olivia Brennan replace as co-chair?",
+                                 [(co_chaired, Span(21, 40)), (succeeded, Span(25, 42))])
+    assert [c.text for c, _ in kept] == [succeeded.text]
+    assert len(_saying_what_was_done("Who did the RSO work with on the toolkit?", found)) == 2  # no verb to hold
     # An irregular verb's participle says it.
     given = _candidate("The keynote address was given by Ms Kate Moore.", "2024-11-20", 0.5, "d")
     assert len(_saying_what_was_done("Who gave the keynote address?", [(given, Span(36, 46))])) == 1
