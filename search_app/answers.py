@@ -211,7 +211,7 @@ def _names_another(question: str, candidate: Candidate) -> bool:
 _WHO_DID = re.compile(r"^\s*who\s+(?:(?:will|would|shall|should|can|could|may|might|must|has|have|had|did|does|do)\s+)*"
                       r"(?:(?:been|be|being)\s+)?([\w-]+)", re.I)
 # "Whom did Olivia Brennan replace as co-chair?": the verb after the one who did it.
-_WHOM_DID = re.compile(r"^\s*(?i:whom|who)\s+(?i:did|does|do|will|would|has|have|had)\s+(?:[\w.'’-]+\s+){1,5}?"
+_WHOM_DID = re.compile(r"^\s*(?i:whom|who)\s+(?i:did|does|do)\s+(?:[\w.'’-]+\s+){1,5}?"
                        r"([a-z][\w-]*)(?=\s+(?:as|at|in|on|for|from|to)\b|\s*\??\s*$)")
 _NOT_DEEDS = {"is", "was", "are", "were", "be", "been", "being", "the", "a", "an", "its", "their"}
 
