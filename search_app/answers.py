@@ -231,8 +231,8 @@ def _saying_what_was_done(question: str, found: list[tuple[Candidate, Span]],
         return found
     typed = m.group(1).split("-")[-1].lower()
     verb = light_stem(typed)
-    # "gave": "given"; "replace": "succeeded" (the stems of a word's forms differ: "succeed", "succe").
-    forms = {verb} | {light_stem(f + end) for f in _IRREGULAR.get(typed, ()) for end in ("", "s", "d", "ed")}
+    # "leads": "led"; "replace": "succeeded" (each form stemmed: "succeed" and "succeeded" stem differently).
+    forms = {verb} | {light_stem(f) for f in _IRREGULAR.get(typed, ())}
     saying = [(c, sp) for c, sp in found if any(covers(light_stems(c.text), f) for f in forms)]
     # "who co-chared ...": a verb typed one letter off, where no statement holds it as typed
     # ("Who funded ...?" is not "founded").
@@ -249,12 +249,17 @@ def _saying_what_was_done(question: str, found: list[tuple[Candidate, Span]],
     return [(c, sp) for c, sp in found if rest and all(covers(light_stems(c.text), w) for w in rest)]
 
 
-# Irregular past forms a "who" question asks with, and the participle a statement says them with.
-_IRREGULAR = {"replace": ("succeed",), "succeed": ("replace",), "gave": ("given",), "wrote": ("written",), "took": ("taken",), "led": ("lead",), "chose": ("chosen",),
-              "spoke": ("spoken",), "began": ("begun",), "drew": ("drawn",), "rose": ("risen",), "ran": ("run",),
-              "undertook": ("undertaken",), "oversaw": ("overseen",), "withdrew": ("withdrawn",), "sent": ("send",),
-              "won": ("win",), "held": ("hold",), "made": ("make",), "brought": ("bring",), "paid": ("pay",),
-              "met": ("meet",), "built": ("build",), "set": ("set",), "told": ("tell",), "saw": ("seen",)}
+# Forms of irregular verbs (and of two that stand for each other), any of which says the others:
+# "Who leads ...?" is answered by "jointly led by", "Who gave ...?" by "was given by".
+_VERB_GROUPS = ("give gives gave given", "lead leads led leading", "write writes wrote written", "take takes took taken",
+                "choose chooses chose chosen", "speak speaks spoke spoken", "begin begins began begun",
+                "draw draws drew drawn", "run runs ran", "undertake undertakes undertook undertaken",
+                "oversee oversees oversaw overseen", "withdraw withdraws withdrew withdrawn", "send sends sent",
+                "win wins won", "hold holds held", "make makes made", "bring brings brought", "pay pays paid",
+                "meet meets met", "build builds built", "tell tells told", "see sees saw seen", "buy buys bought",
+                "teach teaches taught", "find finds found", "keep keeps kept", "lend lends lent", "spend spends spent",
+                "replace replaces replaced succeed succeeds succeeded")
+_IRREGULAR = {form: tuple(group.split()) for group in _VERB_GROUPS for form in group.split()}
 
 
 def _one_edit_apart(a: str, b: str) -> bool:

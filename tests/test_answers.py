@@ -655,7 +655,10 @@ def test_a_who_question_is_answered_by_a_sentence_that_says_what_was_done():
                                  [(co_chaired, Span(21, 40)), (succeeded, Span(25, 42))])
     assert [c.text for c, _ in kept] == [succeeded.text]
     assert len(_saying_what_was_done("Who did the RSO work with on the toolkit?", found)) == 2  # no verb to hold
-    # An irregular verb's participle says it.
+    # An irregular verb's other forms say it: "leads" by "led", "gave" by "given".
+    led = _candidate("The Bali Process is jointly led by the Foreign Ministers of Australia and Indonesia.", "2024-03-18",
+                     1.0, "g")
+    assert len(_saying_what_was_done("Who leads the Bali Process?", [(led, Span(38, 55))])) == 1
     given = _candidate("The keynote address was given by Ms Kate Moore.", "2024-11-20", 0.5, "d")
     assert len(_saying_what_was_done("Who gave the keynote address?", [(given, Span(36, 46))])) == 1
     # "who is" asks for no deed: every one stays.
