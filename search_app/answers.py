@@ -203,7 +203,7 @@ def _names_another(question: str, candidate: Candidate) -> bool:
     if numbers_another_meeting(question, candidate.hit.citation.title, candidate.text):
         return True
     context = f"{candidate.hit.citation.title}. {candidate.hit.text[:candidate.end]}"
-    return not named_bodies(candidate.text) and names_another_body(question, context)
+    return names_another_body(question, context) and not named_bodies(candidate.text)
 
 
 # "Who chaired...", "Who will co-chair...", "Who has been appointed...": the verb of a "who"
@@ -224,16 +224,15 @@ def _saying_what_was_done(question: str, found: list[tuple[Candidate, Span]],
     every sentence where none says the verb: near-miss declined dev3 25 -> 27 of 31, dev4 20 ->
     21 of 26; no answer lost.)"""
     m = _WHO_DID.match(question)
-    if m and m.group(1).lower() in _NOT_DEEDS:  # "Who did the Co-Chairs thank?": the verb comes later
+    if not m or m.group(1).lower() in _NOT_DEEDS:  # "Who did the Co-Chairs thank?": the verb comes later
         m = _WHOM_DID.match(question)
-    m = m or _WHOM_DID.match(question)
     if not m or m.group(1).lower() in _NOT_DEEDS or m.group(1).lower() in STOPWORDS:
         return found
     typed = m.group(1).split("-")[-1].lower()
-    verb = light_stem(typed)
-    # "leads": "led"; "replace": "succeeded" (each form stemmed: "succeed" and "succeeded" stem differently).
-    forms = {verb} | {light_stem(f) for f in _IRREGULAR.get(typed, ())}
-    saying = [(c, sp) for c, sp in found if any(covers(light_stems(c.text), f) for f in forms)]
+    verb = light_stem(typed)  # which folds most irregular past forms ("led": "lead")
+    forms = {verb} | _SAME_DEED.get(typed, frozenset())
+    read = [(c, sp, light_stems(c.text)) for c, sp in found]
+    saying = [(c, sp) for c, sp, words in read if any(covers(words, f) for f in forms)]
     # "who co-chared ...": a verb typed one letter off, where no statement holds it as typed
     # ("Who funded ...?" is not "founded").
     if not saying and len(typed) >= 5 and unknown(typed):
@@ -246,20 +245,18 @@ def _saying_what_was_done(question: str, found: list[tuple[Candidate, Span]],
     # none from a sentence where someone only "briefed members".
     rest = {light_stem(w) for w in re.findall(r"\b[a-z]+\b", question[m.end():])
             if w not in STOPWORDS and len(w) > 2} - {verb}
-    return [(c, sp) for c, sp in found if rest and all(covers(light_stems(c.text), w) for w in rest)]
+    return [(c, sp) for c, sp, words in read if rest and all(covers(words, w) for w in rest)]
 
 
-# Forms of irregular verbs (and of two that stand for each other), any of which says the others:
-# "Who leads ...?" is answered by "jointly led by", "Who gave ...?" by "was given by".
-_VERB_GROUPS = ("give gives gave given", "lead leads led leading", "write writes wrote written", "take takes took taken",
-                "choose chooses chose chosen", "speak speaks spoke spoken", "begin begins began begun",
-                "draw draws drew drawn", "run runs ran", "undertake undertakes undertook undertaken",
-                "oversee oversees oversaw overseen", "withdraw withdraws withdrew withdrawn", "send sends sent",
-                "win wins won", "hold holds held", "make makes made", "bring brings brought", "pay pays paid",
-                "meet meets met", "build builds built", "tell tells told", "see sees saw seen", "buy buys bought",
-                "teach teaches taught", "find finds found", "keep keeps kept", "lend lends lent", "spend spends spent",
-                "replace replaces replaced succeed succeeds succeeded")
-_IRREGULAR = {form: tuple(group.split()) for group in _VERB_GROUPS for form in group.split()}
+# Forms of a verb that light_stem does not fold together, any of which says the others: the
+# participles it leaves alone as words of their own ("given", "won", "found"), short forms it does
+# not cut ("runs", "pays"), and two verbs that stand for each other ("Whom did she replace?": "she
+# succeeded ..."). (light_stem folds the rest: "led", "held", "wrote", "taken"...)
+_VERB_GROUPS = ("give gives gave given", "write writes wrote written", "choose chooses chose chosen",
+                "speak speaks spoke spoken", "run runs ran", "undertake undertakes undertook undertaken",
+                "oversee oversees oversaw overseen", "win wins won", "pay pays paid", "see sees saw seen",
+                "buy buys bought", "find finds found", "replace replaces replaced succeed succeeds succeeded")
+_SAME_DEED = {form: frozenset(light_stem(w) for w in group.split()) for group in _VERB_GROUPS for form in group.split()}
 
 
 def _one_edit_apart(a: str, b: str) -> bool:

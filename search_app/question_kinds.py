@@ -6,6 +6,7 @@ The span finders (spans.py) and the answer picker read it."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 # "What does X stand for?", "jclec meaning": the question asks for an acronym's long form (when it
@@ -14,6 +15,9 @@ import re
 DEFINITION_CUE = re.compile(r"\b(stands? for|abbreviat\w*|acronym|full (name|form)|short for|meaning|means?)\b", re.I)
 # "which (two / tech / civil society) ...", but not "what did members ...": no verb in between.
 _ADJ = r"(?:(?!(?:did|do|does|is|was|were|are|has|have|had|will|would|can|could|should)\b)[\w'’-]+\s+){0,3}"
+# The words that may describe an office before its noun ("the New Zealand-funded victim support
+# officer"): no relative clause or preposition ("the report that the minister launched").
+_BEFORE_OFFICE = r"(?:(?!(?:that|which|who|whom|the|a|an|of|at|in|for|on|to)\b)[\w'’-]+ ){0,4}?"
 
 
 # What a named document, plan or law is asked for by: "which strategy", "what law", "which two
@@ -33,6 +37,7 @@ _TITLE = (rf"\b(?:which|what) (?:(?!(?:did|do|does|is|was|were|are|has|have|had|
           rf"|^\s*(?:what|which) name\b|\bwhat (?:is|was|will be) the name given\b")
 
 
+@functools.lru_cache(maxsize=1024)  # asked once per candidate sentence by the person finder
 def answer_kind(question: str) -> str | None:
     """What sort of thing the question asks for, if it says (None: a "what"/"how" question
     answered by a clause, or a bare keyword query). "agent" is who did something: a person,
@@ -71,15 +76,14 @@ def answer_kind(question: str) -> str | None:
         ("title", _TITLE),
         ("person", rf"\b(which|what) {_ADJ}(minister|ambassador|official|secretary|director|person|chair|co-chair|"
                    r"officer|head|speaker|representative|co-manager|manager|author|president|judge)\b"
-                   r"|\bname of the (?:(?!(?:that|which|who|whom|the|a|an|of|at|in|for|on|to)\b)[\w'’-]+ ){0,4}?"
+                   rf"|\bname of the {_BEFORE_OFFICE}"
                    r"(minister|ambassador|director|official|officer|chair|manager|"
                    r"co-manager|secretary|head|president|representative|speaker|author)\b|^\s*name the\b"),
         # "What is the estimated cost of the platform?", "workshop cost": a sum of money (after the
         # kinds above: "which country covers the costs" asks for a country).
         ("amount", r"^(?!\s*(?:who|whom|whose|why)\b)(?:.*\bwhat (?:is|was|will be) the (?:[\w-]+ ){0,2}cost\b|.*\bcost\s*\??\s*$)"),
         # "Who is the RSO's Indonesian Co-Manager?": an office only a person holds (a co-chair may be a country).
-        ("person", r"^\s*who (?:is|was|are|were|will be|has been|had been) (?:the|a|an|[\w-]+['’]s) "
-                   r"(?:(?!(?:that|which|who|whom|the|a|an|of|at|in|for|on|to)\b)[\w'’-]+ ){0,4}?"
+        ("person", rf"^\s*who (?:is|was|are|were|will be|has been|had been) (?:the|a|an|[\w-]+['’]s) {_BEFORE_OFFICE}"
                    r"(?:co-manager|manager|minister|ambassador|secretary|director|officer|head|president|commissioner|"
                    r"spokesperson|author|judge)\b"),
         ("agent", r"^\s*who\b|\b(who|whom|whose)\b"),

@@ -341,7 +341,8 @@ def _clause(question: str, sentence: str) -> Span:
     return Span(rest[0].start(), stop)
 
 
-_FINDERS = {"date": _date, "year": _year, "number": number_span, "amount": _amount, "person": person_span, "agent": _agent,
+# (A number is found by number_span in find_span: it also reads the text before the sentence.)
+_FINDERS = {"date": _date, "year": _year, "amount": _amount, "person": person_span, "agent": _agent,
             "organisation": _organisation, "place": place_span, "list": _list,
             # A reason given by a cue, else the clause, in every sentence alike (preferring the
             # sentences with a cue, as FALLBACKS does for names, was measured: reason_spans.py).
