@@ -64,7 +64,11 @@ class Description:
 # --- metadata.json ---------------------------------------------------------------------------
 
 
-def load_metadata(corpus_root: Path, warn: Callable[[str], None] | None = None) -> dict[str, dict]:
+def _ignore(message: str) -> None:
+    pass
+
+
+def load_metadata(corpus_root: Path, warn: Callable[[str], None] = _ignore) -> dict[str, dict]:
     """Read corpus_root/metadata.json: {relative path: {"title", "date", "kind", ...}}.
 
     A missing file means no metadata. A file we cannot read as a JSON object raises
@@ -90,28 +94,28 @@ def load_metadata(corpus_root: Path, warn: Callable[[str], None] | None = None) 
     for key, entry in data.items():
         relpath = key.replace("\\", "/").removeprefix("./")
         if not isinstance(entry, dict):
-            _warn(warn, f"{METADATA_FILE}: entry {key!r} ignored: expected an object, got {type(entry).__name__}")
+            warn(f"{METADATA_FILE}: entry {key!r} ignored: expected an object, got {type(entry).__name__}")
             continue
         entry = dict(entry)
         for name, problem in _field_problems(entry):
-            _warn(warn, f"{METADATA_FILE}: entry {key!r}: {problem}; {name} ignored")
+            warn(f"{METADATA_FILE}: entry {key!r}: {problem}; {name} ignored")
             del entry[name]
         if "kind" in entry:
-            kind = " ".join(entry["kind"].lower().split())
+            kind = _spoken_kind(entry["kind"])
             entry["kind"] = KIND_SYNONYMS.get(kind, kind)
         entries[relpath] = entry
     return entries
-
-
-def _warn(warn: Callable[[str], None] | None, message: str) -> None:
-    if warn is not None:
-        warn(message)
 
 
 # Kinds statements come in, as the kinds we file them under.
 KIND_SYNONYMS = {"news": "article", "media release": "article", "press release": "article", "commentary": "article",
                  "speech": "statement", "remarks": "statement", "communique": "statement", "declaration": "statement",
                  "presentation": "slides", "deck": "slides", "brief": "report", "policy brief": "report"}
+
+
+def _spoken_kind(kind: str) -> str:
+    """A kind as the tables spell it: "Media  Release" is "media release"."""
+    return " ".join(kind.lower().split())
 
 
 def _field_problems(entry: dict) -> list[tuple[str, str]]:
@@ -121,7 +125,7 @@ def _field_problems(entry: dict) -> list[tuple[str, str]]:
         problems.append(("title", "title must be a non-empty string"))
     if date is not None and (not isinstance(date, str) or not is_iso_date(date)):
         problems.append(("date", f"date must be YYYY-MM-DD, got {date!r}"))
-    if kind is not None and (not isinstance(kind, str) or " ".join(kind.lower().split()) not in (*KINDS, *KIND_SYNONYMS)):
+    if kind is not None and (not isinstance(kind, str) or _spoken_kind(kind) not in (*KINDS, *KIND_SYNONYMS)):
         problems.append(("kind", f"kind must be one of {', '.join(KINDS)}, got {kind!r}"))
     return problems
 
