@@ -127,3 +127,20 @@ def numbers_another_meeting(question: str, title: str, sentence: str) -> bool:
         return False
     titled = meeting_ordinals(title)
     return bool(titled) and not titled & asked and not meeting_ordinals(sentence) & asked
+
+
+# A count of one year: "How many workshops were held in 2005?", "... during 2023 alone?".
+_ONE_YEAR = re.compile(r"\b(?:in|during)\s+((?:19|20)\d\d)\b(?!\s*(?:-|–|to|and)\s*\d)|\b((?:19|20)\d\d)\s+alone\b", re.I)
+# A running total: "held under the Bali Process since April 2003", "has trained ... since 2012".
+_SINCE = re.compile(r"\bsince\s+(?:(?:early|late|mid-?)\s*)?(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b")
+
+
+def counts_since_another_year(question: str, sentence: str) -> bool:
+    """Whether the sentence gives a running total since another year where the question asks
+    for a count of one year: "How many Bali Process workshops were held in 2005?" is not
+    answered by "the 22 workshops ... held under the Bali Process since April 2003"."""
+    asked = {a or b for a, b in _ONE_YEAR.findall(question)}
+    if len(asked) != 1:
+        return False
+    since = set(_SINCE.findall(sentence))
+    return bool(since) and not since & asked

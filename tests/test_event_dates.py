@@ -112,3 +112,19 @@ def test_a_statement_on_another_numbered_meeting_speaks_of_the_asked_one_only_wh
     from search_app.event_dates import numbers_another_meeting
 
     assert numbers_another_meeting(question, title, sentence) is another
+
+
+@pytest.mark.parametrize("question, sentence, another", [
+    ("How many Bali Process workshops were held in 2005?",
+     "Senior officials welcomed the 22 workshops held under the Bali Process since April 2003.", True),
+    ("How many officials did the RSO train during 2023 alone?", "The RSO has trained 3,300 officials since 2012.", True),
+    # The total since the year asked about, a count over years, or no year asked: nothing to tell.
+    ("How many officials did the RSO train in 2012?", "The RSO has trained 300 officials since 2012.", False),
+    ("How many officials did the RSO train in 2012-2015?", "The RSO has trained 3,300 officials since 2012.", False),
+    ("How many officials has the RSO trained?", "The RSO has trained 3,300 officials since 2012.", False),
+    ("How many workshops were held in 2005?", "In 2005, 22 workshops were held.", False),
+])
+def test_a_running_total_since_another_year_is_no_count_of_one_year(question, sentence, another):
+    from search_app.event_dates import counts_since_another_year
+
+    assert counts_since_another_year(question, sentence) is another
