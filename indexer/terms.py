@@ -146,3 +146,13 @@ def light_stem(word: str) -> str:
 def light_stems(text: str) -> set[str]:
     """light_stem of every word of a text (letters, digits and underscores, as the picker reads them)."""
     return {light_stem(w) for w in _ANY_WORD.findall(text)}
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether two words are one letter added, dropped or changed apart (a typing slip)."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), len(a))
+    return a[i + (len(a) == len(b)):] == b[i + 1:]

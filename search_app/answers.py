@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from indexer.chunking import split_sentences
-from indexer.terms import STOPWORDS, light_stem, light_stems
+from indexer.terms import STOPWORDS, light_stem, light_stems, one_edit_apart
 
 from .answer_model import AnswerModel, load_answer_model
 from .candidates import CALIBRATING, RANKING, Candidate, SentenceFeatures, calibrated_confidence, selection_score
@@ -46,7 +46,7 @@ from .sentence_reading import (
     weighted_coverage,
 )
 from .reason_spans import reason_span
-from .spans import find_span, kinds_to_try
+from .spans import bracketed_name, find_span, kinds_to_try
 from .sentence_choice import best_aligned
 
 # Passages whose sentences compete for the answer: six, not three, since the right passage is
@@ -237,7 +237,7 @@ def _saying_what_was_done(question: str, found: list[tuple[Candidate, Span]],
     # "who co-chared ...": a verb typed one letter off, where no statement holds it as typed
     # ("Who funded ...?" is not "founded").
     if not saying and len(typed) >= 5 and unknown(typed):
-        saying = [(c, sp) for c, sp in found if any(_one_edit_apart(typed, w) for w in re.findall(r"[a-z]+", c.text.lower()))]
+        saying = [(c, sp) for c, sp in found if any(one_edit_apart(typed, w) for w in re.findall(r"[a-z]+", c.text.lower()))]
     if saying:
         return saying
     # No sentence says the verb: those that say every other word the question asks with (its
@@ -258,16 +258,6 @@ _VERB_GROUPS = ("give gives gave given", "write writes wrote written", "choose c
                 "oversee oversees oversaw overseen", "win wins won", "pay pays paid", "see sees saw seen",
                 "buy buys bought", "find finds found", "replace replaces replaced succeed succeeds succeeded")
 _SAME_DEED = {form: frozenset(light_stem(w) for w in group.split()) for group in _VERB_GROUPS for form in group.split()}
-
-
-def _one_edit_apart(a: str, b: str) -> bool:
-    """One letter added, dropped or changed."""
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), len(a))
-    return a[i + (len(a) == len(b)):] == b[i + 1:]
 
 
 def _with_kind_found(candidate: Candidate, question: str, wanted: str | None) -> Candidate:
@@ -308,6 +298,8 @@ def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: 
     described = passage_words | document_words | initialisms(hit.text)
     missing_entity = float(not all(mentions(described, e) for e in entities))
     document_match = sum(mentions(document_words, e) for e in entities) / len(entities) if entities else 1.0
+    # "What does KADIN stand for?" where no statement spells its letters out: "... (KADIN)" defines it.
+    bracketed = not view.long_forms and asks_for_definition(question)
     spans, previous = [], set()
     for start, end in split_sentences(hit.text):
         sentence = hit.text[start:end]
@@ -324,7 +316,8 @@ def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: 
             kind_match=holds_kind(view.kind, sentence),
             entity_share=sum(mentions(context, e) for e in entities) / len(entities) if entities else 1.0,
             passage_cosine=cosine, position=float(position),
-            defines=float(any(form in sentence.lower() for form in view.long_forms)),
+            defines=float(any(form in sentence.lower() for form in view.long_forms)
+                          or (bracketed and bracketed_name(question, sentence) is not None)),
             heading=float(is_heading(sentence)),
             passage_coverage=passage_coverage, missing_entity=missing_entity, document_match=document_match,
             # "What did the 2020 SOM set up...": words the statement's title holds are covered.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.terms import STOPWORDS, light_stem
+from indexer.terms import STOPWORDS, light_stem, one_edit_apart
 
 from .closeness import Span, closeness, closest, coordinated, not_in_question, with_bound
 from .span_patterns import AMOUNT, COUNT_NOUNS, DATES, DURATION, NUMBER, WORDS, YEARS
@@ -14,7 +14,8 @@ from .span_patterns import AMOUNT, COUNT_NOUNS, DATES, DURATION, NUMBER, WORDS, 
 
 _PLANNED = re.compile(r"\b(?:targets?|aims?|goals?|plans?|intends?|expected|expects?|hopes?|should|will|would)\b"
                       r"(?:\s+(?:of|to|for))?(?:\s+[\w-]+){0,2}\s*$", re.I)
-_PLAN_ASKED = re.compile(r"\b(?:targets?|aim\w*|goals?|plan\w*|intend\w*|expect\w*|hope\w*|will|would|should)\b", re.I)
+_PLAN_ASKED = re.compile(r"\b(?:targets?|aim\w*|goals?|plan\w*|intend\w*|expect\w*|hope\w*|will|would|should|"
+                         r"meant|supposed)\b", re.I)
 _SHARE_ASKED = re.compile(r"\b(?:what|which)\s+(?:portion|share|proportion|percentage|fraction)\b", re.I)
 _SHARE = re.compile(r"%|\bper\s?cent\b|\bpercent\b|\bhalf\b|\bhalves\b|\bthirds?\b|\bquarters?\b|"
                     r"\b(?:fifth|sixth|seventh|eighth|ninth|tenth)s?\b", re.I)
@@ -84,7 +85,8 @@ def number_span(question: str, sentence: str, before: str = "") -> Span | None:
     # countries, states and members; delegates, participants and officials), within a few words.
     if counted and re.search(r"\bhow many\b", question, re.I):
         kin = _kin(counted)
-        extended = [s for s in extended if _counts_within(sentence, s, kin)]
+        typed = {c for c in counted if len(c) >= 6}
+        extended = [s for s in extended if _counts_within(sentence, s, kin, typed)]
         if not extended:
             return None
     chosen = max(extended, key=lambda s: (counts_what_is_asked(s), closeness(question, sentence, s), -s.start))
@@ -126,9 +128,13 @@ _COUNTED_BEFORE = re.compile(r"([\w'’-]+)\s*(?::|\bof|\b(?:stood|was|were) at|
 _TIME_WORDS = {"after", "following", "during", "before", "since", "until", "last", "next", "year", "years"}  # and STOPWORDS
 
 
-def _counts_within(sentence: str, span: Span, kin: set[str]) -> bool:
+def _counts_within(sentence: str, span: Span, kin: set[str], typed: set[str] = frozenset()) -> bool:
+    """Whether the number at `span` counts one of `kin` (or one of `typed`, the question's own
+    counted words, typed one letter off: "how many trafickers"; not its kin, where "participating"
+    is one letter from "participant")."""
     def is_kin(w: str) -> bool:
-        return any(w.startswith(k) or (len(w) >= max(4, len(k) - 2) and k.startswith(w)) for k in kin)
+        return any(w.startswith(k) or (len(w) >= max(4, len(k) - 2) and k.startswith(w)) for k in kin) \
+            or any(one_edit_apart(light_stem(w), t) for t in typed)
 
     words = [w.lower() for w in WORDS.findall(sentence[span.start : span.end + 60])][: COUNT_REACH + 1]
     if any(is_kin(w) for w in words[1:] or words):

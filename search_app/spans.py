@@ -30,6 +30,7 @@ from .closeness import (
     not_in_question,
     with_bound,
 )
+from .acronyms import query_acronyms
 from .count_spans import number_span
 from .people_spans import person_span, proper_runs
 from .place_spans import place_span
@@ -45,6 +46,7 @@ from .span_patterns import (
     JOIN,
     LIST_HEAD,
     ORG_WORDS,
+    PROPER,
     ROMAN,
     WHAT_END,
     WORDS,
@@ -303,6 +305,17 @@ def _definition(question: str, sentence: str, long_forms: tuple[str, ...] = ()) 
         at = lowered.find(form.lower())
         if at >= 0:
             return Span(at, at + len(form))
+    return None if long_forms else bracketed_name(question, sentence)
+
+
+def bracketed_name(question: str, sentence: str) -> Span | None:
+    """"Indonesian Chamber of Commerce and Industry (KADIN)": the name just before one of the
+    question's acronyms in brackets. Where no statement spells the letters out (they abbreviate
+    another language's words, Kamar Dagang dan Industri), that name is what they stand for."""
+    for acronym in query_acronyms(question):
+        m = re.search(rf"({PROPER.pattern})\s*\(\s*{re.escape(acronym)}\s*\)", sentence)
+        if m and len(m.group(1).split()) >= 2:
+            return Span(m.start(1), m.end(1))
     return None
 
 

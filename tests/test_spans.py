@@ -355,6 +355,13 @@ def test_a_sentence_without_the_kind_asked_for_gives_no_span(question, sentence)
     ("How much of the budget goes to training?", "About one fifth of it goes to training.", "About one fifth"),
     ("How many members voted for it?", "Two-thirds of members voted for it.", "Two-thirds"),
     ("How many third-country nationals were returned?", "Two third-country nationals were returned in May.", "Two"),
+    # A counted word typed one letter off still counts; its kin's look-alikes do not.
+    ("how many trafickers have the tribunals convicted", "The tribunals had convicted 212 traffickers.", "212 traffickers"),
+    ("How many people participated?", "Officers in 11 of the 15 participating members said so.", None),
+    # A target answers what something is meant to do.
+    ("How many survivors is the initiative meant to employ?", "It aims at employing 500 survivors by 2028.",
+     "500 survivors"),
+    ("How many survivors has the initiative employed?", "It aims at employing 500 survivors by 2028.", None),
 ])
 def test_a_count_may_be_given_in_kindred_words(question, sentence, expected):
     assert span_of(question, sentence) == expected
@@ -527,3 +534,18 @@ def test_a_share_of_it_is_a_share_of_what_the_sentence_before_names():
     assert sentence[span.start : span.end] == "About one fifth"
     # Only the sentence right before: a budget named earlier in the passage is not "it".
     assert find_span(question, "number", sentence, before="The budget was set. Cases rose. ") is None
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("What does KADIN stand for?", "The Co-Chairs thanked the Indonesian Chamber of Commerce and Industry (KADIN) "
+     "for co-organising the plenary.", "Indonesian Chamber of Commerce and Industry"),
+    ("What does KADIN stand for?", "The Co-Chairs thanked KADIN for co-organising the plenary.", None),
+    ("What does KADIN stand for?", "It was hosted by the Chamber (KADIN).", None),  # one word is no long form
+])
+def test_a_name_before_initials_in_brackets_is_what_they_stand_for_where_none_spells_them_out(question, sentence, expected):
+    from search_app.spans import find_span
+
+    span = find_span(question, "definition", sentence, (), fallback=False)
+    assert (sentence[span.start:span.end] if span else None) == expected
+    # Where a statement spells the letters out, only that long form defines them.
+    assert find_span(question, "definition", sentence, ("kamar dagang dan industri",), fallback=False) is None
