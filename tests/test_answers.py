@@ -664,3 +664,19 @@ def test_a_who_question_is_answered_by_a_sentence_that_says_what_was_done():
     # "who is" asks for no deed: every one stays.
     assert len(_saying_what_was_done("Who is the co-manager?", found)) == 2
     assert len(_saying_what_was_done("Who will be the next co-chair?", found)) == 2  # "will be": no deed named
+
+
+def test_the_answer_is_read_from_as_many_passages_whatever_the_page_shows(built, monkeypatch):
+    from dataclasses import replace
+
+    from search_app.answers import ANSWER_PASSAGES
+
+    model = replace(default_answer_model(), min_confidence=0.0)
+    question = "When did the Working Group meet in Bangkok?"
+    wide = answer_question(built, SearchRequest(question, k=10), model)
+    asked, search = [], built.search
+    monkeypatch.setattr(built, "search", lambda request: asked.append(request.k) or search(request))
+    narrow = answer_question(built, SearchRequest(question, k=1), model)
+    assert asked == [ANSWER_PASSAGES]  # read as deep as ever...
+    assert wide.answer is not None and narrow.answer == wide.answer
+    assert narrow.passages == wide.passages[:1]  # ...shown as asked, the answer's passage first
