@@ -57,35 +57,36 @@ MIN_CONFIDENCE = 0.5
 # passage's similarity, the kind of answer and the names; later passages and headings lose.
 # (predicate_coverage and kind_found, added to the ranker later, start from nothing.)
 PRIOR = (1.0, 0.5, 0.3, 0.3, 0.5, -0.1, 0.5, 0.5, -0.5, 0.3, 0.0, 0.0, 0.0)
-# L2 strengths: with ~75 questions, keep the weights modest so one odd question cannot swing
-# them. The ranker is pulled towards PRIOR, not towards zero. With the five dev sets (498
+# L2 strength: the ranker is pulled towards PRIOR, not towards zero. Over the five dev sets (498
 # answerable), 0.01: 5-fold CV right sentences 417 of 471 reachable, against 413 at 0.02, 413 at
 # 0.05 and 409 at 0.1 (the ranker's argmax among grounded sentences, before best_aligned's rules).
+# (0.05 served the first fits, on ~75 and then 186 answerable questions.)
 RANK_L2 = 0.01
 C = 10.0
 FOLDS = 5
-# The product's fit reads our own questions and dev set 2. Fitting on dev set 3 as well (--dev3;
-# with a kind_found calibration feature, answers.SentenceFeatures) was measured: dev set 3's
-# answers 0.634 -> 0.688, dev set 2's 0.722 -> 0.738, 5-fold CV on the three sets 0.715 -> 0.728;
-# but on the held-out sets 2 more right answers and 4 more wrong ones (171 -> 173 of 252, wrong
-# 48 -> 52), so it was not kept: dev set 3 serves the span rules and the abstention curve.
-# (Those two fits read the ranker's 11 features.) The ranker now reads predicate_coverage and
-# kind_found too and is fitted on all five dev sets (8 December; 498 answerable, 182 unanswerable):
-# its argmax picks 417 right sentences of 471 reachable in 5-fold CV, against 408 for the previous
-# fit. Through the product (bench/quality.py) the dev sets gave 5 more right answers in sample, and
-# the held-out sets, the go/no-go, 12 more right (0 / +1 / +2 / +4 / +5) and 4 fewer wrong (+1 / +2
-# / -3 / -1 / -3; near-miss declined 1 fewer in set 2).
+# What the fit reads. Until 8 December: our own questions and dev set 2 (186 answerable), the
+# ranker's first 11 features. Measured then and not kept: fitting on dev set 3 as well (with a
+# kind_found calibration feature): dev set 3's answers 0.634 -> 0.688, dev set 2's 0.722 ->
+# 0.738, 5-fold CV on the three sets 0.715 -> 0.728, but on the held-out sets 2 more right answers
+# and 4 more wrong ones (171 -> 173 of 252, wrong 48 -> 52); and fitting ranker and calibration on
+# four dev sets (398 answerable, 146 unanswerable; 7 December): in sample, 7 fewer right answers
+# and 7 fewer wrong ones, a more cautious calibration no better than a higher threshold.
+# Since 8 December the ranker reads predicate_coverage and kind_found too and is fitted on all five
+# dev sets (498 answerable, 182 unanswerable): its argmax picks 417 right sentences of 471
+# reachable in 5-fold CV, against 408 for the previous fit. Through the product (bench/quality.py)
+# the dev sets gave 5 more right answers in sample, and the held-out sets, the go/no-go, 12 more
+# right (0 / +1 / +2 / +4 / +5) and 4 fewer wrong (+1 / +2 / -3 / -1 / -3; near-miss declined 1
+# fewer in set 2).
 FIT_SETS = ("own", "dev2", "dev3", "dev4", "dev5")
+# The sets a fit may read: never a held-out one.
+DEV_SETS = tuple(name for _, _, name, _, _ in QUESTION_SETS if not name.startswith("holdout"))
 # The calibration stays the one fitted on own + dev2 (provenance: calibration_kept_from): refitting
-# it on more sets was measured more cautious, not better (above), and 5-fold CV of refits on the
-# product's own choices over the five dev sets gave no better trade of right against wrong answers.
+# it on four dev sets was more cautious, not better (above), and 5-fold CV of logistic refits on the
+# product's own choices over the five dev sets (with or without kind_found, span and window features)
+# gave no better trade of right against wrong answers than the kept one.
 REFIT_CALIBRATION = False
-# Fitting on all four dev sets (--dev3 --dev4, 398 answerable, 146 unanswerable; 7 December, with
-# the optional predicate words of question_view.py) was measured too, in sample on the four sets
-# against the shipped fit: 7 fewer right answers and 7 fewer wrong ones (own +0/-1, dev2 -3/-1,
-# dev3 -2/-2, dev4 -2/-3): a more cautious fit, no better than a higher threshold. Not kept.
-# What the calibration learns: "answerable" (the statements answer the question) or "correct"
-# (the chosen sentence holds the answer); --label sets it.
+# What the calibration learns, with --refit-calibration: "answerable" (the statements answer the
+# question) or "correct" (the chosen sentence holds the answer); --label sets it.
 LABEL = "answerable"
 
 
@@ -214,6 +215,19 @@ def cross_validate(questions: list[Question], rank_l2: float, label: str = LABEL
     return outcomes, picked
 
 
+def load_sets(names: list[str], embedder) -> list[Question]:
+    """The candidates of every question of the named sets (each over its own corpus); a set whose
+    file is missing is an error, not a smaller fit."""
+    questions = []
+    for _, _, name, path, corpus in QUESTION_SETS:
+        if name in names:
+            if not path.exists():
+                raise SystemExit(f"calibrate_answers: {path} is missing")
+            index = extended_index(name, corpus, embedder) if corpus else seed_index(embedder)
+            questions += collect(Searcher(open_current(index), embedder), load_questions(path))
+    return questions
+
+
 def provenance(result: dict, args) -> dict:
     """Where a fit came from: enough to tell whether answer_model.json matches bench/results."""
     import datetime
@@ -235,7 +249,7 @@ def provenance(result: dict, args) -> dict:
     }
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rank-l2", type=float, default=RANK_L2, help=f"the ranker's pull towards PRIOR (default {RANK_L2})")
     parser.add_argument("--dry-run", action="store_true", help=f"print the fit, do not write {MODEL_FILE.name}")
@@ -251,22 +265,26 @@ def main() -> None:
     args = parser.parse_args()
     if args.confidence_weight != CONFIDENCE_WEIGHT and not args.dry_run:
         parser.error("--confidence-weight other than the product's needs --dry-run")
+    if unknown := [name for name in args.sets if name not in DEV_SETS]:
+        parser.error(f"--sets: {', '.join(unknown)} not a development set (one of {', '.join(DEV_SETS)}; "
+                     "the held-out sets are for reporting, never for fitting)")
+    if args.label != LABEL and not args.refit_calibration:
+        parser.error("--label is what a refitted calibration learns: it needs --refit-calibration")
+    return args
+
+
+def main() -> None:
+    args = parse_args()
     weight = args.confidence_weight
     embedder = make_embedder("minilm")
-    if any(name.startswith("holdout") for name in args.sets):
-        parser.error("the held-out sets are for reporting, never for fitting")
-    questions = []
-    for _, _, name, path, corpus in QUESTION_SETS:
-        if name in args.sets and path.exists():
-            index = extended_index(name, corpus, embedder) if corpus else seed_index(embedder)
-            questions += collect(Searcher(open_current(index), embedder), load_questions(path))
+    questions = load_sets(args.sets, embedder)
     answerable = sum(q.answerable for q in questions)
     reachable = sum(bool(q.gold.any()) for q in questions)
 
     prior = np.array(PRIOR, dtype=float)
-    prior_calibration = fit_calibration(questions, prior, args.label)
-    before = judge(questions, prior, prior_calibration, weight)
     kept = load_answer_model(MODEL_FILE, (), CALIBRATING).calibration_weights(CALIBRATING) if not args.refit_calibration else ()
+    prior_calibration = kept or fit_calibration(questions, prior, args.label)
+    before = judge(questions, prior, prior_calibration, weight)
     cv, cv_picked = cross_validate(questions, args.rank_l2, args.label, weight, kept)
     w = fit_selection(questions, args.rank_l2)
     calibration = kept or fit_calibration(questions, w, args.label)

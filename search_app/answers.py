@@ -6,9 +6,9 @@ rare vocabulary it covers (with the sentence before it as context), whether it h
 thing asked for (a date, a number, a name), whether it names what the question names, its own
 embedding's similarity to the question and its passage's, and whether it is only a heading. A
 linear ranker over them picks the sentence; a logistic model over the winner's features decides
-whether to answer at all. Both are fitted by bench/calibrate_answers.py on our own development
-questions (bench/questions.jsonl), never on benchmark test queries or the held-out questions,
-and kept in answer_model.json. The picker reads the question's evidence (evidence.py) only.
+whether to answer at all. Both are fitted by bench/calibrate_answers.py on our development
+question sets (the ranker on all of them, the calibration on questions.jsonl and dev set 2),
+never on benchmark test queries or the held-out questions, and kept in answer_model.json. The picker reads the question's evidence (evidence.py) only.
 The features and both scores are candidates.py's; the choice among the grounded sentences (the
 newest statement's, a reason's cue) is sentence_choice.py's.
 """
@@ -101,12 +101,13 @@ def answer_question(searcher, request: SearchRequest, model: AnswerModel) -> Ask
     reading = replace(request, k=max(request.k, ANSWER_PASSAGES)) if request.offset == 0 else request
     result = searcher.search(reading)
     answer = extract_answer(searcher.evidence, request.query, result.hits, model)
-    passages = result.hits
+    passages = result.hits[: request.k]
     if answer is not None:
+        # Within the page only: an answer read from a passage past it leaves the page as ranked
+        # (its card cites it), so the next page (offset=k) neither repeats nor skips a passage.
         passages = lead_with_answer(passages, answer)
         # the sentence's own paragraph, not its passage's first
         answer = replace(answer, citation=searcher.documents.locate(answer.citation))
-    passages = passages[: request.k]
     declined = None if answer is not None or reads_as_english(request.query) else "language"
     took = (time.perf_counter() - started) * 1000
     return AskResult(result.query, round(took, 2), answer, passages, result.generation, result.total, result.facets,
@@ -188,10 +189,13 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
     long_forms = expansions if kind == "definition" else ()
     # "Who ...?" is a person where any sentence names one, a body or a country only otherwise;
     # "how often" is answered by the sentences that say how often, where any does.
+    # "how many trafickers": the question's long words no statement holds, which a count's noun
+    # one letter off may stand for.
+    typos = frozenset(w for w in re.findall(r"[a-z]{7,}", question.lower()) if evidence.stats.document_frequency(w) == 0)
     for wanted in kinds_to_try(kind):
         found = [(_with_kind_found(c, question, wanted), span) for c in candidates
                  if (span := find_span(question, wanted, c.text, long_forms, fallback=False,
-                                       before=c.hit.text[max(0, c.start - 300):c.start])) is not None
+                                       before=c.hit.text[max(0, c.start - 300):c.start], typos=typos)) is not None
                  and not (wanted in ("date", "year", "place") and belongs_to_another_event(question, c.text, span))
                  and not (wanted in ("number", "amount") and counts_since_another_year(question, c.text))
                  and not names_another_country(question, c.text, (span.start, span.end),
@@ -304,7 +308,8 @@ def _passage_candidates(evidence: AnswerEvidence, view: QuestionView, question: 
     missing_entity = float(not all(mentions(described, e) for e in entities))
     document_match = sum(mentions(document_words, e) for e in entities) / len(entities) if entities else 1.0
     # "What does KADIN stand for?" where no statement spells its letters out: "... (KADIN)" defines it.
-    bracketed = not view.long_forms and asks_for_definition(question)
+    # (A question the reader files as a definition, as grounding does: not "KADIN annual meeting".)
+    bracketed = not view.long_forms and answer_kind(question) == "definition"
     spans, previous = [], set()
     for start, end in split_sentences(hit.text):
         sentence = hit.text[start:end]

@@ -41,9 +41,10 @@ def _count_candidates(question: str, sentence: str) -> list[Span]:
     return candidates
 
 
-def number_span(question: str, sentence: str, before: str = "") -> Span | None:
+def number_span(question: str, sentence: str, before: str = "", typos: frozenset[str] = frozenset()) -> Span | None:
     """The number counting what the question counts, with the counted noun when it follows
-    ("how many members" -> "48 members"); years are dates, not counts."""
+    ("how many members" -> "48 members"); years are dates, not counts. `typos`: the question's
+    words no statement holds, which a word one letter off may stand for ("trafickers")."""
     if re.search(r"\bhow long\b", question, re.I):
         durations = [Span(m.start(), m.end()) for m in DURATION.finditer(sentence)]
         if chosen := closest(question, sentence, not_in_question(question, durations, sentence)):
@@ -85,7 +86,7 @@ def number_span(question: str, sentence: str, before: str = "") -> Span | None:
     # countries, states and members; delegates, participants and officials), within a few words.
     if counted and re.search(r"\bhow many\b", question, re.I):
         kin = _kin(counted)
-        typed = {c for c in counted if len(c) >= 6}
+        typed = {c for c in counted if c in {light_stem(t) for t in typos}}
         extended = [s for s in extended if _counts_within(sentence, s, kin, typed)]
         if not extended:
             return None
@@ -129,9 +130,10 @@ _TIME_WORDS = {"after", "following", "during", "before", "since", "until", "last
 
 
 def _counts_within(sentence: str, span: Span, kin: set[str], typed: set[str] = frozenset()) -> bool:
-    """Whether the number at `span` counts one of `kin` (or one of `typed`, the question's own
-    counted words, typed one letter off: "how many trafickers"; not its kin, where "participating"
-    is one letter from "participant")."""
+    """Whether the number at `span` counts one of `kin`, or a word one letter off one of `typed`
+    (the question's counted words that no statement holds: "how many trafickers"; never real
+    words, "countries" is one letter from "counts", nor their kin, "participating" from
+    "participant")."""
     def is_kin(w: str) -> bool:
         return any(w.startswith(k) or (len(w) >= max(4, len(k) - 2) and k.startswith(w)) for k in kin) \
             or any(one_edit_apart(light_stem(w), t) for t in typed)

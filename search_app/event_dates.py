@@ -132,7 +132,7 @@ def numbers_another_meeting(question: str, title: str, sentence: str) -> bool:
 # A count of one year: "How many workshops were held in 2005?", "... during 2023 alone?".
 _ONE_YEAR = re.compile(r"\b(?:in|during)\s+((?:19|20)\d\d)\b(?!\s*(?:-|–|to|and)\s*\d)|\b((?:19|20)\d\d)\s+alone\b", re.I)
 # A running total: "held under the Bali Process since April 2003", "has trained ... since 2012".
-_SINCE = re.compile(r"\bsince\s+(?:(?:early|late|mid-?)\s*)?(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b")
+_SINCE = re.compile(r"\b[Ss]ince\s+(?:(?:early|late|mid-?)\s*)?(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b")
 
 
 def counts_since_another_year(question: str, sentence: str) -> bool:
@@ -140,7 +140,7 @@ def counts_since_another_year(question: str, sentence: str) -> bool:
     for a count of one year: "How many Bali Process workshops were held in 2005?" is not
     answered by "the 22 workshops ... held under the Bali Process since April 2003"."""
     asked = {a or b for a, b in _ONE_YEAR.findall(question)}
-    if len(asked) != 1:
-        return False
+    if len(asked) != 1 or re.search(rf"\b{asked.copy().pop()}\b", sentence):
+        return False  # "In 2005, 4 workshops were held, bringing the total since 2003 to 22"
     since = set(_SINCE.findall(sentence))
     return bool(since) and not since & asked

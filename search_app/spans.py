@@ -55,18 +55,19 @@ from .span_patterns import (
 
 
 def find_span(question: str, kind: str | None, sentence: str, long_forms: tuple[str, ...] = (),
-              fallback: bool = True, before: str = "") -> Span | None:
+              fallback: bool = True, before: str = "", typos: frozenset[str] = frozenset()) -> Span | None:
     """Where in `sentence` the short answer to `question` stands; None when the sentence holds
     nothing of the kind asked for. A question of no kind gets its clause, or the sentence; so
     does one asking for a name or a frequency the sentence lacks, unless not `fallback` (the
     answer picker first looks for a sentence that has one: kinds_to_try). `before`: the text
-    before the sentence in its passage, which a share's "of it" may point into."""
+    before the sentence in its passage, which a share's "of it" may point into; `typos`: the
+    question's words no statement holds (a count's noun typed one letter off still counts)."""
     if kind is None:
         return _clause(question, sentence)
     if kind == "definition":
         return _definition(question, sentence, long_forms)
     if kind == "number":
-        return number_span(question, sentence, before)
+        return number_span(question, sentence, before, typos)
     span = _FINDERS[kind](question, sentence)
     if span is None and fallback and None in FALLBACKS.get(kind, ()):
         return _clause(question, sentence)
@@ -313,9 +314,17 @@ def bracketed_name(question: str, sentence: str) -> Span | None:
     question's acronyms in brackets. Where no statement spells the letters out (they abbreviate
     another language's words, Kamar Dagang dan Industri), that name is what they stand for."""
     for acronym in query_acronyms(question):
-        m = re.search(rf"({PROPER.pattern})\s*\(\s*{re.escape(acronym)}\s*\)", sentence)
-        if m and len(m.group(1).split()) >= 2:
-            return Span(m.start(1), m.end(1))
+        m = re.search(rf"({PROPER.pattern})\s*\(\s*(?i:{re.escape(acronym)})\s*\)", sentence)
+        if m is None:
+            continue
+        # The name alone: not "The" before it, nor what "and the" joins to it ("Australia and the
+        # Indonesian Chamber of Commerce and Industry (KADIN)").
+        start = m.start(1)
+        for cut in re.finditer(r"^(?:The|A|An)\s+|\s(?:and|&)\s+the\s+", m.group(1)):
+            start = m.start(1) + cut.end()
+        words = [w for w in sentence[start:m.end(1)].split() if not re.fullmatch(JOIN, w)]
+        if len(words) >= 2:
+            return Span(start, m.end(1))
     return None
 
 

@@ -679,4 +679,21 @@ def test_the_answer_is_read_from_as_many_passages_whatever_the_page_shows(built,
     narrow = answer_question(built, SearchRequest(question, k=1), model)
     assert asked == [ANSWER_PASSAGES]  # read as deep as ever...
     assert wide.answer is not None and narrow.answer == wide.answer
-    assert narrow.passages == wide.passages[:1]  # ...shown as asked, the answer's passage first
+    # ...and shown as asked: the page as ranked (an answer read past it is not pulled in, so the
+    # next page neither repeats nor skips a passage).
+    assert narrow.passages == search(SearchRequest(question, k=1)).hits
+
+
+def test_a_name_in_brackets_defines_only_for_a_question_that_asks_what_it_stands_for(built):
+    from search_app.answers import _passage_candidates
+    from search_app.question_view import view_question
+    from search_app.results import Citation, Hit
+
+    text = "The Co-Chairs thanked the Indonesian Chamber of Commerce and Industry (KADIN) for co-organising the plenary."
+    citation = Citation("d", "KADIN plenary", "2026-10-15", "d.txt", None, None, 0, len(text), "")
+    hit = Hit(1, 1.0, "no-such-chunk", text, citation, dense_score=0.5)
+    for question, defines in [("What does KADIN stand for?", 1.0), ("KADIN annual meeting", 0.0),
+                              ("What does KADIN mean for small firms?", 0.0)]:
+        view = view_question(built.evidence, question)
+        [candidate] = _passage_candidates(built.evidence, view, question, hit, 0, align=False)
+        assert candidate.features.defines == defines, question

@@ -123,6 +123,10 @@ def test_a_statement_on_another_numbered_meeting_speaks_of_the_asked_one_only_wh
     ("How many officials did the RSO train in 2012-2015?", "The RSO has trained 3,300 officials since 2012.", False),
     ("How many officials has the RSO trained?", "The RSO has trained 3,300 officials since 2012.", False),
     ("How many workshops were held in 2005?", "In 2005, 22 workshops were held.", False),
+    ("How many workshops were held in 2005?", "Since April 2003, the Bali Process has held 22 workshops.", True),
+    # The year asked is there too: its own count stands beside the running total.
+    ("How many workshops were held in 2005?", "In 2005, 4 workshops were held, bringing the total since 2003 to 22.",
+     False),
 ])
 def test_a_running_total_since_another_year_is_no_count_of_one_year(question, sentence, another):
     from search_app.event_dates import counts_since_another_year
