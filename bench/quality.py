@@ -71,6 +71,15 @@ DEV5_CORPUS = (*DEV4_CORPUS, ROOT / "bench" / "dev5-corpus")
 # holdout5-corpus/ (39 documents), by a helper that read no code and no question set.
 HOLDOUT5 = ROOT / "bench" / "questions-holdout5.jsonl"
 HOLDOUT5_CORPUS = (*HOLDOUT4_CORPUS, ROOT / "bench" / "holdout5-corpus")
+# A sixth (and seventh) development set and a sixth held-out set (8 December), each over the
+# previous set's corpus and ten more fictional statements, by helpers that read no code and no
+# question set and never ran the system.
+DEV6 = ROOT / "bench" / "questions-dev6.jsonl"
+DEV6_CORPUS = (*DEV5_CORPUS, ROOT / "bench" / "dev6-corpus")
+DEV7 = ROOT / "bench" / "questions-dev7.jsonl"
+DEV7_CORPUS = (*DEV5_CORPUS, ROOT / "bench" / "dev7-corpus")
+HOLDOUT6 = ROOT / "bench" / "questions-holdout6.jsonl"
+HOLDOUT6_CORPUS = (*HOLDOUT5_CORPUS, ROOT / "bench" / "holdout6-corpus")
 MODES = ("semantic", "keyword", "hybrid")
 ANCHORS = {"semantic": ("all-MiniLM-L6-v2 dense (MTEB)", 0.645), "keyword": ("BM25 (BEIR paper)", 0.665),
            "hybrid": ("txtai hybrid", 0.713)}
@@ -334,11 +343,14 @@ QUESTION_SETS = (("own_questions", "Own questions (dev)", "own", QUESTIONS, ()),
                  ("dev3_questions", "Dev set 3 (tuned on)", "dev3", DEV3, DEV3_CORPUS),
                  ("dev4_questions", "Dev set 4 (tuned on)", "dev4", DEV4, DEV4_CORPUS),
                  ("dev5_questions", "Dev set 5 (tuned on)", "dev5", DEV5, DEV5_CORPUS),
+                 ("dev6_questions", "Dev set 6 (tuned on)", "dev6", DEV6, DEV6_CORPUS),
+                 ("dev7_questions", "Dev set 7 (tuned on)", "dev7", DEV7, DEV7_CORPUS),
                  ("holdout_questions", "Held-out questions", "holdout", HOLDOUT, ()),
                  ("holdout2_questions", "Held-out set 2", "holdout2", HOLDOUT2, HOLDOUT2_CORPUS),
                  ("holdout3_questions", "Held-out set 3", "holdout3", HOLDOUT3, HOLDOUT3_CORPUS),
                  ("holdout4_questions", "Held-out set 4", "holdout4", HOLDOUT4, HOLDOUT4_CORPUS),
-                 ("holdout5_questions", "Held-out set 5", "holdout5", HOLDOUT5, HOLDOUT5_CORPUS))
+                 ("holdout5_questions", "Held-out set 5", "holdout5", HOLDOUT5, HOLDOUT5_CORPUS),
+                 ("holdout6_questions", "Held-out set 6", "holdout6", HOLDOUT6, HOLDOUT6_CORPUS))
 
 
 def print_questions(results: dict) -> None:
@@ -369,8 +381,8 @@ def main() -> None:
     parser.add_argument("--split", choices=("test", "dev"), default="test")
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--skip-scifact", action="store_true")
-    parser.add_argument("--sets", default="own,dev2,dev3,dev4,dev5,holdout,holdout2,holdout3,holdout4,holdout5",
-                        help="question sets to run (tune with own,dev2,dev3,dev4,dev5 only: the held-out sets are for reporting)")
+    parser.add_argument("--sets", default="own,dev2,dev3,dev4,dev5,dev6,dev7,holdout,holdout2,holdout3,holdout4,holdout5,holdout6",
+                        help="question sets to run (tune with own and dev2..dev7 only: the held-out sets are for reporting)")
     parser.add_argument("--limit", type=int, default=0, help="first N queries only (quick looks)")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--by-kind", action="store_true", help="also print each set's figures per type of question")

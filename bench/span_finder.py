@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.machine import write_results  # noqa: E402
 from bench.quality import (  # noqa: E402
-    DEV2, DEV3, DEV4, DEV5, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, QUESTIONS, load_questions, span_matches,
+    DEV2, DEV3, DEV4, DEV5, DEV6, DEV7, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6, QUESTIONS, load_questions,
+    span_matches,
 )
 from search_app.closeness import Span, closest, not_in_question  # noqa: E402
 from search_app.question_kinds import answer_kind  # noqa: E402
@@ -41,8 +42,9 @@ from search_app.spans import find_span  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "span_finder.json"
 SETS = (("own", QUESTIONS, True), ("dev2", DEV2, True), ("dev3", DEV3, True), ("dev4", DEV4, True),
-        ("dev5", DEV5, True), ("holdout", HOLDOUT, False), ("holdout2", HOLDOUT2, False), ("holdout3", HOLDOUT3, False),
-        ("holdout4", HOLDOUT4, False), ("holdout5", HOLDOUT5, False))
+        ("dev5", DEV5, True), ("dev6", DEV6, True), ("dev7", DEV7, True), ("holdout", HOLDOUT, False),
+        ("holdout2", HOLDOUT2, False), ("holdout3", HOLDOUT3, False), ("holdout4", HOLDOUT4, False),
+        ("holdout5", HOLDOUT5, False), ("holdout6", HOLDOUT6, False))
 # spaCy's OntoNotes labels for each kind a question may ask for.
 NER_LABELS = {"date": {"DATE"}, "year": {"DATE"}, "number": {"CARDINAL", "QUANTITY", "PERCENT", "MONEY"},
               "amount": {"MONEY"}, "person": {"PERSON"}, "agent": {"PERSON", "ORG", "GPE", "NORP"},

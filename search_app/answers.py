@@ -25,7 +25,7 @@ from indexer.terms import STOPWORDS, light_stem, light_stems, one_edit_apart
 from .answer_model import AnswerModel, load_answer_model
 from .candidates import CALIBRATING, RANKING, Candidate, SentenceFeatures, calibrated_confidence, selection_score
 from .question_view import QuestionView, predicate_coverage, view_question
-from .event_dates import belongs_to_another_event, counts_since_another_year, gives_another_year, numbers_another_meeting
+from .event_dates import belongs_to_another_event, counts_another_year, gives_another_year, numbers_another_meeting
 from .evidence import AnswerEvidence
 from .language import mostly_unknown, reads_as_english
 from .naming import (initialisms, long_date, meeting_ordinals, named_bodies, names_another_body, names_another_country,
@@ -197,13 +197,20 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
                  if (span := find_span(question, wanted, c.text, long_forms, fallback=False,
                                        before=c.hit.text[max(0, c.start - 300):c.start], typos=typos)) is not None
                  and not (wanted in ("date", "year", "place") and belongs_to_another_event(question, c.text, span))
-                 and not (wanted in ("number", "amount") and counts_since_another_year(question, c.text))
+                 and not (wanted in ("number", "amount")
+                          and counts_another_year(question, c.text, _sentence_before(c), c.hit.citation.date))
                  and not names_another_country(question, c.text, (span.start, span.end),
                                                f"{c.hit.citation.title}. {c.hit.text[:c.start]}")]
         if found:
             return _saying_what_was_done(question, found, lambda word: evidence.stats.document_frequency(word) == 0) \
                 if kind == "agent" else found
     return []
+
+
+def _sentence_before(candidate: Candidate) -> str:
+    """The passage's sentence before the candidate's ("Figures for 2014:" may head a list)."""
+    text = candidate.hit.text[max(0, candidate.start - 300):candidate.start].rstrip()
+    return re.split(r"(?<=[.!?])\s+|\n", text)[-1] if text else ""  # a line (a slide's bullet) ends one too
 
 
 def _names_another(question: str, candidate: Candidate) -> bool:

@@ -129,18 +129,30 @@ def numbers_another_meeting(question: str, title: str, sentence: str) -> bool:
     return bool(titled) and not titled & asked and not meeting_ordinals(sentence) & asked
 
 
-# A count of one year: "How many workshops were held in 2005?", "... during 2023 alone?".
-_ONE_YEAR = re.compile(r"\b(?:in|during)\s+((?:19|20)\d\d)\b(?!\s*(?:-|–|to|and)\s*\d)|\b((?:19|20)\d\d)\s+alone\b", re.I)
-# A running total: "held under the Bali Process since April 2003", "has trained ... since 2012".
-_SINCE = re.compile(r"\b[Ss]ince\s+(?:(?:early|late|mid-?)\s*)?(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b")
+# A count of one year: "How many workshops were held in 2005?", "... for 2020?", "... in October
+# 2010?", "... during 2023 alone?" (not "in 2021-2023", a span of years).
+_ONE_YEAR = re.compile(r"\b(?:in|for|during)\s+(?:(?:early|late|mid-?)\s*)?(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b"
+                       r"(?!\s*(?:-|–|/|to|and)\s*\d)|\b((?:19|20)\d\d)\s+alone\b", re.I)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
-def counts_since_another_year(question: str, sentence: str) -> bool:
-    """Whether the sentence gives a running total since another year where the question asks
-    for a count of one year: "How many Bali Process workshops were held in 2005?" is not
-    answered by "the 22 workshops ... held under the Bali Process since April 2003"."""
+def counts_another_year(question: str, sentence: str, before: str = "", date: str | None = None) -> bool:
+    """Whether the sentence gives its count or amount for other years than the one the question
+    asks about: "How many staff did the RSO have in 2016?" is not answered by "RSO staff: 17, up
+    from nine when the Office opened in 2012", nor "... for 2010?" by "1,420 arrests for people
+    smuggling in 2009", nor "... held in 2005?" by "22 workshops held since April 2003"; nor by a
+    sentence of no year in a statement of 2027 ("Staff: 38"). The year asked in the sentence or
+    the one `before` it, a statement of that year (whose "up from nine in 2012" compares with its
+    own year's figure), or a sentence naming only years the question names too ("since 2012"):
+    nothing to tell. (A sentence of no year may also come from the next year's statement, which
+    reports on the year asked.)"""
     asked = {a or b for a, b in _ONE_YEAR.findall(question)}
-    if len(asked) != 1 or re.search(rf"\b{asked.copy().pop()}\b", sentence):
-        return False  # "In 2005, 4 workshops were held, bringing the total since 2003 to 22"
-    since = set(_SINCE.findall(sentence))
-    return bool(since) and not since & asked
+    if len(asked) != 1:
+        return False
+    year = next(iter(asked))
+    published = date[:4] if date and date[:4].isdigit() else None
+    if published == year or year in _YEAR.findall(sentence) or year in _YEAR.findall(before):
+        return False
+    if _YEAR.search(sentence):
+        return bool(set(_YEAR.findall(sentence)) - set(_YEAR.findall(question)))
+    return published is not None and published != str(int(year) + 1)

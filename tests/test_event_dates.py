@@ -118,17 +118,42 @@ def test_a_statement_on_another_numbered_meeting_speaks_of_the_asked_one_only_wh
     ("How many Bali Process workshops were held in 2005?",
      "Senior officials welcomed the 22 workshops held under the Bali Process since April 2003.", True),
     ("How many officials did the RSO train during 2023 alone?", "The RSO has trained 3,300 officials since 2012.", True),
-    # The total since the year asked about, a count over years, or no year asked: nothing to tell.
-    ("How many officials did the RSO train in 2012?", "The RSO has trained 300 officials since 2012.", False),
-    ("How many officials did the RSO train in 2012-2015?", "The RSO has trained 3,300 officials since 2012.", False),
-    ("How many officials has the RSO trained?", "The RSO has trained 3,300 officials since 2012.", False),
-    ("How many workshops were held in 2005?", "In 2005, 22 workshops were held.", False),
     ("How many workshops were held in 2005?", "Since April 2003, the Bali Process has held 22 workshops.", True),
-    # The year asked is there too: its own count stands beside the running total.
+    ("How many staff did the RSO have in 2016?", "RSO staff: 17, up from nine when the Office opened in 2012", True),
+    ("What was the RSO's core budget for 2020?", "Core budget 2021 | AUD 6.2 million", True),
+    ("How many officials attended the seminar in Manila in October 2010?",
+     "The workshop held in Chiang Mai in July 2009 was attended by 74 officials.", True),
+    # The year asked is there, or in the sentence before; or no year at all: nothing to tell.
+    ("How many officials did the RSO train in 2012?", "The RSO has trained 300 officials since 2012.", False),
     ("How many workshops were held in 2005?", "In 2005, 4 workshops were held, bringing the total since 2003 to 22.",
      False),
+    ("How many workshops were held in 2005?", "In 2005, 22 workshops were held.", False),
+    ("How many workshops were held in 2005?", "Members held 22 workshops.", False),  # (no statement date given)
+    # A span of years, or no year asked.
+    ("How many officials did the RSO train in 2012-2015?", "The RSO has trained 3,300 officials since 2012.", False),
+    ("How many officials has the RSO trained?", "The RSO has trained 3,300 officials since 2012.", False),
 ])
-def test_a_running_total_since_another_year_is_no_count_of_one_year(question, sentence, another):
-    from search_app.event_dates import counts_since_another_year
+def test_a_count_of_other_years_is_no_count_of_the_year_asked(question, sentence, another):
+    from search_app.event_dates import counts_another_year
 
-    assert counts_since_another_year(question, sentence) is another
+    assert counts_another_year(question, sentence) is another
+
+
+def test_the_sentence_before_may_give_the_year_of_a_count():
+    from search_app.event_dates import counts_another_year
+
+    # "Figures for 2014:" heads a list whose items compare with the year before.
+    assert not counts_another_year("How many victims were identified in 2014?",
+                                   "5,870 victims identified, up from 4,100 in 2013", before="Figures for 2014:")
+
+
+@pytest.mark.parametrize("date, another", [("2016-03-01", False), ("2017-02-20", False), ("2027-09-10", True), (None, False)])
+def test_a_count_of_no_year_is_read_by_its_statement_s_year(date, another):
+    from search_app.event_dates import counts_another_year
+
+    # A statement of the year asked, or of the next (reporting on it), may say it; one of 2027 does not.
+    assert counts_another_year("How many staff did the RSO have in 2016?", "Staff: 38, from 12 nationalities", "",
+                               date) is another
+    # A statement of the year asked may compare with another year.
+    assert not counts_another_year("How many staff did the RSO have in 2016?", "Staff: 14, up from nine in 2012", "",
+                                   "2016-05-01")
