@@ -18,7 +18,9 @@ from .naming import ORDINAL, meeting_ordinals, numbered_meetings
 # Nouns that name an event a date can belong to: span_patterns.EVENT_WORDS, and a forum or a
 # dialogue (bodies' words elsewhere). (Not "event", "session", "visit": "held as a two-day event
 # on 22-23 March" is the meeting's own date.)
-EVENT_NOUNS = re.compile(rf"\b(?:{'|'.join(sorted(EVENT_WORDS | {'forum', 'dialogue'}))})s?\b|\bsymposia\b", re.I)
+# ("held by video conference" says how, not at which other event.)
+EVENT_NOUNS = re.compile(rf"(?<!video )(?<!tele)(?<!web)\b(?:{'|'.join(sorted(EVENT_WORDS | {'forum', 'dialogue'}))})s?\b"
+                         r"|\bsymposia\b", re.I)
 
 
 def belongs_to_another_event(question: str, sentence: str, span: Span) -> bool:

@@ -157,3 +157,11 @@ def test_a_count_of_no_year_is_read_by_its_statement_s_year(date, another):
     # A statement of the year asked may compare with another year.
     assert not counts_another_year("How many staff did the RSO have in 2016?", "Staff: 14, up from nine in 2012", "",
                                    "2016-05-01")
+
+
+def test_a_meeting_held_by_video_conference_is_held_at_no_other_event():
+    sentence = "The Ninth Senior Officials Meeting (SOM) was held by video conference on 16 June 2021."
+    question = "On what date did the Ninth Senior Officials Meeting take place?"
+    assert belongs_to_another_event(question, sentence, _date(sentence)) is False
+    other = "The Ninth Senior Officials Meeting welcomed the Regional Conference on 16 June 2021."
+    assert belongs_to_another_event(question, other, _date(other)) is True
