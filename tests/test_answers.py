@@ -697,25 +697,3 @@ def test_a_name_in_brackets_defines_only_for_a_question_that_asks_what_it_stands
         view = view_question(built.evidence, question)
         [candidate] = _passage_candidates(built.evidence, view, question, hit, 0, align=False)
         assert candidate.features.defines == defines, question
-
-
-@pytest.mark.parametrize("question, gap, own_year, chosen", [
-    # The statement of the month and year asked, within DATED_MARGIN of a better-worded other one.
-    ("How many observers did the forum have in August 2017?", 1.0, False, "2017-08-25"),
-    ("How many observers did the forum have in 2017?", 1.0, False, "2017-08-25"),
-    ("How many observers did the forum have in August 2017?", 2.0, False, "2018-08-07"),  # too far below
-    # The best sentence names the year asked itself: it stands.
-    ("How many observers did the forum have in August 2017?", 1.0, True, "2018-08-07"),
-    # A span of years, or a deadline, names no statement.
-    ("How many observers did the forum have by the end of 2017?", 1.0, False, "2018-08-07"),
-])
-def test_a_question_asked_as_of_a_date_is_answered_by_that_date_s_statement(question, gap, own_year, chosen):
-    from search_app.answers import best_aligned
-    from search_app.closeness import Span
-
-    weights = tuple(1.0 if name == "coverage" else 0.0 for name in RANKING)
-    later = "In August 2017 the forum had 27 observers; now it has 17." if own_year else "The forum has 17 observers."
-    best = _candidate(later, "2018-08-07", 2.0, "late")
-    dated = _candidate("The forum has 27 observers.", "2017-08-25", 2.0 - gap, "dated")
-    found = best_aligned(_NoAlignment(), question, [(best, Span(0, 5)), (dated, Span(0, 5))], weights)
-    assert found[0].hit.citation.date == chosen
