@@ -697,3 +697,26 @@ def test_a_name_in_brackets_defines_only_for_a_question_that_asks_what_it_stands
         view = view_question(built.evidence, question)
         [candidate] = _passage_candidates(built.evidence, view, question, hit, 0, align=False)
         assert candidate.features.defines == defines, question
+
+
+@pytest.mark.parametrize("question, title, text, kind_found, meeting", [
+    # The meeting asked, named by the statement's title or the sentence, and a fact of its kind held.
+    ("Where was the Tenth Senior Officials Meeting held?", "Co-Chairs' Statement: Tenth Senior Officials Meeting",
+     "Tenth Senior Officials Meeting, Yogyakarta, 15-16 November 2022", 1.0, True),
+    ("When was the Ninth SOM held?", "A statement", "The Ninth Senior Officials Meeting was held on 16 June 2021.", 1.0, True),
+    # Another meeting, no fact of the kind asked, or a question of another kind: the calibration decides.
+    ("Where was the Tenth Senior Officials Meeting held?", "Co-Chairs' Statement: Ninth Senior Officials Meeting",
+     "The Ninth Senior Officials Meeting was held in Bali.", 1.0, False),
+    ("Where was the Tenth Senior Officials Meeting held?", "Co-Chairs' Statement: Tenth Senior Officials Meeting",
+     "The Tenth Senior Officials Meeting was a success.", 0.0, False),
+    ("Which tech company attended the Ninth Annual Meeting?", "Ninth Annual Meeting of the Working Group",
+     "The Ninth Annual Meeting gave members an opportunity to share progress.", 1.0, False),
+    ("Where was the meeting held?", "Tenth Senior Officials Meeting", "It was held in Yogyakarta.", 1.0, False),
+])
+def test_a_meeting_s_own_facts_in_its_own_statement_need_less_confidence(question, title, text, kind_found, meeting):
+    from search_app.answers import _of_asked_meeting
+
+    candidate = _candidate(text, "2022-11-16", 1.0, "c")
+    candidate = replace(candidate, hit=replace(candidate.hit, citation=replace(candidate.hit.citation, title=title)),
+                        features=replace(candidate.features, kind_found=kind_found))
+    assert _of_asked_meeting(question, candidate) is meeting
