@@ -720,3 +720,24 @@ def test_a_meeting_s_own_facts_in_its_own_statement_need_less_confidence(questio
     candidate = replace(candidate, hit=replace(candidate.hit, citation=replace(candidate.hit.citation, title=title)),
                         features=replace(candidate.features, kind_found=kind_found))
     assert _of_asked_meeting(question, candidate) is meeting
+
+
+def test_a_why_question_s_sentence_that_gives_no_reason_is_followed_by_the_next_even_without_a_cue():
+    from search_app.answers import best_aligned
+    from search_app.closeness import Span
+
+    first, second = "Colombo was chosen over Dhaka and Kathmandu.", "Sri Lanka offered rent-free premises in the port."
+    text = f"{first} {second}"
+    weights = tuple(1.0 if name == "coverage" else 0.0 for name in RANKING)
+    chosen = replace(_candidate(text, "2026-12-09", 1.0, "a"), end=len(first))
+    chosen = replace(chosen, features=replace(chosen.features, kind_found=0.0))
+    after = replace(_candidate(text, "2026-12-09", 0.2, "a"), start=len(first) + 1)
+    after = replace(after, features=replace(after.features, kind_found=0.0))
+    found, span = best_aligned(_NoAlignment(), "Why was Colombo chosen for the desk?",
+                               [(chosen, Span(0, len(first) - 1)), (after, Span(0, len(second) - 1))], weights)
+    assert found.text == text and found.text[span.start:span.end] == second[:-1]
+    # A sentence that gives a cue itself stands alone.
+    cued = replace(chosen, features=replace(chosen.features, kind_found=1.0))
+    found, _ = best_aligned(_NoAlignment(), "Why was Colombo chosen for the desk?",
+                            [(cued, Span(0, len(first) - 1)), (after, Span(0, len(second) - 1))], weights)
+    assert found.text == first
