@@ -28,8 +28,8 @@ from .question_view import QuestionView, predicate_coverage, view_question
 from .event_dates import belongs_to_another_event, counts_another_year, gives_another_year, numbers_another_meeting
 from .evidence import AnswerEvidence
 from .language import mostly_unknown, reads_as_english
-from .naming import (initialisms, long_date, meeting_ordinals, named_bodies, names_another_body, names_another_country,
-                     numbered_meetings)
+from .naming import (asked_countries, countries_or_adjectives, initialisms, long_date, meeting_ordinals, named_bodies,
+                     names_another_body, names_another_country, numbered_meetings)
 from .requests import SearchRequest
 from .results import Citation, Hit
 from .question_kinds import answer_kind
@@ -220,13 +220,25 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
                                        before=c.hit.text[max(0, c.start - 300):c.start], typos=typos)) is not None
                  and not (wanted in ("date", "year", "place") and belongs_to_another_event(question, c.text, span))
                  and not (wanted in ("number", "amount")
-                          and counts_another_year(question, c.text, _sentence_before(c), c.hit.citation.date))
+                          and (counts_another_year(question, c.text, _sentence_before(c), c.hit.citation.date)
+                               or _misses_asked_country(question, c)))
                  and not names_another_country(question, c.text, (span.start, span.end),
                                                f"{c.hit.citation.title}. {c.hit.text[:c.start]}")]
         if found:
             return _saying_what_was_done(question, found, lambda word: evidence.stats.document_frequency(word) == 0) \
                 if kind == "agent" else found
     return []
+
+
+def _misses_asked_country(question: str, candidate: Candidate) -> bool:
+    """"How many grants did the Fund award to organisations in Malaysia?" is not answered by "the
+    second funding round awarded 12 grants": a count of the question's country where neither the
+    sentence, its passage nor its statement's title names that country is a count of something else."""
+    asked = asked_countries(question)
+    if not asked:
+        return False
+    around = f"{candidate.hit.citation.title}. {candidate.hit.text}"
+    return not asked & {name for _, _, name in countries_or_adjectives(around)}
 
 
 def _sentence_before(candidate: Candidate) -> str:

@@ -741,3 +741,20 @@ def test_a_why_question_s_sentence_that_gives_no_reason_is_followed_by_the_next_
     found, _ = best_aligned(_NoAlignment(), "Why was Colombo chosen for the desk?",
                             [(cued, Span(0, len(first) - 1)), (after, Span(0, len(second) - 1))], weights)
     assert found.text == first
+
+
+@pytest.mark.parametrize("question, title, text, misses", [
+    ("How many grants did the Fund award to organisations in Malaysia?", "Twelfth Annual Meeting",
+     "The second funding round awarded 12 grants worth USD 1.14 million.", True),
+    # The country in the sentence, its passage or its statement's title, or none asked.
+    ("How many grants did the Fund award in Malaysia?", "A statement", "It awarded 3 grants in Malaysia.", False),
+    ("How many convictions did Bangladesh's tribunals record?", "Bali Process Co-Chairs meet Bangladesh",
+     "The Dhaka Tribunal recorded 78 convictions.", False),
+    ("How many grants did the Fund award?", "A statement", "It awarded 12 grants.", False),
+])
+def test_a_count_of_a_country_is_not_read_where_nothing_names_that_country(question, title, text, misses):
+    from search_app.answers import _misses_asked_country
+
+    candidate = _candidate(text, "2026-11-26", 1.0, "c")
+    candidate = replace(candidate, hit=replace(candidate.hit, citation=replace(candidate.hit.citation, title=title)))
+    assert _misses_asked_country(question, candidate) is misses
