@@ -234,6 +234,9 @@ def _misses_asked_country(question: str, candidate: Candidate) -> bool:
     """"How many grants did the Fund award to organisations in Malaysia?" is not answered by "the
     second funding round awarded 12 grants": a count of the question's country where neither the
     sentence, its passage nor its statement's title names that country is a count of something else."""
+    # (Any kind but those a country may be, places, agents, lists, bodies, clauses, was measured:
+    # on dev one right answer more, "When was Nauru admitted?", for two lost where only a city or a
+    # ministry stood for the country: counts and amounts only.)
     asked = asked_countries(question)
     if not asked:
         return False

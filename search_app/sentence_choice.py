@@ -152,10 +152,11 @@ def _reason_after(chosen: Candidate, grounded: list[tuple[Candidate, Span]],
     answers best gives no reason and the next one in its passage gives one, both answer: the
     first says what the question asks about, the second why (the features and the confidence
     stay the first's). (Dev: answers dev2, dev3 and dev5 one right more each, three wrong fewer;
-    own and dev4 unchanged.) Not `cued`: the next sentence whether it gives a cue or not."""
+    own and dev4 unchanged.) Not `cued`: the next sentence whether it gives a cue or not; in the
+    same paragraph either way (no blank line between)."""
     for candidate, span in grounded:
         if (candidate.hit.chunk_id == chosen.hit.chunk_id and candidate.start >= chosen.end
-                and not candidate.hit.text[chosen.end:candidate.start].strip()
+                and not (gap := candidate.hit.text[chosen.end:candidate.start]).strip() and gap.count("\n") < 2
                 and (candidate.features.kind_found or not cued)):
             offset = candidate.start - chosen.start
             both = replace(chosen, end=candidate.end)

@@ -528,7 +528,7 @@ def test_an_older_statement_never_restates_a_newer_best():
     assert found[0].hit.citation.date == "2024-11-20"
 
 
-@pytest.mark.parametrize("between, answers", [(" ", True), (" It was a busy year. ", False)])
+@pytest.mark.parametrize("between, answers", [(" ", True), (" It was a busy year. ", False), ("\n\n", False)])
 def test_a_why_question_is_answered_by_the_sentence_and_the_reason_right_after_it(between, answers):
     from search_app.answers import best_aligned
     from search_app.closeness import Span
