@@ -28,13 +28,18 @@ from bench.machine import write_results  # noqa: E402
 from bench.quality import DEV2, DEV2_CORPUS, DEV3, DEV3_CORPUS, QUESTIONS, contains_answer, extended_index, load_questions, seed_index  # noqa: E402
 from indexer.embedders import make_embedder  # noqa: E402
 from indexer.generation import open_current  # noqa: E402
-from search_app.answers import CALIBRATING, RANKING, calibrated_confidence, default_answer_model, grounded_candidate  # noqa: E402
+from search_app.answers import (  # noqa: E402
+    CALIBRATING, RANKING, answer_floor, calibrated_confidence, default_answer_model, grounded_candidate,
+)
 from search_app.requests import SearchRequest  # noqa: E402
 from search_app.searcher import Searcher  # noqa: E402
 
 
 def picks(searcher: Searcher, questions: list[dict], model) -> list[tuple[dict, float, bool]]:
-    """(question, confidence of the chosen grounded sentence or 0, whether it holds the answer)."""
+    """(question, confidence of the chosen grounded sentence or 0, whether it holds the answer).
+    The confidence is shifted by what the product's floor forgives it (answers.answer_floor: a
+    numbered meeting's own facts answer at 0.3 where others need 0.5), so that one threshold
+    reads for both."""
     out = []
     for q in questions:
         hits = searcher.search(SearchRequest(q["question"], k=10)).hits  # as bench/quality.py asks
@@ -44,6 +49,7 @@ def picks(searcher: Searcher, questions: list[dict], model) -> list[tuple[dict, 
             continue
         candidate, _ = found
         confidence = calibrated_confidence(candidate.features.calibration(), model.calibration_weights(CALIBRATING))
+        confidence += model.min_confidence - answer_floor(q["question"], candidate, model.min_confidence)
         out.append((q, confidence, bool(q["answerable"] and contains_answer(candidate.text, q["answer"]))))
     return out
 

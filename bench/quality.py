@@ -44,8 +44,7 @@ HOLDOUT = ROOT / "bench" / "questions-holdout.jsonl"
 # The same, over the seed corpus and four further (fictional) statements nobody tuned on.
 HOLDOUT2 = ROOT / "bench" / "questions-holdout2.jsonl"
 HOLDOUT2_CORPUS = ROOT / "bench" / "holdout-corpus"
-# The same again over a larger corpus: the seed, holdout-corpus/ and ten more fictional statements
-# in holdout3-corpus/, written by a third helper that never ran the system (issue 12).
+# The same again: the seed, holdout-corpus/ and ten more fictional statements (holdout3-corpus/).
 HOLDOUT3 = ROOT / "bench" / "questions-holdout3.jsonl"
 HOLDOUT3_CORPUS = (HOLDOUT2_CORPUS, ROOT / "bench" / "holdout3-corpus")
 # Development questions we tune on, over the seed corpus and four further (fictional) statements.
@@ -63,17 +62,13 @@ DEV4_CORPUS = (DEV2_CORPUS, DEV3_CORPUS, ROOT / "bench" / "dev4-corpus")
 # statements in holdout4-corpus/ (29 documents), by a helper that never ran the system.
 HOLDOUT4 = ROOT / "bench" / "questions-holdout4.jsonl"
 HOLDOUT4_CORPUS = (HOLDOUT2_CORPUS, ROOT / "bench" / "holdout3-corpus", ROOT / "bench" / "holdout4-corpus")
-# A fifth development set, over dev set 4's corpus and ten more fictional statements in
-# dev5-corpus/ (35 documents), by a helper that read no code and no question set.
+# Dev set 5: dev set 4's corpus and ten more fictional statements (35 documents; bench/README).
 DEV5 = ROOT / "bench" / "questions-dev5.jsonl"
 DEV5_CORPUS = (*DEV4_CORPUS, ROOT / "bench" / "dev5-corpus")
-# A fifth held-out set, over held-out set 4's corpus and ten more fictional statements in
-# holdout5-corpus/ (39 documents), by a helper that read no code and no question set.
+# Held-out set 5: held-out set 4's corpus and ten more fictional statements (39; bench/README).
 HOLDOUT5 = ROOT / "bench" / "questions-holdout5.jsonl"
 HOLDOUT5_CORPUS = (*HOLDOUT4_CORPUS, ROOT / "bench" / "holdout5-corpus")
-# A sixth (and seventh) development set and a sixth held-out set (8 December), each over the
-# previous set's corpus and ten more fictional statements, by helpers that read no code and no
-# question set and never ran the system.
+# Dev sets 6 and 7, held-out set 6: each over set 5's corpus and ten more statements (bench/README).
 DEV6 = ROOT / "bench" / "questions-dev6.jsonl"
 DEV6_CORPUS = (*DEV5_CORPUS, ROOT / "bench" / "dev6-corpus")
 DEV7 = ROOT / "bench" / "questions-dev7.jsonl"

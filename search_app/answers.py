@@ -6,8 +6,9 @@ rare vocabulary it covers (with the sentence before it as context), whether it h
 thing asked for (a date, a number, a name), whether it names what the question names, its own
 embedding's similarity to the question and its passage's, and whether it is only a heading. A
 linear ranker over them picks the sentence; a logistic model over the winner's features decides
-whether to answer at all. Both are fitted by bench/calibrate_answers.py on our development
-question sets (the ranker on all of them, the calibration on questions.jsonl and dev set 2),
+whether to answer at all (a numbered meeting's own date, place or sums, from that meeting's
+statement, need less: answer_floor). Both are fitted by bench/calibrate_answers.py on our
+development sets (the ranker on own and dev sets 2-5, the calibration on own and dev set 2),
 never on benchmark test queries or the held-out questions, and kept in answer_model.json. The picker reads the question's evidence (evidence.py) only.
 The features and both scores are candidates.py's; the choice among the grounded sentences (the
 newest statement's, a reason's cue) is sentence_choice.py's.
@@ -20,6 +21,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from indexer.chunking import split_sentences
+from indexer.facets import countries_named
 from indexer.terms import STOPWORDS, light_stem, light_stems, one_edit_apart
 
 from .answer_model import AnswerModel, load_answer_model
@@ -28,7 +30,7 @@ from .question_view import QuestionView, predicate_coverage, view_question
 from .event_dates import belongs_to_another_event, counts_another_year, gives_another_year, numbers_another_meeting
 from .evidence import AnswerEvidence
 from .language import mostly_unknown, reads_as_english
-from .naming import (asked_countries, countries_or_adjectives, initialisms, long_date, meeting_ordinals, named_bodies,
+from .naming import (countries_or_adjectives, initialisms, long_date, meeting_ordinals, named_bodies,
                      names_another_body, names_another_country, numbered_meetings)
 from .requests import SearchRequest
 from .results import Citation, Hit
@@ -141,7 +143,7 @@ def extract_answer(evidence: AnswerEvidence, question: str, hits: list[Hit], mod
         return None
     candidate, span = found
     confidence = calibrated_confidence(candidate.features.calibration(), model.calibration_weights(CALIBRATING))
-    if confidence < (MEETING_CONFIDENCE if _of_asked_meeting(question, candidate) else model.min_confidence):
+    if confidence < answer_floor(question, candidate, model.min_confidence):
         return None
     c = candidate.hit.citation
     start = c.start + candidate.start
@@ -153,6 +155,13 @@ def extract_answer(evidence: AnswerEvidence, question: str, hits: list[Hit], mod
 # The least confidence an answer about a numbered meeting needs when its statement is that
 # meeting's (or the sentence names it) and the sentence holds the kind of thing asked for.
 MEETING_CONFIDENCE = 0.3
+
+
+def answer_floor(question: str, candidate: Candidate, min_confidence: float) -> float:
+    """The least confidence the candidate needs to answer: `min_confidence`, or MEETING_CONFIDENCE
+    (never more) for a numbered meeting's own facts (_of_asked_meeting). The product and the
+    abstention curve (bench/abstention_curve.py) both read it."""
+    return min(MEETING_CONFIDENCE, min_confidence) if _of_asked_meeting(question, candidate) else min_confidence
 
 
 def _of_asked_meeting(question: str, candidate: Candidate) -> bool:
@@ -237,7 +246,8 @@ def _misses_asked_country(question: str, candidate: Candidate) -> bool:
     # (Any kind but those a country may be, places, agents, lists, bodies, clauses, was measured:
     # on dev one right answer more, "When was Nauru admitted?", for two lost where only a city or a
     # ministry stood for the country: counts and amounts only.)
-    asked = asked_countries(question)
+    # The countries it names by name: "the Australian minister" describes a person, not the count.
+    asked = {name for _, _, name in countries_named(question)}
     if not asked:
         return False
     around = f"{candidate.hit.citation.title}. {candidate.hit.text}"

@@ -12,14 +12,14 @@ import re
 from indexer.terms import STOPWORDS, light_stem
 
 from .closeness import Span
-from .span_patterns import EVENT_WORDS
+from .span_patterns import EVENT_WORDS, YEAR
 from .naming import ORDINAL, meeting_ordinals, numbered_meetings
 
 # Nouns that name an event a date can belong to: span_patterns.EVENT_WORDS, and a forum or a
 # dialogue (bodies' words elsewhere). (Not "event", "session", "visit": "held as a two-day event
 # on 22-23 March" is the meeting's own date.)
 # ("held by video conference" says how, not at which other event.)
-EVENT_NOUNS = re.compile(rf"(?<!video )(?<!tele)(?<!web)\b(?:{'|'.join(sorted(EVENT_WORDS | {'forum', 'dialogue'}))})s?\b"
+EVENT_NOUNS = re.compile(rf"(?<!video[- ])(?<!web[- ])\b(?:{'|'.join(sorted(EVENT_WORDS | {'forum', 'dialogue'}))})s?\b"
                          r"|\bsymposia\b", re.I)
 
 
@@ -135,7 +135,19 @@ def numbers_another_meeting(question: str, title: str, sentence: str) -> bool:
 # 2010?", "... during 2023 alone?" (not "in 2021-2023", a span of years).
 _ONE_YEAR = re.compile(r"\b(?:in|for|during)\s+(?:(?:early|late|mid-?)\s*)?(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b"
                        r"(?!\s*(?:-|–|/|to|and)\s*\d)|\b((?:19|20)\d\d)\s+alone\b", re.I)
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# A year, also in "FY2022"; not a date's ("2023-11-09", stripped first: _years).
+_YEAR = re.compile(rf"(?<!\d){YEAR}(?!\d)")
+_ISO_DATE = re.compile(r"\b\d{4}-\d\d-\d\d\b")
+# A running total's start: "held under the Bali Process since April 2003".
+_SINCE = re.compile(rf"\b[Ss]ince\s+(?:(?:early|late|mid-?)\s*)?(?:\d{{1,2}}\s+)?(?:[A-Z][a-z]+\s+)?({YEAR})\b")
+# A year the question gives something else than the count: "since its founding in 2002",
+# "the Declaration adopted in 2016", "the RSO, established in 2012".
+_NOT_COUNT_YEAR = re.compile(r"\b(?:since|found\w*|establish\w*|adopt\w*|open\w*|launch\w*|set up|creat\w*|sign\w*)"
+                             r"(?:\s+\w+){0,2}\s*$", re.I)
+
+
+def _years(text: str) -> list[str]:
+    return _YEAR.findall(_ISO_DATE.sub(" ", text))
 
 
 def counts_another_year(question: str, sentence: str, before: str = "", date: str | None = None) -> bool:
@@ -148,13 +160,17 @@ def counts_another_year(question: str, sentence: str, before: str = "", date: st
     own year's figure), or a sentence naming only years the question names too ("since 2012"):
     nothing to tell. (A sentence of no year may also come from the next year's statement, which
     reports on the year asked.)"""
-    asked = {a or b for a, b in _ONE_YEAR.findall(question)}
+    asked = {m.group(1) or m.group(2) for m in _ONE_YEAR.finditer(question)
+             if not _NOT_COUNT_YEAR.search(question[max(0, m.start() - 30):m.start()])}
     if len(asked) != 1:
         return False
     year = next(iter(asked))
     published = date[:4] if date and date[:4].isdigit() else None
-    if published == year or year in _YEAR.findall(sentence) or year in _YEAR.findall(before):
+    if year in _years(sentence) or year in _years(before):
         return False
-    if _YEAR.search(sentence):
-        return bool(set(_YEAR.findall(sentence)) - set(_YEAR.findall(question)))
+    others = set(_years(sentence)) - set(_years(question))
+    if published == year:  # its own year's figure, but for a running total since another year
+        return bool(others & set(_SINCE.findall(sentence)))
+    if _years(sentence):
+        return bool(others)
     return published is not None and published != str(int(year) + 1)

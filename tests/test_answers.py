@@ -751,6 +751,8 @@ def test_a_why_question_s_sentence_that_gives_no_reason_is_followed_by_the_next_
     ("How many convictions did Bangladesh's tribunals record?", "Bali Process Co-Chairs meet Bangladesh",
      "The Dhaka Tribunal recorded 78 convictions.", False),
     ("How many grants did the Fund award?", "A statement", "It awarded 12 grants.", False),
+    # A country's adjective describes someone, not what is counted.
+    ("How many countries did the Australian minister visit?", "A statement", "The minister visited 5 countries.", False),
 ])
 def test_a_count_of_a_country_is_not_read_where_nothing_names_that_country(question, title, text, misses):
     from search_app.answers import _misses_asked_country
@@ -758,3 +760,32 @@ def test_a_count_of_a_country_is_not_read_where_nothing_names_that_country(quest
     candidate = _candidate(text, "2026-11-26", 1.0, "c")
     candidate = replace(candidate, hit=replace(candidate.hit, citation=replace(candidate.hit.citation, title=title)))
     assert _misses_asked_country(question, candidate) is misses
+
+
+def test_an_answer_read_past_the_page_leaves_the_page_as_ranked(built, monkeypatch):
+    import search_app.answers as answers
+
+    question = "When did the Working Group meet in Bangkok?"
+    ranked = built.search(SearchRequest(question, k=6)).hits
+    last = ranked[-1]
+    # The answer comes from the sixth passage, past a page of two.
+    answer = answers.Answer(last.text[:20], 0.9, replace(last.citation, end=last.citation.start + 20),
+                            answers.AnswerSpan(last.text[:5], last.citation.start, last.citation.start + 5))
+    monkeypatch.setattr(answers, "extract_answer", lambda *args: answer)
+    page = answer_question(built, SearchRequest(question, k=2), default_answer_model())
+    assert page.answer is not None and [h.chunk_id for h in page.passages] == [h.chunk_id for h in ranked[:2]]
+    # Within the page it leads.
+    answer = replace(answer, citation=replace(ranked[1].citation, end=ranked[1].citation.start + 20))
+    monkeypatch.setattr(answers, "extract_answer", lambda *args: answer)
+    page = answer_question(built, SearchRequest(question, k=2), default_answer_model())
+    assert [h.chunk_id for h in page.passages] == [ranked[1].chunk_id, ranked[0].chunk_id]
+
+
+def test_a_meeting_s_floor_never_raises_the_bar():
+    from search_app.answers import MEETING_CONFIDENCE, answer_floor
+
+    candidate = _candidate("The Tenth Senior Officials Meeting was held in Yogyakarta.", "2022-11-16", 1.0, "c")
+    question = "Where was the Tenth Senior Officials Meeting held?"
+    assert answer_floor(question, candidate, 0.5) == MEETING_CONFIDENCE
+    assert answer_floor(question, candidate, 0.1) == 0.1
+    assert answer_floor("Where was the meeting held?", candidate, 0.5) == 0.5

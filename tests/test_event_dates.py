@@ -165,3 +165,25 @@ def test_a_meeting_held_by_video_conference_is_held_at_no_other_event():
     assert belongs_to_another_event(question, sentence, _date(sentence)) is False
     other = "The Ninth Senior Officials Meeting welcomed the Regional Conference on 16 June 2021."
     assert belongs_to_another_event(question, other, _date(other)) is True
+    for mode in ("video-conference", "web conference", "Video Conference"):
+        held = f"The Ninth Senior Officials Meeting was held by {mode} on 16 June 2021."
+        assert belongs_to_another_event(question, held, _date(held)) is False, mode
+
+
+@pytest.mark.parametrize("question, sentence, date, another", [
+    # A year the question gives something else than the count asks no year of the count.
+    ("How many members has the Bali Process had since its founding in 2002?", "The Bali Process has 45 members.",
+     "2023-05-01", False),
+    ("How many member states signed the Declaration adopted in 2016?", "It was signed by 30 member states.",
+     "2023-05-01", False),
+    # "FY2022" is a year; a statement of the year asked still gives no running total since another.
+    ("What was the budget for 2023?", "The FY2022 budget was AUD 5 million.", "2021-01-01", True),
+    ("How many workshops were held in 2005?", "The 22 workshops held under the Bali Process since April 2003.",
+     "2005-06-01", True),
+    # A date is not a year of the count.
+    ("How many staff did the RSO have in 2016?", "On 2016-02-01 the RSO had 14 staff.", "2016-02-01", False),
+])
+def test_the_year_of_a_count_is_the_one_asked_of_it(question, sentence, date, another):
+    from search_app.event_dates import counts_another_year
+
+    assert counts_another_year(question, sentence, "", date) is another
