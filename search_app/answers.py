@@ -9,13 +9,15 @@ linear ranker over them picks the sentence; a logistic model over the winner's f
 whether to answer at all (a numbered meeting's own date, place or sums, from that meeting's
 statement, need less: answer_floor). Both are fitted by bench/calibrate_answers.py on our
 development sets (the ranker on own and dev sets 2-5, the calibration on own and dev set 2),
-never on benchmark test queries or the held-out questions, and kept in answer_model.json. The picker reads the question's evidence (evidence.py) only.
-The features and both scores are candidates.py's; the choice among the grounded sentences (the
-newest statement's, a reason's cue) is sentence_choice.py's.
+never on benchmark test queries or the held-out questions, and kept in answer_model.json. The
+picker reads the question's evidence (evidence.py) only. The features and both scores are
+candidates.py's; the choice among the grounded sentences (the newest statement's, a reason's
+cue) is sentence_choice.py's.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -222,11 +224,15 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
     # "how often" is answered by the sentences that say how often, where any does.
     # "how many trafickers": the question's long words no statement holds, which a count's noun
     # one letter off may stand for.
-    typos = frozenset(w for w in re.findall(r"[a-z]{7,}", question.lower()) if evidence.stats.document_frequency(w) == 0)
+    def unknown(word: str) -> bool:  # no statement holds it
+        return evidence.stats.document_frequency(word) == 0
+
+    typos = frozenset(w for w in re.findall(r"[a-z]{7,}", question.lower()) if unknown(w)) \
+        if "number" in kinds_to_try(kind) else frozenset()
     for wanted in kinds_to_try(kind):
         found = [(_with_kind_found(c, question, wanted), span) for c in candidates
                  if (span := find_span(question, wanted, c.text, long_forms, fallback=False,
-                                       before=c.hit.text[max(0, c.start - 300):c.start], typos=typos)) is not None
+                                       before=_text_before(c), typos=typos)) is not None
                  and not (wanted in ("date", "year", "place") and belongs_to_another_event(question, c.text, span))
                  and not (wanted in ("number", "amount")
                           and (counts_another_year(question, c.text, _sentence_before(c), c.hit.citation.date)
@@ -234,7 +240,7 @@ def grounded_candidates(evidence: AnswerEvidence, question: str,
                  and not names_another_country(question, c.text, (span.start, span.end),
                                                f"{c.hit.citation.title}. {c.hit.text[:c.start]}")]
         if found:
-            return _saying_what_was_done(question, found, lambda word: evidence.stats.document_frequency(word) == 0) \
+            return _saying_what_was_done(question, found, unknown) \
                 if kind == "agent" else found
     return []
 
@@ -247,16 +253,29 @@ def _misses_asked_country(question: str, candidate: Candidate) -> bool:
     # on dev one right answer more, "When was Nauru admitted?", for two lost where only a city or a
     # ministry stood for the country: counts and amounts only.)
     # The countries it names by name: "the Australian minister" describes a person, not the count.
-    asked = {name for _, _, name in countries_named(question)}
-    if not asked:
-        return False
-    around = f"{candidate.hit.citation.title}. {candidate.hit.text}"
-    return not asked & {name for _, _, name in countries_or_adjectives(around)}
+    asked = _countries_by_name(question)
+    return bool(asked) and not asked & _countries_in(f"{candidate.hit.citation.title}. {candidate.hit.text}")
+
+
+# Read once per question and once per passage, not once per candidate sentence.
+@functools.lru_cache(maxsize=1024)
+def _countries_by_name(question: str) -> frozenset[str]:
+    return frozenset(name for _, _, name in countries_named(question))
+
+
+@functools.lru_cache(maxsize=1024)
+def _countries_in(text: str) -> frozenset[str]:
+    return frozenset(name for _, _, name in countries_or_adjectives(text))
+
+
+def _text_before(candidate: Candidate) -> str:
+    """The passage's text before the candidate's sentence, as far as a sentence or two reach."""
+    return candidate.hit.text[max(0, candidate.start - 300):candidate.start]
 
 
 def _sentence_before(candidate: Candidate) -> str:
     """The passage's sentence before the candidate's ("Figures for 2014:" may head a list)."""
-    text = candidate.hit.text[max(0, candidate.start - 300):candidate.start].rstrip()
+    text = _text_before(candidate).rstrip()
     return re.split(r"(?<=[.!?])\s+|\n", text)[-1] if text else ""  # a line (a slide's bullet) ends one too
 
 

@@ -166,11 +166,12 @@ def counts_another_year(question: str, sentence: str, before: str = "", date: st
         return False
     year = next(iter(asked))
     published = date[:4] if date and date[:4].isdigit() else None
-    if year in _years(sentence) or year in _years(before):
+    held = _years(sentence)
+    if year in held or year in _years(before):
         return False
-    others = set(_years(sentence)) - set(_years(question))
+    others = set(held) - set(_years(question))
     if published == year:  # its own year's figure, but for a running total since another year
         return bool(others & set(_SINCE.findall(sentence)))
-    if _years(sentence):
+    if held:
         return bool(others)
     return published is not None and published != str(int(year) + 1)

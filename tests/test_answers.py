@@ -448,6 +448,11 @@ def _candidate(text: str, date: str, coverage: float, chunk: str):
     return Candidate(Hit(1, 1.0, f"{chunk}:0", text, citation), 0, len(text), features)
 
 
+def _titled(candidate, title: str):
+    """The candidate in a statement of that title."""
+    return replace(candidate, hit=replace(candidate.hit, citation=replace(candidate.hit.citation, title=title)))
+
+
 class _NoAlignment:
     def alignments(self, question, hit, sentences):
         return [0.0] * len(sentences)
@@ -716,9 +721,8 @@ def test_a_name_in_brackets_defines_only_for_a_question_that_asks_what_it_stands
 def test_a_meeting_s_own_facts_in_its_own_statement_need_less_confidence(question, title, text, kind_found, meeting):
     from search_app.answers import _of_asked_meeting
 
-    candidate = _candidate(text, "2022-11-16", 1.0, "c")
-    candidate = replace(candidate, hit=replace(candidate.hit, citation=replace(candidate.hit.citation, title=title)),
-                        features=replace(candidate.features, kind_found=kind_found))
+    candidate = _titled(_candidate(text, "2022-11-16", 1.0, "c"), title)
+    candidate = replace(candidate, features=replace(candidate.features, kind_found=kind_found))
     assert _of_asked_meeting(question, candidate) is meeting
 
 
@@ -757,8 +761,7 @@ def test_a_why_question_s_sentence_that_gives_no_reason_is_followed_by_the_next_
 def test_a_count_of_a_country_is_not_read_where_nothing_names_that_country(question, title, text, misses):
     from search_app.answers import _misses_asked_country
 
-    candidate = _candidate(text, "2026-11-26", 1.0, "c")
-    candidate = replace(candidate, hit=replace(candidate.hit, citation=replace(candidate.hit.citation, title=title)))
+    candidate = _titled(_candidate(text, "2026-11-26", 1.0, "c"), title)
     assert _misses_asked_country(question, candidate) is misses
 
 
